@@ -1,0 +1,240 @@
+/**
+ * The in-memory adapter: rooms of one server instance, and local delivery of broadcasts. It has socket.io-adapter's
+ * public surface; a cluster adapter (roomcast/redis) extends it and only adds the inter-instance messaging.
+ */
+import { EventEmitter } from "node:events";
+import { randomBytes } from "node:crypto";
+import { PacketType, type Packet } from "../../shared/packet.js";
+import { encodePacket } from "../../shared/encoder.js";
+import type { Namespace } from "../namespace.js";
+import type { Socket } from "../socket.js";
+import { OutgoingFrames } from "../outgoing.js";
+import { SessionStore } from "./session-store.js";
+import type { BroadcastOptions, RestoredSession, Room, Session, SocketId } from "./types.js";
+
+const EMPTY: ReadonlySet<Room> = new Set();
+
+export class Adapter extends EventEmitter {
+  readonly nsp: Namespace;
+  /** Room → ids of the local sockets in it. A socket's own id is a room too. */
+  readonly rooms = new Map<Room, Set<SocketId>>();
+  /** Socket id → the rooms it is in. */
+  readonly sids = new Map<SocketId, Set<Room>>();
+  readonly #sessions: SessionStore | undefined;
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  constructor(nsp: Namespace<any, any, any, any>) {
+    super();
+    this.nsp = nsp;
+    const recovery = nsp.server.connectionStateRecovery;
+    this.#sessions = recovery
+      ? new SessionStore(recovery, randomBytes(4).toString("hex") + "-")
+      : undefined;
+  }
+
+  /** Called once the adapter is attached to its namespace (cluster adapters subscribe here). */
+  init(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Called when the namespace or server closes. */
+  close(): Promise<void> {
+    this.#sessions?.close();
+    return Promise.resolve();
+  }
+
+  /** How many server instances share these rooms (1 for the in-memory adapter). */
+  serverCount(): Promise<number> {
+    return Promise.resolve(1);
+  }
+
+  addAll(id: SocketId, rooms: Iterable<Room>): void | Promise<void> {
+    let joined = this.sids.get(id);
+    if (joined === undefined) {
+      joined = new Set();
+      this.sids.set(id, joined);
+    }
+    for (const room of rooms) {
+      joined.add(room);
+      let members = this.rooms.get(room);
+      if (members === undefined) {
+        members = new Set();
+        this.rooms.set(room, members);
+        this.emit("create-room", room);
+      }
+      if (!members.has(id)) {
+        members.add(id);
+        this.emit("join-room", room, id);
+      }
+    }
+  }
+
+  del(id: SocketId, room: Room): void | Promise<void> {
+    this.sids.get(id)?.delete(room);
+    this.#removeFromRoom(room, id);
+  }
+
+  delAll(id: SocketId): void {
+    const joined = this.sids.get(id);
+    if (joined === undefined) return;
+    for (const room of joined) this.#removeFromRoom(room, id);
+    this.sids.delete(id);
+  }
+
+  #removeFromRoom(room: Room, id: SocketId): void {
+    const members = this.rooms.get(room);
+    if (members === undefined || !members.delete(id)) return;
+    this.emit("leave-room", room, id);
+    if (members.size === 0 && this.rooms.delete(room)) this.emit("delete-room", room);
+  }
+
+  /** Sends a packet to every matching local socket, encoded once. */
+  broadcast(packet: Packet, opts: BroadcastOptions): void {
+    this.#recordForRecovery(packet, opts);
+    const frames = new OutgoingFrames(encodePacket(packet), opts.flags);
+    this.apply(opts, (socket) => socket.deliver(frames, packet));
+  }
+
+  /**
+   * Sends a packet that wants acks. `clientCountCallback` is told how many local sockets got it (cluster adapters
+   * call it once per instance); `ack` runs once per response.
+   */
+  broadcastWithAck(
+    packet: Packet,
+    opts: BroadcastOptions,
+    clientCountCallback: (clientCount: number) => void,
+    ack: (...args: unknown[]) => void,
+    onGone?: () => void,
+  ): void {
+    const frames = new OutgoingFrames(encodePacket(packet), opts.flags);
+    let count = 0;
+    const id = packet.id!;
+    this.apply(opts, (socket) => {
+      count++;
+      socket.expectAck(id, ack, onGone);
+      socket.deliver(frames, packet);
+    });
+    clientCountCallback(count);
+  }
+
+  /** Ids of the local sockets in any of `rooms` (all when empty). */
+  sockets(rooms: ReadonlySet<Room>): Promise<Set<SocketId>> {
+    const ids = new Set<SocketId>();
+    this.apply({ rooms }, (socket) => ids.add(socket.id));
+    return Promise.resolve(ids);
+  }
+
+  socketRooms(id: SocketId): Set<Room> | undefined {
+    return this.sids.get(id);
+  }
+
+  // The socket-returning methods are typed loosely on purpose: the namespace narrows them to its own socket type.
+  fetchSockets(opts: BroadcastOptions): Promise<FetchedSocket[]> {
+    const found: Socket[] = [];
+    this.apply(opts, (socket) => found.push(socket));
+    return Promise.resolve(found);
+  }
+
+  addSockets(opts: BroadcastOptions, rooms: Room[]): void | Promise<void> {
+    this.apply(opts, (socket) => void socket.join(rooms));
+  }
+
+  delSockets(opts: BroadcastOptions, rooms: Room[]): void | Promise<void> {
+    this.apply(opts, (socket) => {
+      for (const room of rooms) void socket.leave(room);
+    });
+  }
+
+  disconnectSockets(opts: BroadcastOptions, close: boolean): void | Promise<void> {
+    this.apply(opts, (socket) => socket.disconnect(close));
+  }
+
+  /**
+   * Emits an event to the other server instances. There are none here: a trailing ack callback is answered at
+   * once with no responses.
+   */
+  serverSideEmit(packet: unknown[]): void {
+    const last = packet[packet.length - 1];
+    if (typeof last === "function") (last as (err: Error | null, responses: unknown[]) => void)(null, []);
+  }
+
+  persistSession(session: Session): void | Promise<void> {
+    this.#sessions?.persist(session);
+  }
+
+  restoreSession(pid: string, offset: string): Promise<RestoredSession | null> {
+    return Promise.resolve(this.#sessions?.restore(pid, offset) ?? null);
+  }
+
+  /** Number of sessions and logged packets kept for recovery (for tests and metrics). */
+  get recoveryBacklog(): { sessions: number; packets: number } {
+    return { sessions: this.#sessions?.sessionCount ?? 0, packets: this.#sessions?.packetCount ?? 0 };
+  }
+
+  /** Appends the recovery offset to plain EVENT broadcasts (no ack, not volatile), as socket.io does. */
+  #recordForRecovery(packet: Packet, opts: BroadcastOptions): void {
+    if (this.#sessions === undefined) return;
+    if (packet.type !== PacketType.EVENT || packet.id !== undefined || opts.flags?.volatile) return;
+    const data = packet.data as unknown[];
+    data.push(this.#sessions.record(data, opts));
+  }
+
+  /** Calls `fn` once for every local socket matching `opts` (a socket in several target rooms counts once). */
+  apply(opts: Pick<BroadcastOptions, "rooms" | "except">, fn: (socket: Socket) => void): void {
+    const rooms = opts.rooms;
+    const except = this.#exceptSids(opts.except ?? EMPTY);
+    const sockets = this.nsp.sockets;
+    if (rooms.size === 0) {
+      for (const [id, socket] of sockets) if (!except.has(id)) fn(socket);
+      return;
+    }
+    if (rooms.size === 1) {
+      const [room] = rooms;
+      const members = this.rooms.get(room!);
+      if (members === undefined) return;
+      for (const id of members) {
+        if (except.has(id)) continue;
+        const socket = sockets.get(id);
+        if (socket !== undefined) fn(socket);
+      }
+      return;
+    }
+    const seen = new Set<SocketId>();
+    for (const room of rooms) {
+      const members = this.rooms.get(room);
+      if (members === undefined) continue;
+      for (const id of members) {
+        if (seen.has(id) || except.has(id)) continue;
+        seen.add(id);
+        const socket = sockets.get(id);
+        if (socket !== undefined) fn(socket);
+      }
+    }
+  }
+
+  #exceptSids(except: ReadonlySet<Room>): ReadonlySet<SocketId> {
+    if (except.size === 0) return EMPTY;
+    const ids = new Set<SocketId>();
+    for (const room of except) {
+      const members = this.rooms.get(room);
+      if (members !== undefined) for (const id of members) ids.add(id);
+    }
+    return ids;
+  }
+}
+
+/** What `fetchSockets` yields: a local Socket, or (in a cluster) a RemoteSocket with the same read/act surface. */
+export interface FetchedSocket {
+  readonly id: SocketId;
+  readonly handshake: object;
+  readonly rooms: Set<Room>;
+  readonly data: unknown;
+  emit(ev: string, ...args: unknown[]): boolean;
+  join(room: Room | Room[]): Promise<void> | void;
+  leave(room: Room): Promise<void> | void;
+  disconnect(close?: boolean): unknown;
+}
+
+/** An adapter class or factory, as accepted by the `adapter` option and `io.adapter()`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AdapterConstructor = (new (nsp: Namespace<any, any, any, any>) => Adapter) | ((nsp: Namespace<any, any, any, any>) => Adapter);

@@ -1,0 +1,241 @@
+/**
+ * Broadcasting: an immutable selection of sockets (rooms, exceptions, flags) and what can be done to them.
+ */
+import { PacketType, type Packet } from "../shared/packet.js";
+import type {
+  AckResult,
+  DefaultEventsMap,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventParamsWithoutAck,
+  WithMultipleAcks,
+} from "../shared/typed-events.js";
+import { AckTimeoutError } from "../shared/ack-table.js";
+import type { Adapter } from "./adapter/adapter.js";
+import type { BroadcastFlags, BroadcastOptions, Room, SocketId } from "./adapter/types.js";
+import type { Handshake } from "./handshake.js";
+import { SERVER_RESERVED_EVENTS } from "./reasons.js";
+
+type MultiAck = (err: Error | null, responses: unknown[]) => void;
+
+export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, SocketData = unknown> {
+  readonly #adapter: Adapter;
+  readonly #rooms: ReadonlySet<Room>;
+  readonly #except: ReadonlySet<Room>;
+  readonly #flags: BroadcastFlags;
+
+  /** @internal */
+  constructor(adapter: Adapter, rooms: ReadonlySet<Room> = new Set(), except: ReadonlySet<Room> = new Set(), flags: BroadcastFlags = {}) {
+    this.#adapter = adapter;
+    this.#rooms = rooms;
+    this.#except = except;
+    this.#flags = flags;
+  }
+
+  /** Targets room(s); a socket in several of them gets each broadcast once. */
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    const rooms = new Set(this.#rooms);
+    for (const r of Array.isArray(room) ? room : [room]) rooms.add(r);
+    return new BroadcastOperator(this.#adapter, rooms, this.#except, this.#flags);
+  }
+
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.to(room);
+  }
+
+  /** Leaves out the sockets in room(s) (a socket id is a room). */
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    const except = new Set(this.#except);
+    for (const r of Array.isArray(room) ? room : [room]) except.add(r);
+    return new BroadcastOperator(this.#adapter, this.#rooms, except, this.#flags);
+  }
+
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator(this.#adapter, this.#rooms, this.#except, { ...this.#flags, compress });
+  }
+
+  /** Drops the packet for clients not ready to receive it. */
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator(this.#adapter, this.#rooms, this.#except, { ...this.#flags, volatile: true });
+  }
+
+  /** This server instance only. */
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator(this.#adapter, this.#rooms, this.#except, { ...this.#flags, local: true });
+  }
+
+  /** Ack callbacks get `(err, responses[])`; err is set (with the responses so far) when some did not answer in time. */
+  timeout(ms: number): BroadcastOperator<WithMultipleAcks<EmitEvents>, SocketData> {
+    return new BroadcastOperator(this.#adapter, this.#rooms, this.#except, { ...this.#flags, timeout: ms });
+  }
+
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    if (SERVER_RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    const data: unknown[] = [ev, ...args];
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.#adapter.nsp.name, data };
+    const last = data[data.length - 1];
+    if (typeof last !== "function") {
+      this.#adapter.broadcast(packet, this.#options());
+      return true;
+    }
+    data.pop();
+    this.#emitWithAcks(packet, last as MultiAck);
+    return true;
+  }
+
+  /** Emits and resolves with every socket's ack (rejects on timeout). */
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParamsWithoutAck<EmitEvents, Ev>
+  ): Promise<AckResult<EmitEvents, Ev>[]> {
+    return new Promise((resolve, reject) => {
+      const callback: MultiAck = (err, responses) =>
+        err ? reject(err) : resolve(responses as AckResult<EmitEvents, Ev>[]);
+      (this.emit as (...a: unknown[]) => boolean)(ev, ...args, callback);
+    });
+  }
+
+  #emitWithAcks(packet: Packet, callback: MultiAck): void {
+    const adapter = this.#adapter;
+    packet.id = adapter.nsp.nextAckId();
+    const id = packet.id;
+    const responses: unknown[] = [];
+    let expectedServers = -1;
+    let answeredServers = 0;
+    let expectedClients = 0;
+    let done = false;
+    const finish = (err: Error | null) => {
+      if (done) return;
+      done = true;
+      if (timer !== undefined) clearTimeout(timer);
+      try {
+        callback(err, responses);
+      } catch (e) {
+        adapter.nsp.server.reportError(e instanceof Error ? e : new Error(String(e)), "broadcast ack callback");
+      }
+    };
+    const check = () => {
+      if (expectedServers === answeredServers && responses.length >= expectedClients) finish(null);
+    };
+    const timeout = this.#flags.timeout;
+    const timer =
+      timeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            for (const socket of adapter.nsp.sockets.values()) socket.dropAck(id);
+            finish(new AckTimeoutError());
+          }, timeout);
+    adapter.broadcastWithAck(
+      packet,
+      this.#options(),
+      (clientCount) => {
+        expectedClients += clientCount;
+        answeredServers++;
+        check();
+      },
+      (...args: unknown[]) => {
+        responses.push(args[0]);
+        check();
+      },
+      () => {
+        // a targeted socket disconnected before answering: stop waiting for it
+        expectedClients--;
+        check();
+      },
+    );
+    void adapter.serverCount().then(
+      (count) => {
+        expectedServers = count;
+        check();
+      },
+      (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+
+  /** Sockets matching this selection, on every instance (RemoteSocket for those on other instances). */
+  async fetchSockets(): Promise<Array<RemoteSocket<EmitEvents, SocketData>>> {
+    const sockets = await this.#adapter.fetchSockets(this.#options());
+    return sockets as unknown as Array<RemoteSocket<EmitEvents, SocketData>>;
+  }
+
+  socketsJoin(room: Room | Room[]): void {
+    void Promise.resolve(this.#adapter.addSockets(this.#options(), Array.isArray(room) ? room : [room])).catch(
+      (err: unknown) => this.#report(err, "socketsJoin"),
+    );
+  }
+
+  socketsLeave(room: Room | Room[]): void {
+    void Promise.resolve(this.#adapter.delSockets(this.#options(), Array.isArray(room) ? room : [room])).catch(
+      (err: unknown) => this.#report(err, "socketsLeave"),
+    );
+  }
+
+  disconnectSockets(close = false): void {
+    void Promise.resolve(this.#adapter.disconnectSockets(this.#options(), close)).catch((err: unknown) =>
+      this.#report(err, "disconnectSockets"),
+    );
+  }
+
+  /** @deprecated socket.io compatibility: prefer fetchSockets(). */
+  allSockets(): Promise<Set<SocketId>> {
+    return this.#adapter.sockets(this.#rooms);
+  }
+
+  #options(): BroadcastOptions {
+    return { rooms: this.#rooms, except: this.#except, flags: this.#flags };
+  }
+
+  #report(err: unknown, what: string): void {
+    this.#adapter.nsp.server.reportError(err instanceof Error ? err : new Error(String(err)), what);
+  }
+}
+
+/** What a cluster adapter sends about a socket living on another instance. */
+export interface SocketDetails<SocketData = unknown> {
+  id: SocketId;
+  handshake: Handshake;
+  rooms: Room[];
+  data: SocketData;
+}
+
+/**
+ * A socket on another server instance (from `fetchSockets()` with a cluster adapter). Local sockets are returned as
+ * real Socket objects, which have the same members.
+ */
+export class RemoteSocket<EmitEvents extends object = DefaultEventsMap, SocketData = unknown> {
+  readonly id: SocketId;
+  readonly handshake: Handshake;
+  readonly rooms: Set<Room>;
+  readonly data: SocketData;
+  readonly #operator: BroadcastOperator<EmitEvents, SocketData>;
+
+  constructor(adapter: Adapter, details: SocketDetails<SocketData>) {
+    this.id = details.id;
+    this.handshake = details.handshake;
+    this.rooms = new Set(details.rooms);
+    this.data = details.data;
+    this.#operator = new BroadcastOperator<EmitEvents, SocketData>(adapter, new Set([this.id]), new Set(), {});
+  }
+
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.#operator.emit(ev, ...args);
+  }
+
+  timeout(ms: number): BroadcastOperator<WithMultipleAcks<EmitEvents>, SocketData> {
+    return this.#operator.timeout(ms);
+  }
+
+  join(room: Room | Room[]): void {
+    this.#operator.socketsJoin(room);
+  }
+
+  leave(room: Room | Room[]): void {
+    this.#operator.socketsLeave(room);
+  }
+
+  disconnect(close = false): this {
+    this.#operator.disconnectSockets(close);
+    return this;
+  }
+}

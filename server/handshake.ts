@@ -1,0 +1,55 @@
+/** The `socket.handshake` object, as socket.io builds it, from engine.io's request. */
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { ParsedUrlQuery } from "node:querystring";
+
+export interface Handshake {
+  /** The headers of the first HTTP request of the session. */
+  headers: IncomingHttpHeaders;
+  /** The date of creation (as a string). */
+  time: string;
+  /** The client address (the first X-Forwarded-For entry when `trustProxy` is set). */
+  address: string;
+  /** Whether the connection is cross-domain (an Origin header was sent). */
+  xdomain: boolean;
+  /** Whether the connection is over TLS. */
+  secure: boolean;
+  /** The date of creation (as a UNIX timestamp in ms). */
+  issued: number;
+  /** The request URL. */
+  url: string;
+  /** The query parameters of the first request. */
+  query: ParsedUrlQuery;
+  /** The authentication payload sent by the client with CONNECT. */
+  auth: Record<string, unknown>;
+}
+
+interface EngineRequest extends IncomingMessage {
+  _query?: ParsedUrlQuery;
+}
+
+export function buildHandshake(
+  req: IncomingMessage,
+  remoteAddress: string,
+  auth: Record<string, unknown>,
+  trustProxy: boolean,
+): Handshake {
+  const now = new Date();
+  const headers = req.headers;
+  return {
+    headers,
+    time: now.toString(),
+    address: trustProxy ? forwardedFor(headers) ?? remoteAddress : remoteAddress,
+    xdomain: headers.origin !== undefined,
+    secure: (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true,
+    issued: now.getTime(),
+    url: req.url ?? "",
+    query: (req as EngineRequest)._query ?? {},
+    auth,
+  };
+}
+
+function forwardedFor(headers: IncomingHttpHeaders): string | undefined {
+  const value = headers["x-forwarded-for"];
+  const first = (Array.isArray(value) ? value[0] : value)?.split(",")[0]?.trim();
+  return first === "" ? undefined : first;
+}

@@ -1,0 +1,13 @@
+export { Server, type ServerOptions, type ConnectionStateRecoveryOptions, type ServerReservedEvents } from "./server.js";
+export { Namespace, type ExtendedError, type NamespaceMiddleware } from "./namespace.js";
+export { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.js";
+export { Socket, type SocketReservedEvents, type PacketMiddleware, type DefaultSocketData } from "./socket.js";
+export { BroadcastOperator, RemoteSocket, type SocketDetails } from "./broadcast.js";
+export { Connection } from "./connection.js";
+export { Adapter, type AdapterConstructor, type FetchedSocket } from "./adapter/adapter.js";
+export { SessionStore } from "./adapter/session-store.js";
+export type { Room, SocketId, BroadcastFlags, BroadcastOptions, Session, RestoredSession } from "./adapter/types.js";
+export type { Handshake } from "./handshake.js";
+export { DisconnectReason } from "./reasons.js";
+export type { AllowedOrigins } from "./origins.js";
+export type { DefaultEventsMap, EventContract, EventNames, EventParams } from "../shared/typed-events.js";

@@ -1,0 +1,313 @@
+/**
+ * A namespace: a named channel multiplexed on connections, with its own middlewares, sockets and adapter (rooms).
+ */
+import { EventEmitter } from "node:events";
+import { PacketType } from "../shared/packet.js";
+import { toError } from "../shared/errors.js";
+import type {
+  AckResult,
+  DefaultEventsMap,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventParamsWithoutAck,
+  WithMultipleAcks,
+} from "../shared/typed-events.js";
+import { type Adapter, type AdapterConstructor } from "./adapter/adapter.js";
+import type { Room, SocketId } from "./adapter/types.js";
+import { BroadcastOperator, type RemoteSocket } from "./broadcast.js";
+import type { Connection } from "./connection.js";
+import { buildHandshake } from "./handshake.js";
+import type { Server } from "./server.js";
+import { Socket, type DefaultSocketData } from "./socket.js";
+
+/** An Error a middleware may pass to `next`: `message` and `data` reach the client in CONNECT_ERROR. */
+export interface ExtendedError extends Error {
+  data?: unknown;
+}
+
+export type NamespaceMiddleware<L extends object, E extends object, S extends object, D> = (
+  socket: Socket<L, E, S, D>,
+  next: (err?: ExtendedError) => void,
+) => void | Promise<void>;
+
+/** Event names reserved by the server for namespaces. */
+const NAMESPACE_RESERVED = new Set(["connect", "connection", "new_namespace"]);
+
+export interface NamespaceReservedEvents<L extends object, E extends object, S extends object, D> {
+  connect: (socket: Socket<L, E, S, D>) => void | Promise<void>;
+  connection: (socket: Socket<L, E, S, D>) => void | Promise<void>;
+}
+
+export class Namespace<
+  ListenEvents extends object = DefaultEventsMap,
+  EmitEvents extends object = DefaultEventsMap,
+  ServerSideEvents extends object = DefaultEventsMap,
+  SocketData = DefaultSocketData,
+> extends EventEmitter {
+  readonly name: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly server: Server<any, any, any, any>;
+  /** Connected sockets of this namespace on this instance, by id. */
+  readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  adapter!: Adapter;
+  /** @internal */
+  fns: Array<NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = [];
+  #ackIds = 0;
+
+  /** @internal */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  constructor(server: Server<any, any, any, any>, name: string) {
+    super({ captureRejections: true });
+    this.server = server;
+    this.name = name;
+    this.initAdapter();
+  }
+
+  /** @internal (re)creates the adapter from the server's adapter option */
+  initAdapter(): void {
+    this.adapter = instantiate(this.server.adapterConstructor, this as unknown as Namespace);
+    void Promise.resolve()
+      .then(() => this.adapter.init())
+      .catch((err: unknown) => this.server.reportError(toError(err), "adapter.init"));
+  }
+
+  override on<Ev extends keyof NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | EventNames<ServerSideEvents>>(
+    ev: Ev,
+    listener: Ev extends keyof NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+      ? NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[Ev]
+      : ServerSideEvents[Ev & keyof ServerSideEvents],
+  ): this {
+    return super.on(ev, listener as (...args: unknown[]) => void);
+  }
+
+  /** Connection middleware: runs for every socket before "connection". `next(err)` refuses it (CONNECT_ERROR). */
+  use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
+    this.fns.push(fn);
+    return this;
+  }
+
+  // ---- broadcasting -------------------------------------------------------------------------------------------
+
+  #operator(): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter);
+  }
+
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().to(room);
+  }
+
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().in(room);
+  }
+
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().except(room);
+  }
+
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().volatile;
+  }
+
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().local;
+  }
+
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().compress(compress);
+  }
+
+  timeout(ms: number): BroadcastOperator<WithMultipleAcks<EmitEvents>, SocketData> {
+    return this.#operator().timeout(ms);
+  }
+
+  /** Emits to every socket of the namespace. */
+  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.#operator().emit(ev, ...args);
+  }
+
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParamsWithoutAck<EmitEvents, Ev>
+  ): Promise<AckResult<EmitEvents, Ev>[]> {
+    return this.#operator().emitWithAck(ev, ...args);
+  }
+
+  send(...args: unknown[]): this {
+    (this.#operator().emit as (...a: unknown[]) => boolean)("message", ...args);
+    return this;
+  }
+
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  fetchSockets(): Promise<Array<RemoteSocket<EmitEvents, SocketData>>> {
+    return this.#operator().fetchSockets();
+  }
+
+  socketsJoin(room: Room | Room[]): void {
+    this.#operator().socketsJoin(room);
+  }
+
+  socketsLeave(room: Room | Room[]): void {
+    this.#operator().socketsLeave(room);
+  }
+
+  disconnectSockets(close = false): void {
+    this.#operator().disconnectSockets(close);
+  }
+
+  /** @deprecated socket.io compatibility: prefer fetchSockets(). */
+  allSockets(): Promise<Set<SocketId>> {
+    return this.#operator().allSockets();
+  }
+
+  /**
+   * Emits an event to the other server instances (received with `nsp.on(event, …)` there). A trailing callback gets
+   * `(err, responses[])`, one response per other instance.
+   */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
+    if (NAMESPACE_RESERVED.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    this.adapter.serverSideEmit([ev, ...args]);
+    return true;
+  }
+
+  serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
+    ev: Ev,
+    ...args: EventParamsWithoutAck<ServerSideEvents, Ev>
+  ): Promise<AckResult<ServerSideEvents, Ev>[]> {
+    return new Promise((resolve, reject) => {
+      const callback = (err: Error | null, responses: AckResult<ServerSideEvents, Ev>[]) =>
+        err ? reject(err) : resolve(responses);
+      if (NAMESPACE_RESERVED.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+      this.adapter.serverSideEmit([ev, ...args, callback]);
+    });
+  }
+
+  /** @internal an event from another instance (cluster adapters call this) */
+  onServerSideEmit(args: unknown[]): void {
+    const name = args[0];
+    if (typeof name !== "string" || NAMESPACE_RESERVED.has(name)) return;
+    try {
+      super.emit(name, ...args.slice(1));
+    } catch (err) {
+      this.server.reportError(toError(err), `server-side handler for "${name}"`);
+    }
+  }
+
+  // ---- connections --------------------------------------------------------------------------------------------
+
+  /** @internal next ack id for packets of this namespace (wraps below 2^31) */
+  nextAckId(): number {
+    const id = this.#ackIds;
+    this.#ackIds = (id + 1) & 0x7fffffff;
+    return id;
+  }
+
+  /** @internal a client asked to connect (CONNECT packet) */
+  async add(client: Connection, auth: Record<string, unknown>): Promise<void> {
+    const recovery = this.server.connectionStateRecovery;
+    let previous = null;
+    if (recovery && typeof auth["pid"] === "string" && typeof auth["offset"] === "string") {
+      try {
+        previous = await this.adapter.restoreSession(auth["pid"], auth["offset"]);
+      } catch (err) {
+        this.server.reportError(toError(err), "adapter.restoreSession");
+      }
+    }
+    const handshake = buildHandshake(client.conn.request, client.remoteAddress, auth, this.server.trustProxy);
+    const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(
+      this,
+      client,
+      handshake,
+      previous ?? undefined,
+    );
+    if (!(previous && recovery && recovery.skipMiddlewares)) {
+      const err = await this.#runMiddlewares(socket);
+      if (err) {
+        if (client.isOpen) {
+          const data: Record<string, unknown> = { message: err.message };
+          if (err.data !== undefined) data["data"] = err.data;
+          client.writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.name, data }, {});
+        }
+        client.connectFailed(this.name);
+        return;
+      }
+    }
+    if (!client.isOpen) return;
+    this.sockets.set(socket.id, socket);
+    client.attach(socket);
+    socket.onconnect();
+    if (previous) {
+      await socket.join(previous.rooms);
+      for (const data of previous.missedPackets) {
+        client.writePacket({ type: PacketType.EVENT, nsp: this.name, data }, {});
+      }
+    }
+    this.#emitSafely("connect", socket);
+    this.#emitSafely("connection", socket);
+  }
+
+  /** @internal */
+  remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    this.sockets.delete(socket.id);
+    if (this.sockets.size === 0) this.server.namespaceEmptied(this);
+  }
+
+  #emitSafely(event: string, socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    try {
+      super.emit(event, socket);
+    } catch (err) {
+      this.server.reportError(toError(err), `"${event}" handler`, socket);
+    }
+  }
+
+  #runMiddlewares(
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  ): Promise<ExtendedError | undefined> {
+    const fns = this.fns.slice();
+    if (fns.length === 0) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      let index = 0;
+      const step = (err?: ExtendedError): void => {
+        if (err) return resolve(err instanceof Error ? err : toError(err));
+        const fn = fns[index++];
+        if (fn === undefined) return resolve(undefined);
+        let called = false;
+        const next = (e?: ExtendedError) => {
+          if (called) return;
+          called = true;
+          step(e);
+        };
+        try {
+          const result = fn(socket, next);
+          if (result && typeof (result as Promise<void>).then === "function") {
+            (result as Promise<void>).then(undefined, (e: unknown) => next(toError(e)));
+          }
+        } catch (e) {
+          next(toError(e));
+        }
+      };
+      step();
+    });
+  }
+}
+
+/** Node calls this when an async "connection" listener rejects (captureRejections). */
+Object.defineProperty(Namespace.prototype, Symbol.for("nodejs.rejection"), {
+  value(this: Namespace, err: unknown, event: string | symbol) {
+    this.server.reportError(toError(err), `"${String(event)}" handler`);
+  },
+});
+
+function instantiate(ctor: AdapterConstructor, nsp: Namespace): Adapter {
+  if (typeof ctor === "function" && ctor.prototype !== undefined && ctor.prototype.constructor === ctor && isClass(ctor)) {
+    return new (ctor as new (n: Namespace) => Adapter)(nsp);
+  }
+  return (ctor as (n: Namespace) => Adapter)(nsp);
+}
+
+function isClass(fn: unknown): boolean {
+  return typeof fn === "function" && /^class[\s{]/.test(Function.prototype.toString.call(fn));
+}

@@ -1,0 +1,60 @@
+/**
+ * One encoded packet on its way to one or many sockets. A broadcast builds one of these: the packet is serialised
+ * once and, for WebSocket recipients, framed once (engine.io's `wsPreEncodedFrame` write option).
+ */
+import type { EncodedPacket } from "../shared/encoder.js";
+import type { BroadcastFlags } from "./adapter/types.js";
+
+/** Options handed to engine.io's `socket.write` for every frame of a packet. */
+export interface EngineWriteOptions {
+  compress?: boolean;
+  wsPreEncodedFrame?: Buffer[];
+}
+
+export class OutgoingFrames {
+  readonly frames: EncodedPacket;
+  readonly volatile: boolean;
+  readonly #compress: boolean;
+  #writeOptions: EngineWriteOptions | undefined;
+
+  constructor(frames: EncodedPacket, flags?: BroadcastFlags) {
+    this.frames = frames;
+    this.volatile = flags?.volatile === true;
+    this.#compress = flags?.compress !== false;
+  }
+
+  /** Write options shared by every recipient (the WebSocket frame is built on first use, then reused). */
+  get writeOptions(): EngineWriteOptions {
+    if (this.#writeOptions === undefined) {
+      const opts: EngineWriteOptions = { compress: this.#compress };
+      if (this.frames.length === 1) opts.wsPreEncodedFrame = textFrame("4" + this.frames[0]);
+      this.#writeOptions = opts;
+    }
+    return this.#writeOptions;
+  }
+}
+
+/**
+ * An unmasked, final, uncompressed WebSocket text frame (RFC 6455 §5.2) carrying `text`, as the [header, payload]
+ * pair ws's Sender writes with one cork.
+ */
+export function textFrame(text: string): Buffer[] {
+  const payload = Buffer.from(text, "utf8");
+  const length = payload.length;
+  let header: Buffer;
+  if (length < 126) {
+    header = Buffer.allocUnsafe(2);
+    header[1] = length;
+  } else if (length < 65536) {
+    header = Buffer.allocUnsafe(4);
+    header[1] = 126;
+    header.writeUInt16BE(length, 2);
+  } else {
+    header = Buffer.allocUnsafe(10);
+    header[1] = 127;
+    header.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    header.writeUInt32BE(length >>> 0, 6);
+  }
+  header[0] = 0x81; // FIN + opcode 1 (text)
+  return [header, payload];
+}

@@ -1,0 +1,33 @@
+/** Why a server-side socket disconnected: socket.io's reason strings, plus roomcast's own (documented in README). */
+export const DisconnectReason = {
+  TRANSPORT_ERROR: "transport error",
+  TRANSPORT_CLOSE: "transport close",
+  FORCED_CLOSE: "forced close",
+  PING_TIMEOUT: "ping timeout",
+  PARSE_ERROR: "parse error",
+  SERVER_SHUTTING_DOWN: "server shutting down",
+  FORCED_SERVER_CLOSE: "forced server close",
+  CLIENT_NAMESPACE_DISCONNECT: "client namespace disconnect",
+  SERVER_NAMESPACE_DISCONNECT: "server namespace disconnect",
+} as const;
+export type DisconnectReason = (typeof DisconnectReason)[keyof typeof DisconnectReason];
+
+/** Reasons after which a session is kept for connection state recovery (as socket.io). */
+export const RECOVERABLE_REASONS: ReadonlySet<string> = new Set([
+  DisconnectReason.TRANSPORT_ERROR,
+  DisconnectReason.TRANSPORT_CLOSE,
+  DisconnectReason.FORCED_CLOSE,
+  DisconnectReason.PING_TIMEOUT,
+  DisconnectReason.SERVER_SHUTTING_DOWN,
+  DisconnectReason.FORCED_SERVER_CLOSE,
+]);
+
+/** Event names the server itself emits on a socket: an app may not emit them to a client. */
+export const SERVER_RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  "connect",
+  "connect_error",
+  "disconnect",
+  "disconnecting",
+  "newListener",
+  "removeListener",
+]);

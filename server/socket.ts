@@ -1,0 +1,470 @@
+/**
+ * A server-side socket: one client connected to one namespace. Same surface as socket.io's Socket.
+ */
+import { EventEmitter } from "node:events";
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { PacketType, type Packet } from "../shared/packet.js";
+import { toError } from "../shared/errors.js";
+import type {
+  AckResult,
+  DefaultEventsMap,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventParamsWithoutAck,
+  WithTimeoutAck,
+} from "../shared/typed-events.js";
+import type { Adapter } from "./adapter/adapter.js";
+import type { BroadcastFlags, Room, SocketId } from "./adapter/types.js";
+import { BroadcastOperator } from "./broadcast.js";
+import type { Connection } from "./connection.js";
+import type { Handshake } from "./handshake.js";
+import type { Namespace } from "./namespace.js";
+import type { OutgoingFrames } from "./outgoing.js";
+import { DisconnectReason, RECOVERABLE_REASONS, SERVER_RESERVED_EVENTS } from "./reasons.js";
+import { AckTable, markErrorFirst } from "../shared/ack-table.js";
+
+export type { DisconnectReason };
+
+/** Events the server emits on a socket by itself. */
+export interface SocketReservedEvents {
+  disconnect: (reason: DisconnectReason, description?: unknown) => void;
+  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
+  error: (err: Error) => void;
+}
+
+/** Per-packet middleware: `socket.use(([event, ...args], next) => …)`. */
+export type PacketMiddleware = (event: unknown[], next: (err?: Error) => void) => void;
+
+// `any` for SocketData's default, like socket.io, so untyped apps can write `socket.data.user = …`.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type DefaultSocketData = any;
+
+type AnyListener = (...args: unknown[]) => void;
+
+export class Socket<
+  ListenEvents extends object = DefaultEventsMap,
+  EmitEvents extends object = DefaultEventsMap,
+  ServerSideEvents extends object = DefaultEventsMap,
+  SocketData = DefaultSocketData,
+> extends EventEmitter {
+  /** Random session id (never the Engine.IO id, which is sensitive). Also the name of the socket's own room. */
+  readonly id: SocketId;
+  readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The underlying connection (one per Engine.IO session, shared by its namespaces). */
+  readonly client: Connection;
+  readonly handshake: Handshake;
+  /** Free-form data, shared with other instances by fetchSockets() and kept across recovery. */
+  data: SocketData;
+  connected = false;
+  /** True when this socket is a recovered session (same id, rooms, data; missed packets delivered). */
+  readonly recovered: boolean;
+  /** @internal private session id used for connection state recovery */
+  readonly pid: string | undefined;
+
+  #acks: AckTable | undefined;
+  #flags: BroadcastFlags = {};
+  #fns: PacketMiddleware[] | undefined;
+  #any: AnyListener[] | undefined;
+  #anyOutgoing: AnyListener[] | undefined;
+
+  /** @internal */
+  constructor(
+    nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    client: Connection,
+    handshake: Handshake,
+    previous?: { sid: string; pid: string; data: unknown },
+  ) {
+    super({ captureRejections: true });
+    this.nsp = nsp;
+    this.client = client;
+    this.handshake = handshake;
+    if (previous) {
+      this.id = previous.sid;
+      this.pid = previous.pid;
+      this.data = previous.data as SocketData;
+      this.recovered = true;
+    } else {
+      this.id = randomId();
+      this.pid = nsp.server.connectionStateRecovery ? randomId() : undefined;
+      this.data = {} as SocketData;
+      this.recovered = false;
+    }
+  }
+
+  get adapter(): Adapter {
+    return this.nsp.adapter;
+  }
+
+  /** The Engine.IO socket. */
+  get conn(): Connection["conn"] {
+    return this.client.conn;
+  }
+
+  /** The first HTTP request of the session (kept by engine.io; roomcast keeps no copy). */
+  get request(): IncomingMessage {
+    return this.client.conn.request;
+  }
+
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
+  /** The rooms the socket is in, its own id included (a copy). */
+  get rooms(): Set<Room> {
+    return new Set(this.adapter.socketRooms(this.id) ?? []);
+  }
+
+  // ---- listening ----------------------------------------------------------------------------------------------
+
+  override on<Ev extends EventNames<ListenEvents> | keyof SocketReservedEvents>(
+    ev: Ev,
+    listener: Ev extends keyof SocketReservedEvents ? SocketReservedEvents[Ev] : ListenerOf<ListenEvents, Ev>,
+  ): this {
+    return super.on(ev, listener as AnyListener);
+  }
+
+  override once<Ev extends EventNames<ListenEvents> | keyof SocketReservedEvents>(
+    ev: Ev,
+    listener: Ev extends keyof SocketReservedEvents ? SocketReservedEvents[Ev] : ListenerOf<ListenEvents, Ev>,
+  ): this {
+    return super.once(ev, listener as AnyListener);
+  }
+
+  /** Registers a per-packet middleware. An error it passes to `next` is emitted as "error" on the socket. */
+  use(fn: PacketMiddleware): this {
+    (this.#fns ??= []).push(fn);
+    return this;
+  }
+
+  onAny(listener: AnyListener): this {
+    (this.#any ??= []).push(listener);
+    return this;
+  }
+
+  prependAny(listener: AnyListener): this {
+    (this.#any ??= []).unshift(listener);
+    return this;
+  }
+
+  offAny(listener?: AnyListener): this {
+    this.#any = removeListener(this.#any, listener);
+    return this;
+  }
+
+  listenersAny(): AnyListener[] {
+    return this.#any ? [...this.#any] : [];
+  }
+
+  onAnyOutgoing(listener: AnyListener): this {
+    (this.#anyOutgoing ??= []).push(listener);
+    return this;
+  }
+
+  prependAnyOutgoing(listener: AnyListener): this {
+    (this.#anyOutgoing ??= []).unshift(listener);
+    return this;
+  }
+
+  offAnyOutgoing(listener?: AnyListener): this {
+    this.#anyOutgoing = removeListener(this.#anyOutgoing, listener);
+    return this;
+  }
+
+  listenersAnyOutgoing(): AnyListener[] {
+    return this.#anyOutgoing ? [...this.#anyOutgoing] : [];
+  }
+
+  // ---- emitting -----------------------------------------------------------------------------------------------
+
+  /** Sends an event to this client. A trailing function is the ack callback. Throws on a reserved event name. */
+  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    if (SERVER_RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    const data: unknown[] = [ev, ...args];
+    const flags = this.#flags;
+    this.#flags = {};
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
+    const last = data[data.length - 1];
+    if (typeof last === "function") {
+      data.pop();
+      packet.id = this.nsp.nextAckId();
+      this.#acksTable().add(packet.id, last as AnyListener, flags.timeout, flags.timeout !== undefined);
+    }
+    if (this.nsp.server.connectionStateRecovery && packet.id === undefined) {
+      // goes through the adapter so that the packet is logged and can be replayed after a reconnection
+      this.adapter.broadcast(packet, { rooms: new Set([this.id]), flags });
+    } else {
+      this.notifyOutgoing(data);
+      this.client.writePacket(packet, flags);
+    }
+    return true;
+  }
+
+  /** Emits and resolves with the client's ack (rejects on timeout or disconnection). */
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParamsWithoutAck<EmitEvents, Ev>
+  ): Promise<AckResult<EmitEvents, Ev>> {
+    const timeout = this.#flags.timeout;
+    return new Promise((resolve, reject) => {
+      const callback = (err: Error | null, response: AckResult<EmitEvents, Ev>) => (err ? reject(err) : resolve(response));
+      if (timeout === undefined) {
+        // an error-first ack without a timer: rejected only when the socket disconnects
+        markErrorFirst(callback);
+      }
+      (this.emit as (...a: unknown[]) => boolean)(ev, ...args, callback);
+    });
+  }
+
+  /** Alias of `emit("message", …)`. */
+  send(...args: unknown[]): this {
+    (this.emit as (...a: unknown[]) => boolean)("message", ...args);
+    return this;
+  }
+
+  /** Alias of `emit("message", …)`. */
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  /** The next emit's ack callback gets `(err, ...args)`; err is set when no ack came within `ms`. */
+  timeout(ms: number): Socket<ListenEvents, WithTimeoutAck<EmitEvents>, ServerSideEvents, SocketData> {
+    this.#flags.timeout = ms;
+    return this as unknown as Socket<ListenEvents, WithTimeoutAck<EmitEvents>, ServerSideEvents, SocketData>;
+  }
+
+  /** The next emit may be dropped if the client is not ready to receive it. */
+  get volatile(): this {
+    this.#flags.volatile = true;
+    return this;
+  }
+
+  compress(compress: boolean): this {
+    this.#flags.compress = compress;
+    return this;
+  }
+
+  /** Broadcast to every socket of the namespace but this one. */
+  get broadcast(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator();
+  }
+
+  /** Broadcast to this server instance only (Redis adapter: no forwarding). */
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().local;
+  }
+
+  /** Broadcast to room(s), excluding this socket. */
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().to(room);
+  }
+
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.to(room);
+  }
+
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().except(room);
+  }
+
+  #operator(): BroadcastOperator<EmitEvents, SocketData> {
+    const flags = this.#flags;
+    this.#flags = {};
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter, new Set(), new Set([this.id]), flags);
+  }
+
+  // ---- rooms and lifecycle ------------------------------------------------------------------------------------
+
+  join(rooms: Room | Room[]): Promise<void> {
+    return Promise.resolve(this.adapter.addAll(this.id, Array.isArray(rooms) ? rooms : [rooms]));
+  }
+
+  leave(room: Room): Promise<void> {
+    return Promise.resolve(this.adapter.del(this.id, room));
+  }
+
+  /** Disconnects this namespace (or, with `close`, the whole connection and all its namespaces). */
+  disconnect(close = false): this {
+    if (!this.connected) return this;
+    if (close) {
+      this.client.disconnectAll();
+    } else {
+      this.client.writePacket({ type: PacketType.DISCONNECT, nsp: this.nsp.name }, {});
+      this.onclose(DisconnectReason.SERVER_NAMESPACE_DISCONNECT);
+    }
+    return this;
+  }
+
+  // ---- internals used by the connection, namespace and adapter ------------------------------------------------
+
+  /** @internal sends the CONNECT answer, joins the own room */
+  onconnect(): void {
+    this.connected = true;
+    void this.join(this.id);
+    const data: Record<string, string> = { sid: this.id };
+    if (this.pid !== undefined) data["pid"] = this.pid;
+    this.client.writePacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data }, {});
+  }
+
+  /** @internal one packet from the client, for this namespace */
+  onpacket(packet: Packet): void {
+    if (!this.connected) return;
+    switch (packet.type) {
+      case PacketType.EVENT:
+        this.#onevent(packet.data as unknown[], packet.id);
+        break;
+      case PacketType.ACK:
+        this.#safely(() => this.#acks?.settle(packet.id!, packet.data as unknown[]), "ack");
+        break;
+      case PacketType.DISCONNECT:
+        this.onclose(DisconnectReason.CLIENT_NAMESPACE_DISCONNECT);
+        break;
+      default:
+        // a CONNECT for an already connected namespace, or CONNECT_ERROR (server-to-client only): ignored
+        break;
+    }
+  }
+
+  /** @internal writes a broadcast packet (already encoded) to this client */
+  deliver(frames: OutgoingFrames, packet: Packet): void {
+    if (this.#anyOutgoing !== undefined) this.notifyOutgoing(packet.data as unknown[]);
+    this.client.writeFrames(frames);
+  }
+
+  /** @internal registers the ack of a broadcast; `onGone` runs if this socket disconnects first */
+  expectAck(id: number, fn: AnyListener, onGone?: () => void): void {
+    this.#acksTable().add(id, fn, undefined, false, onGone);
+  }
+
+  /** @internal forgets the ack of a broadcast that timed out */
+  dropAck(id: number): void {
+    this.#acks?.delete(id);
+  }
+
+  /** @internal number of acks waiting for this client */
+  get pendingAcks(): number {
+    return this.#acks?.size ?? 0;
+  }
+
+  /** @internal called on every way out: leaves rooms, fails pending acks, emits "disconnect" */
+  onclose(reason: DisconnectReason, description?: unknown): void {
+    if (!this.connected) return;
+    this.#emitLocal("disconnecting", reason, description);
+    if (this.pid !== undefined && RECOVERABLE_REASONS.has(reason)) {
+      void Promise.resolve(
+        this.adapter.persistSession({ sid: this.id, pid: this.pid, rooms: [...this.rooms], data: this.data }),
+      ).catch((err: unknown) => this.nsp.server.reportError(toError(err), "adapter.persistSession"));
+    }
+    this.adapter.delAll(this.id);
+    this.nsp.remove(this);
+    this.client.remove(this);
+    this.connected = false;
+    this.#acks?.failAll(new Error("socket has been disconnected"));
+    this.#acks = undefined;
+    this.#emitLocal("disconnect", reason, description);
+  }
+
+  /** @internal */
+  notifyOutgoing(data: unknown[]): void {
+    const listeners = this.#anyOutgoing;
+    if (listeners === undefined || listeners.length === 0) return;
+    for (const listener of listeners.slice()) this.#safely(() => listener.apply(this, data), "onAnyOutgoing");
+  }
+
+  #acksTable(): AckTable {
+    return (this.#acks ??= new AckTable((err) => this.nsp.server.reportError(toError(err), "ack callback", this)));
+  }
+
+  #onevent(args: unknown[], id: number | undefined): void {
+    if (id !== undefined) args.push(this.#ackFunction(id));
+    const any = this.#any;
+    if (any !== undefined && any.length > 0) {
+      for (const listener of any.slice()) this.#safely(() => listener.apply(this, args), "onAny");
+    }
+    const fns = this.#fns;
+    if (fns === undefined || fns.length === 0) {
+      this.#dispatch(args);
+      return;
+    }
+    runPacketMiddlewares(fns, args, (err) => {
+      if (!this.connected) return;
+      if (err) this.#reportMiddlewareError(err);
+      else this.#dispatch(args);
+    });
+  }
+
+  #dispatch(args: unknown[]): void {
+    const name = args[0] as string;
+    this.#safely(() => super.emit(name, ...args.slice(1)), name);
+  }
+
+  #ackFunction(id: number): (...args: unknown[]) => void {
+    let sent = false;
+    return (...args: unknown[]) => {
+      if (sent || !this.connected) return;
+      sent = true;
+      this.client.writePacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args }, {});
+    };
+  }
+
+  #emitLocal(event: string, ...args: unknown[]): void {
+    this.#safely(() => super.emit(event, ...args), event);
+  }
+
+  #reportMiddlewareError(err: Error): void {
+    if (this.listenerCount("error") > 0) this.#emitLocal("error", err);
+  }
+
+  /** Runs app code; anything it throws is reported, never propagated into the connection. */
+  #safely(fn: () => unknown, event: string): void {
+    try {
+      fn();
+    } catch (err) {
+      this.nsp.server.reportError(toError(err), `handler for "${event}"`, this);
+    }
+  }
+
+  /** Node calls this when an async listener rejects (captureRejections). */
+  [Symbol.for("nodejs.rejection")](err: unknown, event: string | symbol): void {
+    this.nsp.server.reportError(toError(err), `handler for "${String(event)}"`, this);
+  }
+}
+
+type ListenerOf<Map, Ev> = Ev extends keyof Map
+  ? Map[Ev] extends (...args: infer P) => unknown
+    ? (...args: P) => void | Promise<void>
+    : never
+  : never;
+
+function removeListener(list: AnyListener[] | undefined, listener: AnyListener | undefined): AnyListener[] | undefined {
+  if (list === undefined || listener === undefined) return undefined;
+  const index = list.indexOf(listener);
+  if (index !== -1) list.splice(index, 1);
+  return list;
+}
+
+function runPacketMiddlewares(fns: PacketMiddleware[], args: unknown[], done: (err?: Error) => void): void {
+  let index = 0;
+  const step = (err?: Error): void => {
+    if (err) return done(toError(err));
+    const fn = fns[index++];
+    if (fn === undefined) return done();
+    let called = false;
+    const next = (e?: Error) => {
+      if (called) return;
+      called = true;
+      step(e);
+    };
+    try {
+      fn(args, next);
+    } catch (e) {
+      next(toError(e));
+    }
+  };
+  step();
+}
+
+export function randomId(): string {
+  return randomBytes(15).toString("base64url");
+}

@@ -1,0 +1,107 @@
+/**
+ * Pending acknowledgements of one socket: id → callback, with optional timeout. Used by both sides.
+ * - a plain callback gets the ack's arguments;
+ * - an error-first callback (after `timeout()`, or from `emitWithAck`) gets `(null, ...args)`, or an Error on
+ *   timeout or disconnection.
+ */
+type Callback = (...args: unknown[]) => void;
+
+interface Entry {
+  fn: Callback;
+  errorFirst: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  onGone: (() => void) | undefined;
+}
+
+const ERROR_FIRST = Symbol("roomcast.errorFirst");
+
+/** Marks a callback as error-first, so that a disconnection calls it with an Error even without a timeout. */
+export function markErrorFirst<F extends object>(fn: F): F {
+  (fn as { [ERROR_FIRST]?: boolean })[ERROR_FIRST] = true;
+  return fn;
+}
+
+export class AckTimeoutError extends Error {
+  constructor() {
+    super("operation has timed out");
+    this.name = "AckTimeoutError";
+  }
+}
+
+export class AckTable {
+  readonly #entries = new Map<number, Entry>();
+  readonly #report: (err: unknown) => void;
+
+  /** `report` receives anything a callback throws from a timer (it never escapes). */
+  constructor(report: (err: unknown) => void = rethrowLater) {
+    this.#report = report;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  has(id: number): boolean {
+    return this.#entries.has(id);
+  }
+
+  add(id: number, fn: Callback, timeoutMs?: number, errorFirst = false, onGone?: () => void): void {
+    const entry: Entry = {
+      fn,
+      errorFirst: errorFirst || (fn as { [ERROR_FIRST]?: boolean })[ERROR_FIRST] === true,
+      timer: undefined,
+      onGone,
+    };
+    if (timeoutMs !== undefined) {
+      entry.timer = setTimeout(() => {
+        if (this.#entries.get(id) !== entry) return;
+        this.#entries.delete(id);
+        try {
+          fn(new AckTimeoutError());
+        } catch (err) {
+          this.#report(err);
+        }
+      }, timeoutMs);
+    }
+    this.#entries.set(id, entry);
+  }
+
+  /** Runs the callback of `id` with the ack's arguments. An unknown id (never issued, or already acked) is ignored. */
+  settle(id: number, args: unknown[]): boolean {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return false;
+    this.#entries.delete(id);
+    if (entry.timer !== undefined) clearTimeout(entry.timer);
+    if (entry.errorFirst) entry.fn(null, ...args);
+    else entry.fn(...args);
+    return true;
+  }
+
+  /** Forgets `id` without calling anything. */
+  delete(id: number): void {
+    const entry = this.#entries.get(id);
+    if (entry?.timer !== undefined) clearTimeout(entry.timer);
+    this.#entries.delete(id);
+  }
+
+  /** Fails every pending ack (error-first ones get `err`; plain ones are dropped, their `onGone` called). */
+  failAll(err: Error): void {
+    const entries = [...this.#entries.values()];
+    this.#entries.clear();
+    for (const entry of entries) {
+      if (entry.timer !== undefined) clearTimeout(entry.timer);
+      try {
+        if (entry.errorFirst) entry.fn(err);
+        else entry.onGone?.();
+      } catch (e) {
+        this.#report(e);
+      }
+    }
+  }
+}
+
+function rethrowLater(err: unknown): void {
+  queueMicrotask(() => {
+    throw err;
+  });
+}

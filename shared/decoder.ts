@@ -1,0 +1,163 @@
+/**
+ * Wire → packet, strictly. One Decoder per connection: it holds the state of a binary packet awaiting its
+ * attachments. Every refusal throws a ProtocolError with a stable code; the caller closes that connection.
+ */
+import { isBinary, reconstruct, type BinaryLike } from "./binary.js";
+import { ProtocolError, ProtocolErrorCode as Code } from "./errors.js";
+import { MAX_ACK_ID, PacketType, RESERVED_EVENTS, type Packet } from "./packet.js";
+
+export interface DecoderOptions {
+  /** Most attachments one binary packet may announce. Default 10 (as socket.io-parser). */
+  maxAttachments?: number;
+  /** Longest namespace name accepted, in characters. Default 256. */
+  maxNamespaceLength?: number;
+}
+
+export const DEFAULT_MAX_ATTACHMENTS = 10;
+export const DEFAULT_MAX_NAMESPACE_LENGTH = 256;
+
+export class Decoder {
+  readonly #maxAttachments: number;
+  readonly #maxNamespaceLength: number;
+  #pending: Packet | null = null;
+  #expected = 0;
+  #buffers: BinaryLike[] = [];
+
+  constructor(options: DecoderOptions = {}) {
+    this.#maxAttachments = options.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
+    this.#maxNamespaceLength = options.maxNamespaceLength ?? DEFAULT_MAX_NAMESPACE_LENGTH;
+  }
+
+  /** True while a binary packet is waiting for attachments. */
+  get awaitingAttachments(): boolean {
+    return this.#pending !== null;
+  }
+
+  /**
+   * Feeds one frame. Returns the completed packet, or undefined while a binary packet still waits for
+   * attachments. Throws ProtocolError on anything invalid (the decoder is then reset).
+   */
+  add(frame: unknown): Packet | undefined {
+    try {
+      return typeof frame === "string" ? this.#addText(frame) : this.#addBinary(frame);
+    } catch (err) {
+      this.reset();
+      if (err instanceof ProtocolError) throw err;
+      // a RangeError from a pathological payload, for instance
+      throw new ProtocolError(Code.BAD_PAYLOAD, "payload could not be decoded");
+    }
+  }
+
+  /** Drops any half-received binary packet. */
+  reset(): void {
+    this.#pending = null;
+    this.#expected = 0;
+    this.#buffers = [];
+  }
+
+  #addText(str: string): Packet | undefined {
+    if (this.#pending !== null) throw new ProtocolError(Code.UNEXPECTED_TEXT, "text frame while awaiting attachments");
+    const packet = this.#decodeString(str);
+    if (this.#expected > 0) {
+      this.#pending = packet;
+      return undefined;
+    }
+    return packet;
+  }
+
+  #addBinary(data: unknown): Packet | undefined {
+    if (this.#pending === null) throw new ProtocolError(Code.UNEXPECTED_BINARY, "binary frame without a binary packet");
+    if (!isBinary(data)) throw new ProtocolError(Code.UNEXPECTED_BINARY, "frame is neither text nor binary");
+    this.#buffers.push(data);
+    if (this.#buffers.length < this.#expected) return undefined;
+    const packet = this.#pending;
+    packet.data = reconstruct(packet.data, this.#buffers);
+    this.reset();
+    return packet;
+  }
+
+  #decodeString(str: string): Packet {
+    const typeCode = str.charCodeAt(0) - 48;
+    if (!(typeCode >= 0 && typeCode <= 6)) throw new ProtocolError(Code.UNKNOWN_TYPE, "unknown packet type");
+    let type = typeCode as PacketType;
+    let i = 1;
+    const len = str.length;
+
+    if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
+      const start = i;
+      while (i < len && isDigit(str.charCodeAt(i))) i++;
+      if (i === start || i - start > 6 || str.charCodeAt(i) !== 45 /* - */) {
+        throw new ProtocolError(Code.BAD_ATTACHMENTS, "illegal attachments");
+      }
+      const count = Number(str.slice(start, i));
+      if (count < 1) throw new ProtocolError(Code.BAD_ATTACHMENTS, "illegal attachments");
+      if (count > this.#maxAttachments) throw new ProtocolError(Code.TOO_MANY_ATTACHMENTS, "too many attachments");
+      this.#expected = count;
+      i++;
+    }
+
+    let nsp = "/";
+    if (str.charCodeAt(i) === 47 /* / */) {
+      const comma = str.indexOf(",", i);
+      const end = comma === -1 ? len : comma;
+      if (end - i > this.#maxNamespaceLength) throw new ProtocolError(Code.BAD_NAMESPACE, "namespace too long");
+      nsp = str.slice(i, end);
+      i = comma === -1 ? len : comma + 1;
+    }
+
+    let id: number | undefined;
+    if (i < len && isDigit(str.charCodeAt(i))) {
+      const start = i;
+      while (i < len && isDigit(str.charCodeAt(i))) i++;
+      if (i - start > 10) throw new ProtocolError(Code.BAD_ACK_ID, "ack id too large");
+      id = Number(str.slice(start, i));
+      if (id > MAX_ACK_ID) throw new ProtocolError(Code.BAD_ACK_ID, "ack id too large");
+    }
+
+    let data: unknown;
+    if (i < len) {
+      try {
+        data = JSON.parse(i === 0 ? str : str.slice(i));
+      } catch {
+        throw new ProtocolError(Code.BAD_JSON, "invalid JSON payload");
+      }
+    }
+    if (!isPayloadValid(type, data, id)) throw new ProtocolError(Code.BAD_PAYLOAD, "invalid payload");
+
+    if (type === PacketType.BINARY_EVENT) type = PacketType.EVENT;
+    else if (type === PacketType.BINARY_ACK) type = PacketType.ACK;
+    const packet: Packet = { type, nsp, data };
+    if (id !== undefined) packet.id = id;
+    return packet;
+  }
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function isPlainObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isPayloadValid(type: PacketType, data: unknown, id: number | undefined): boolean {
+  switch (type) {
+    case PacketType.CONNECT:
+      return id === undefined && (data === undefined || isPlainObject(data));
+    case PacketType.DISCONNECT:
+      return id === undefined && data === undefined;
+    case PacketType.CONNECT_ERROR:
+      return id === undefined && (data === undefined || typeof data === "string" || isPlainObject(data));
+    case PacketType.EVENT:
+    case PacketType.BINARY_EVENT: {
+      if (!Array.isArray(data) || data.length === 0) return false;
+      const name: unknown = data[0];
+      return typeof name === "number" || (typeof name === "string" && !RESERVED_EVENTS.has(name));
+    }
+    case PacketType.ACK:
+    case PacketType.BINARY_ACK:
+      return id !== undefined && Array.isArray(data);
+    default:
+      return false;
+  }
+}

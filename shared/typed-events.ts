@@ -1,0 +1,77 @@
+/**
+ * Typed event maps, shared by server and client. An event map is an interface whose keys are event names and
+ * whose values are listener signatures; when the last parameter is a function it is the acknowledgement callback.
+ *
+ *   interface ClientToServer { hello(name: string, ack: (greeting: string) => void): void }
+ */
+
+/**
+ * The map used when an app does not type its events: any name, any arguments. This is the one place roomcast
+ * uses `any`, so that untyped socket.io apps compile unchanged (listeners get untyped arguments, as in socket.io).
+ */
+export interface DefaultEventsMap {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [event: string]: (...args: any[]) => void;
+}
+
+/** Any callable: the constraint event-map values are checked against. */
+export type AnyListener = (...args: never[]) => unknown;
+
+/** The event names of a map. */
+export type EventNames<Map> = keyof Map & string;
+
+/** The parameters of event `E` (including a trailing ack callback, if the map declares one). */
+export type EventParams<Map, E extends EventNames<Map>> = Map[E] extends (...args: infer P) => unknown ? P : never;
+
+/** A listener for event `E`. */
+export type EventListener<Map, E extends EventNames<Map>> = Map[E] extends (...args: infer P) => unknown
+  ? (...args: P) => void | Promise<void>
+  : never;
+
+type Last<T extends readonly unknown[]> = T extends readonly [...unknown[], infer L] ? L : never;
+type AllButLast<T extends readonly unknown[]> = T extends readonly [...infer H, unknown] ? H : [];
+
+/** The arguments an ack callback of event `E` receives, with a leading `Error` (declared by the app) removed. */
+export type AckArgs<Map, E extends EventNames<Map>> = Last<EventParams<Map, E>> extends (...args: infer A) => unknown
+  ? A extends [Error | null | undefined, ...infer Rest]
+    ? Rest
+    : A
+  : never;
+
+/** What `emitWithAck` resolves to: the first argument of the ack. */
+export type AckResult<Map, E extends EventNames<Map>> = AckArgs<Map, E> extends [infer First, ...unknown[]] ? First : void;
+
+/** Event names whose last parameter is an ack callback. */
+export type EventNamesWithAck<Map> = {
+  [E in EventNames<Map>]: Last<EventParams<Map, E>> extends (...args: never[]) => unknown ? E : never;
+}[EventNames<Map>];
+
+/** The parameters of `E` without its ack callback (for `emitWithAck`). */
+export type EventParamsWithoutAck<Map, E extends EventNames<Map>> = AllButLast<EventParams<Map, E>>;
+
+/** Emit signature after `.timeout()` on one socket: the ack callback gets `(err, ...args)`. */
+export type WithTimeoutAck<Map> = {
+  [E in EventNames<Map>]: E extends EventNamesWithAck<Map>
+    ? (...args: [...EventParamsWithoutAck<Map, E>, (err: Error | null, ...args: AckArgs<Map, E>) => void]) => void
+    : Map[E];
+};
+
+/** Emit signature of a broadcast: the ack callback gets `(err, responses[])`, one response per socket. */
+export type WithMultipleAcks<Map> = {
+  [E in EventNames<Map>]: E extends EventNamesWithAck<Map>
+    ? (...args: [...EventParamsWithoutAck<Map, E>, (err: Error | null, responses: AckResult<Map, E>[]) => void]) => void
+    : Map[E];
+};
+
+/**
+ * Named directions for one app-wide contract. Use the same object type on both sides:
+ *   type Chat = Contract<{ clientToServer: {...}; serverToClient: {...} }>
+ *   const io = new Server<Chat["clientToServer"], Chat["serverToClient"]>()   // server
+ *   const socket: ClientSocketOf<Chat> = io(url)                                 // client
+ */
+export interface EventContract {
+  clientToServer: object;
+  serverToClient: object;
+  serverToServer?: object;
+  socketData?: unknown;
+}
