@@ -29,7 +29,8 @@ export type EventListener<Map, E extends EventNames<Map>> = Map[E] extends (...a
   : never;
 
 type Last<T extends readonly unknown[]> = T extends readonly [...unknown[], infer L] ? L : never;
-type AllButLast<T extends readonly unknown[]> = T extends readonly [...infer H, unknown] ? H : [];
+// a non-tuple list (an untyped map's `any[]`) keeps every parameter: emitWithAck("ev", ...anything)
+type AllButLast<T extends readonly unknown[]> = T extends readonly [...infer H, unknown] ? H : number extends T["length"] ? T : [];
 
 /** The arguments an ack callback of event `E` receives, with a leading `Error` (declared by the app) removed. */
 export type AckArgs<Map, E extends EventNames<Map>> = Last<EventParams<Map, E>> extends (...args: infer A) => unknown
