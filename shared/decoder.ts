@@ -2,7 +2,7 @@
  * Wire → packet, strictly. One Decoder per connection: it holds the state of a binary packet awaiting its
  * attachments. Every refusal throws a ProtocolError with a stable code; the caller closes that connection.
  */
-import { isBinary, reconstruct, type BinaryLike } from "./binary.js";
+import { isBinary, MAX_RECONSTRUCT_DEPTH, reconstruct, type BinaryLike } from "./binary.js";
 import { ProtocolError, ProtocolErrorCode as Code } from "./errors.js";
 import { MAX_ACK_ID, PacketType, RESERVED_EVENTS, type Packet } from "./packet.js";
 
@@ -103,6 +103,8 @@ export class Decoder {
       if (end - i > this.#maxNamespaceLength) throw new ProtocolError(Code.BAD_NAMESPACE, "namespace too long");
       nsp = str.slice(i, end);
       i = comma === -1 ? len : comma + 1;
+    } else if (i < len && looksLikeNamespace(str, i)) {
+      throw new ProtocolError(Code.BAD_NAMESPACE, "namespace must start with /");
     }
 
     let id: number | undefined;
@@ -112,10 +114,20 @@ export class Decoder {
       if (i - start > 10) throw new ProtocolError(Code.BAD_ACK_ID, "ack id too large");
       id = Number(str.slice(start, i));
       if (id > MAX_ACK_ID) throw new ProtocolError(Code.BAD_ACK_ID, "ack id too large");
+      const after = str.charCodeAt(i);
+      if (after === 46 /* . */ || after === 101 /* e */ || after === 69 /* E */) {
+        throw new ProtocolError(Code.BAD_ACK_ID, "ack id is not an integer");
+      }
+    } else if (str.charCodeAt(i) === 45 /* - */ && isDigit(str.charCodeAt(i + 1))) {
+      throw new ProtocolError(Code.BAD_ACK_ID, "negative ack id");
     }
 
     let data: unknown;
     if (i < len) {
+      // V8 parses any depth; refuse what later walks (reconstruct, re-encoding by the app) could not handle
+      if (len - i > MAX_RECONSTRUCT_DEPTH && nestsTooDeep(str, i)) {
+        throw new ProtocolError(Code.TOO_DEEP, "payload nests too deep");
+      }
       try {
         data = JSON.parse(i === 0 ? str : str.slice(i));
       } catch {
@@ -130,6 +142,34 @@ export class Decoder {
     if (id !== undefined) packet.id = id;
     return packet;
   }
+}
+
+/** Text before the first "," that cannot start an ack id or a JSON value: a namespace without its "/". */
+function looksLikeNamespace(str: string, i: number): boolean {
+  const code = str.charCodeAt(i);
+  if (isDigit(code) || code === 91 /* [ */ || code === 123 /* { */ || code === 34 /* " */ || code === 45 /* - */) return false;
+  const comma = str.indexOf(",", i);
+  return comma !== -1 && !/[[{"]/.test(str.slice(i, comma));
+}
+
+/** True when arrays/objects nest deeper than MAX_RECONSTRUCT_DEPTH (the root container is depth 0). */
+function nestsTooDeep(str: string, from: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = from; i < str.length; i++) {
+    const c = str.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) {
+      inString = true;
+    } else if (c === 91 || c === 123) {
+      if (++depth > MAX_RECONSTRUCT_DEPTH + 1) return true;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) {
+      depth--;
+    }
+  }
+  return false;
 }
 
 function isDigit(code: number): boolean {
