@@ -413,7 +413,8 @@ export class Socket<
   }
 
   #reportMiddlewareError(err: Error): void {
-    if (this.listenerCount("error") > 0) this.#emitLocal("error", err);
+    // "error" on the socket when listened to, the server's onError otherwise (never silently dropped)
+    this.nsp.server.reportError(err, "packet middleware", this);
   }
 
   /** Runs app code; anything it throws is reported, never propagated into the connection. */
