@@ -124,6 +124,11 @@ export class Adapter extends EventEmitter {
     return Promise.resolve(ids);
   }
 
+  /** Every room with at least one socket (on every instance, for a cluster adapter). */
+  allRooms(): Promise<Set<Room>> {
+    return Promise.resolve(new Set(this.rooms.keys()));
+  }
+
   socketRooms(id: SocketId): Set<Room> | undefined {
     return this.sids.get(id);
   }
@@ -153,7 +158,8 @@ export class Adapter extends EventEmitter {
    * Emits an event to the other server instances. There are none here: a trailing ack callback is answered at
    * once with no responses.
    */
-  serverSideEmit(packet: unknown[]): void {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  serverSideEmit(packet: unknown[], _opts?: { timeout?: number }): void {
     const last = packet[packet.length - 1];
     if (typeof last === "function") (last as (err: Error | null, responses: unknown[]) => void)(null, []);
   }

@@ -1,0 +1,393 @@
+/**
+ * A transport-agnostic cluster adapter: the in-memory Adapter plus the messages that make N instances behave as
+ * one (broadcasts, utility operations, server-side emits, acks, recovery across instances), requests with an id and
+ * a timeout, and heartbeats. The transport (roomcast/redis) only moves strings; see cluster-hub.ts.
+ */
+import { PacketType, type Packet } from "../../shared/packet.js";
+import { RemoteSocket } from "../broadcast.js";
+import type { Namespace } from "../namespace.js";
+import type { Socket } from "../socket.js";
+import { Adapter, type FetchedSocket } from "./adapter.js";
+import { MessageType as T, type ClusterMessage, type MessageBody, type WireOptions } from "./cluster-message.js";
+import type { ClusterHub, HubMember } from "./cluster-hub.js";
+import type { BroadcastOptions, RestoredSession, Room, Session, SocketId } from "./types.js";
+
+export class RequestTimeoutError extends Error {
+  constructor(what: string, ms: number, missing: number, expected: number) {
+    super(`cluster ${what} timed out after ${ms} ms: ${missing} of ${expected} instance(s) did not answer`);
+    this.name = "RequestTimeoutError";
+  }
+}
+
+interface PendingRequest {
+  waiting: Set<string>;
+  onResponse(msg: ClusterMessage): void;
+  /** true: the sender has answered in full */
+  done(msg: ClusterMessage): boolean;
+  finish(err: Error | null): void;
+}
+
+interface PendingAck {
+  counted: Map<string, number>;
+  waiting: Set<string>;
+  clientCount(count: number): void;
+  ack(...args: unknown[]): void;
+  gone?: (() => void) | undefined;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** Socket ids are 20 base64url characters: such rooms are private, never given a room lane. */
+const SOCKET_ID = /^[A-Za-z0-9_-]{20}$/;
+
+export class ClusterAdapter extends Adapter implements HubMember {
+  readonly hub: ClusterHub;
+  /** Other live instances that have this namespace: uid → last time heard from. */
+  readonly #peers = new Map<string, number>();
+  readonly #requests = new Map<number, PendingRequest>();
+  readonly #acks = new Map<number, PendingAck>();
+  #rid = 0;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  constructor(nsp: Namespace<any, any, any, any>, hub: ClusterHub) {
+    super(nsp);
+    this.hub = hub;
+  }
+
+  get nspName(): string {
+    return this.nsp.name;
+  }
+
+  /** Ids of the other live instances serving this namespace. */
+  get peers(): string[] {
+    return [...this.#peers.keys()];
+  }
+
+  override init(): Promise<void> {
+    this.hub.register(this);
+    this.on("create-room", (room: Room) => {
+      if (this.hub.sharded && !SOCKET_ID.test(room)) this.hub.subscribeLane(this.#lane(room));
+    });
+    this.on("delete-room", (room: Room) => {
+      if (this.hub.sharded && !SOCKET_ID.test(room)) this.hub.unsubscribeLane(this.#lane(room));
+    });
+    this.#heartbeat();
+    const { heartbeatInterval, heartbeatTimeout } = this.hub.opts;
+    this.#timer = setInterval(() => {
+      this.#heartbeat();
+      if (!this.hub.ready) return; // while we are cut off, silence proves nothing about the others
+      const threshold = Date.now() - heartbeatTimeout;
+      for (const [uid, seen] of this.#peers) if (seen < threshold) this.#peerGone(uid);
+    }, heartbeatInterval);
+    this.#timer.unref();
+    return Promise.resolve();
+  }
+
+  override async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.hub.sendNow(this.nsp.name, { type: T.CLOSE });
+    for (const req of this.#requests.values()) req.finish(new Error("adapter closed"));
+    for (const ack of this.#acks.values()) clearTimeout(ack.timer);
+    this.#acks.clear();
+    await this.hub.unregister(this);
+    await super.close();
+  }
+
+  override serverCount(): Promise<number> {
+    return Promise.resolve(1 + this.#peers.size);
+  }
+
+  // ---- operations ---------------------------------------------------------------------------------------------
+
+  override broadcast(packet: Packet, opts: BroadcastOptions): void {
+    if (!opts.flags?.local && !this.#isLocalSocket(opts)) {
+      const [room] = opts.rooms;
+      const lane = this.hub.sharded && opts.rooms.size === 1 && !SOCKET_ID.test(room!) ? this.#lane(room!) : undefined;
+      this.#send({ type: T.BROADCAST, data: packet.data as unknown[], opts: wire(opts) }, undefined, lane);
+    }
+    super.broadcast(packet, opts); // local sockets at once, whatever the broker is doing
+  }
+
+  override broadcastWithAck(
+    packet: Packet,
+    opts: BroadcastOptions,
+    clientCountCallback: (clientCount: number) => void,
+    ack: (...args: unknown[]) => void,
+    onGone?: () => void,
+  ): void {
+    if (!opts.flags?.local && this.#peers.size > 0) {
+      const rid = ++this.#rid;
+      const pending: PendingAck = {
+        counted: new Map(),
+        waiting: new Set(this.#peers.keys()),
+        clientCount: clientCountCallback,
+        ack,
+        gone: onGone,
+        timer: setTimeout(() => this.#acks.delete(rid), opts.flags?.timeout ?? 10 * 60_000),
+      };
+      pending.timer.unref();
+      this.#acks.set(rid, pending);
+      this.#send({ type: T.BROADCAST, data: packet.data as unknown[], opts: wire(opts), rid });
+    }
+    super.broadcastWithAck(packet, opts, clientCountCallback, ack, onGone);
+  }
+
+  override async fetchSockets(opts: BroadcastOptions): Promise<FetchedSocket[]> {
+    const local = await super.fetchSockets(opts);
+    if (opts.flags?.local) return local;
+    const remote: FetchedSocket[] = [];
+    await this.#request("fetchSockets", { type: T.FETCH_SOCKETS, opts: wire(opts) }, (msg) => {
+      if (msg.type !== T.FETCH_SOCKETS_RESPONSE) return;
+      for (const details of msg.sockets) remote.push(new RemoteSocket(this, details));
+    });
+    return [...local, ...remote];
+  }
+
+  override async sockets(rooms: ReadonlySet<Room>): Promise<Set<SocketId>> {
+    return new Set((await this.fetchSockets({ rooms })).map((s) => s.id));
+  }
+
+  override async allRooms(): Promise<Set<Room>> {
+    const rooms = await super.allRooms();
+    await this.#request("allRooms", { type: T.ALL_ROOMS }, (msg) => {
+      if (msg.type === T.ALL_ROOMS_RESPONSE) for (const room of msg.rooms) rooms.add(room);
+    });
+    return rooms;
+  }
+
+  override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    super.addSockets(opts, rooms);
+    if (!opts.flags?.local) this.#send({ type: T.SOCKETS_JOIN, opts: wire(opts), rooms });
+  }
+
+  override delSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    super.delSockets(opts, rooms);
+    if (!opts.flags?.local) this.#send({ type: T.SOCKETS_LEAVE, opts: wire(opts), rooms });
+  }
+
+  override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
+    if (!opts.flags?.local) this.#send({ type: T.DISCONNECT_SOCKETS, opts: wire(opts), close });
+    super.disconnectSockets(opts, close);
+  }
+
+  /** `packet` is `[event, ...args, callback?]`; the callback gets `(err, responses)` (one per other instance). */
+  override serverSideEmit(packet: unknown[], opts?: { timeout?: number }): void {
+    const last = packet[packet.length - 1];
+    if (typeof last !== "function") {
+      this.#send({ type: T.SERVER_SIDE_EMIT, args: packet });
+      return;
+    }
+    const args = packet.slice(0, -1);
+    const callback = last as (err: Error | null, responses: unknown[]) => void;
+    const responses: unknown[] = [];
+    const body = (rid: number): MessageBody => ({ type: T.SERVER_SIDE_EMIT, args, rid });
+    this.#request("serverSideEmit", body, (msg) => {
+      if (msg.type === T.SERVER_SIDE_EMIT_RESPONSE) responses.push(msg.response);
+    }, opts?.timeout).then(
+      () => callback(null, responses),
+      (err: Error) => callback(err, responses),
+    );
+  }
+
+  override async restoreSession(pid: string, offset: string): Promise<RestoredSession | null> {
+    const local = await super.restoreSession(pid, offset);
+    if (local !== null || this.#peers.size === 0) return local;
+    let found = null as RestoredSession | null;
+    await this.#request("restoreSession", { type: T.RESTORE_SESSION, pid, offset }, (msg) => {
+      if (msg.type === T.RESTORE_SESSION_RESPONSE && msg.session !== null) found = msg.session;
+    });
+    return found;
+  }
+
+  // ---- incoming -----------------------------------------------------------------------------------------------
+
+  onClusterMessage(msg: ClusterMessage): void {
+    const from = msg.uid;
+    if (msg.type === T.CLOSE) return this.#peerGone(from);
+    const known = this.#peers.has(from);
+    this.#peers.set(from, Date.now());
+    if (!known) {
+      this.emit("peer:up", from);
+      this.#heartbeat(); // let the newcomer know about us at once
+    }
+    switch (msg.type) {
+      case T.HEARTBEAT:
+        return;
+      case T.BROADCAST:
+        return this.#onBroadcast(msg.data, msg.opts, from, msg.rid);
+      case T.SOCKETS_JOIN:
+        return super.addSockets(unwire(msg.opts), msg.rooms) as void;
+      case T.SOCKETS_LEAVE:
+        return super.delSockets(unwire(msg.opts), msg.rooms) as void;
+      case T.DISCONNECT_SOCKETS:
+        return super.disconnectSockets(unwire(msg.opts), msg.close) as void;
+      case T.FETCH_SOCKETS: {
+        const sockets: Socket[] = [];
+        this.apply(unwire(msg.opts), (socket) => sockets.push(socket));
+        const details = sockets.map((s) => ({ id: s.id, handshake: s.handshake, rooms: [...s.rooms], data: s.data }));
+        return this.#send({ type: T.FETCH_SOCKETS_RESPONSE, rid: msg.rid, sockets: details }, from);
+      }
+      case T.SERVER_SIDE_EMIT: {
+        if (msg.rid === undefined) return this.nsp.onServerSideEmit(msg.args);
+        let answered = false;
+        const rid = msg.rid;
+        const reply = (response?: unknown) => {
+          if (answered) return;
+          answered = true;
+          this.#send({ type: T.SERVER_SIDE_EMIT_RESPONSE, rid, response: response ?? null }, from);
+        };
+        return this.nsp.onServerSideEmit([...msg.args, reply]);
+      }
+      case T.RESTORE_SESSION: {
+        const rid = msg.rid;
+        void super.restoreSession(msg.pid, msg.offset).then((session) =>
+          this.#send({ type: T.RESTORE_SESSION_RESPONSE, rid, session }, from),
+        );
+        return;
+      }
+      case T.ALL_ROOMS:
+        return this.#send({ type: T.ALL_ROOMS_RESPONSE, rid: msg.rid, rooms: [...this.rooms.keys()] }, from);
+      case T.BROADCAST_CLIENT_COUNT:
+      case T.BROADCAST_ACK:
+        return this.#onAck(msg, from);
+      default: {
+        if (!("rid" in msg)) return;
+        const req = this.#requests.get(msg.rid);
+        if (req === undefined || !req.waiting.has(from)) return;
+        req.onResponse(msg);
+        if (req.done(msg)) {
+          req.waiting.delete(from);
+          if (req.waiting.size === 0) req.finish(null);
+        }
+      }
+    }
+  }
+
+  onTransportReady(): void {
+    const now = Date.now();
+    for (const uid of this.#peers.keys()) this.#peers.set(uid, now); // their silence was our outage
+    this.#heartbeat();
+  }
+
+  onDropped(count: number, bytes: number, reason: "age" | "size"): void {
+    this.emit("drop", { count, bytes, reason });
+  }
+
+  reportError(err: Error, context: string): void {
+    if (this.listenerCount("error") > 0) this.emit("error", err);
+    else this.nsp.server.reportError(err, `cluster adapter: ${context}`);
+  }
+
+  // ---- internals ----------------------------------------------------------------------------------------------
+
+  #send(body: MessageBody, to?: string, lane?: string): void {
+    this.hub.send(this.nsp.name, body, to, lane);
+  }
+
+  #heartbeat(): void {
+    this.hub.sendNow(this.nsp.name, { type: T.HEARTBEAT });
+  }
+
+  #lane(room: Room): string {
+    return `${this.nsp.name.length}:${this.nsp.name}${room}`;
+  }
+
+  /** socket.emit() with recovery goes through broadcast(): a local socket id needs no other instance. */
+  #isLocalSocket(opts: BroadcastOptions): boolean {
+    if (opts.rooms.size !== 1) return false;
+    const [room] = opts.rooms;
+    return this.nsp.sockets.has(room!);
+  }
+
+  #onBroadcast(data: unknown[], w: WireOptions, from: string, rid: number | undefined): void {
+    const opts = unwire(w);
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
+    if (rid === undefined) return super.broadcast(packet, opts);
+    packet.id = this.nsp.nextAckId(); // our own ack id: the sender's could clash with ours
+    const id = packet.id;
+    super.broadcastWithAck(
+      packet,
+      opts,
+      (count) => this.#send({ type: T.BROADCAST_CLIENT_COUNT, rid, count }, from),
+      (...args) => this.#send({ type: T.BROADCAST_ACK, rid, response: args[0] ?? null }, from),
+      () => this.#send({ type: T.BROADCAST_ACK, rid, response: null, gone: true }, from),
+    );
+    if (w.timeout !== undefined) {
+      setTimeout(() => {
+        for (const socket of this.nsp.sockets.values()) socket.dropAck(id);
+      }, w.timeout).unref();
+    }
+  }
+
+  #onAck(msg: ClusterMessage, from: string): void {
+    const pending = this.#acks.get((msg as { rid: number }).rid);
+    if (pending === undefined) return;
+    if (msg.type === T.BROADCAST_CLIENT_COUNT) {
+      if (!pending.waiting.delete(from)) return;
+      pending.counted.set(from, msg.count);
+      pending.clientCount(msg.count);
+    } else if (msg.type === T.BROADCAST_ACK) {
+      pending.counted.set(from, (pending.counted.get(from) ?? 0) - 1);
+      if (msg.gone) pending.gone?.();
+      else pending.ack(msg.response);
+    }
+  }
+
+  /** Sends a request to every peer; resolves once each answered (or went away), rejects on timeout. */
+  #request(
+    what: string,
+    body: object | ((rid: number) => MessageBody),
+    onResponse: (msg: ClusterMessage) => void,
+    timeout = this.hub.opts.requestsTimeout,
+  ): Promise<void> {
+    if (this.#peers.size === 0) return Promise.resolve();
+    const rid = ++this.#rid;
+    const expected = this.#peers.size;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => finish(new RequestTimeoutError(what, timeout, req.waiting.size, expected)), timeout);
+      const finish = (err: Error | null) => {
+        clearTimeout(timer);
+        this.#requests.delete(rid);
+        if (err) reject(err);
+        else resolve();
+      };
+      const req: PendingRequest = { waiting: new Set(this.#peers.keys()), onResponse, done: () => true, finish };
+      this.#requests.set(rid, req);
+      const msg = typeof body === "function" ? body(rid) : ({ ...body, rid } as unknown as MessageBody);
+      this.#send(msg);
+    });
+  }
+
+  #peerGone(uid: string): void {
+    if (!this.#peers.delete(uid)) return;
+    this.emit("peer:down", uid);
+    for (const req of this.#requests.values()) {
+      if (req.waiting.delete(uid) && req.waiting.size === 0) req.finish(null);
+    }
+    for (const ack of this.#acks.values()) {
+      if (ack.waiting.delete(uid)) ack.clientCount(0);
+      for (let n = ack.counted.get(uid) ?? 0; n > 0; n--) ack.gone?.();
+      ack.counted.delete(uid);
+    }
+  }
+}
+
+function wire(opts: BroadcastOptions): WireOptions {
+  const out: WireOptions = { rooms: [...opts.rooms], except: [...(opts.except ?? [])] };
+  if (opts.flags?.volatile) out.volatile = true;
+  if (opts.flags?.compress !== undefined) out.compress = opts.flags.compress;
+  if (opts.flags?.timeout !== undefined) out.timeout = opts.flags.timeout;
+  return out;
+}
+
+function unwire(w: WireOptions): BroadcastOptions {
+  const flags: BroadcastOptions["flags"] = {};
+  if (w.volatile) flags.volatile = true;
+  if (w.compress !== undefined) flags.compress = w.compress;
+  return { rooms: new Set(w.rooms), except: new Set(w.except), flags };
+}
+
+export type { Session };

@@ -1,0 +1,232 @@
+/**
+ * The part of a cluster adapter shared by every namespace of one server instance: its instance id, the outbox,
+ * sequence numbers and duplicate detection, and the transport (Redis in roomcast/redis) which only moves strings.
+ *
+ * Every message an adapter sends gets the next sequence number and goes through the bounded outbox; a receiver
+ * drops what it has already seen from that sender on that lane, so a message resent after a connection loss is
+ * delivered once, in per-sender order.
+ */
+import { randomBytes } from "node:crypto";
+import { Outbox, type Dropped } from "./outbox.js";
+import { decodeMessage, encodeMessage, MalformedMessageError, type ClusterMessage, type MessageBody } from "./cluster-message.js";
+
+/** What a transport must do: move strings between instances, on the main lane or (sharded mode) a room lane. */
+export interface ClusterTransport {
+  /** True while publishing can succeed. */
+  readonly ready: boolean;
+  /** True when room lanes exist (sharded mode). */
+  readonly sharded: boolean;
+  start(sink: TransportSink): void;
+  /** Publishes on the main lane (`lane` undefined) or a room lane; rejects when not delivered to the broker. */
+  publish(payload: string, lane?: string): Promise<unknown>;
+  subscribeLane(lane: string): void;
+  unsubscribeLane(lane: string): void;
+  close(): Promise<void>;
+}
+
+export interface TransportSink {
+  /** A raw message from the main lane ("") or a room lane. Never throws. */
+  onMessage(payload: string, lane: string): void;
+  /** (Re)connected: buffered messages can flow again. */
+  onReady(): void;
+  onError(err: Error, context: string): void;
+}
+
+/** What the hub needs from an adapter. */
+export interface HubMember {
+  readonly nspName: string;
+  onClusterMessage(msg: ClusterMessage): void;
+  onTransportReady(): void;
+  onDropped(count: number, bytes: number, reason: "age" | "size"): void;
+  reportError(err: Error, context: string): void;
+}
+
+export interface ClusterOptions {
+  /** How long fetchSockets, serverSideEmit with acks, allRooms, cross-instance recovery wait (ms). Default 5000. */
+  requestsTimeout?: number;
+  /** Heartbeat period (ms). Default 5000. */
+  heartbeatInterval?: number;
+  /** An instance silent for this long (ms) is considered gone. Default 10 000. */
+  heartbeatTimeout?: number;
+  /** Longest a message waits for the broker (ms) before it is dropped. Default 10 000. */
+  maxBufferMs?: number;
+  /** Most bytes buffered for the broker before the oldest are dropped. Default 16 MiB. */
+  maxBufferBytes?: number;
+}
+
+export type ResolvedClusterOptions = Required<ClusterOptions>;
+
+export function resolveOptions(opts: ClusterOptions = {}): ResolvedClusterOptions {
+  return {
+    requestsTimeout: opts.requestsTimeout ?? 5000,
+    heartbeatInterval: opts.heartbeatInterval ?? 5000,
+    heartbeatTimeout: opts.heartbeatTimeout ?? 10_000,
+    maxBufferMs: opts.maxBufferMs ?? 10_000,
+    maxBufferBytes: opts.maxBufferBytes ?? 16 * 1024 * 1024,
+  };
+}
+
+interface Queued {
+  payload: string;
+  lane: string | undefined;
+  nsp: string;
+}
+
+/** Most publishes in flight at once (node-redis pipelines them on one connection). */
+const MAX_INFLIGHT = 512;
+
+export class ClusterHub implements TransportSink {
+  readonly uid = randomBytes(8).toString("hex");
+  readonly opts: ResolvedClusterOptions;
+  readonly #makeTransport: () => ClusterTransport;
+  #transport: ClusterTransport | undefined;
+  readonly #members = new Map<string, HubMember>();
+  readonly #outbox: Outbox<Queued>;
+  #seq = 0;
+  /** `${uid}\n${lane}` → highest sequence number seen */
+  readonly #seen = new Map<string, number>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(makeTransport: () => ClusterTransport, opts: ResolvedClusterOptions) {
+    this.#makeTransport = makeTransport;
+    this.opts = opts;
+    this.#outbox = new Outbox({ maxAgeMs: opts.maxBufferMs, maxBytes: opts.maxBufferBytes });
+  }
+
+  get ready(): boolean {
+    return this.#transport?.ready === true;
+  }
+
+  get sharded(): boolean {
+    return this.#transport?.sharded === true;
+  }
+
+  /** Messages waiting for the broker, and their size (for tests and metrics). */
+  get buffered(): { messages: number; bytes: number } {
+    return { messages: this.#outbox.length, bytes: this.#outbox.bytes };
+  }
+
+  register(member: HubMember): void {
+    this.#members.set(member.nspName, member);
+    if (this.#transport === undefined) {
+      this.#transport = this.#makeTransport();
+      this.#transport.start(this);
+      this.#timer = setInterval(() => this.#expire(), Math.max(100, Math.min(1000, this.opts.maxBufferMs / 4)));
+      this.#timer.unref();
+    }
+  }
+
+  async unregister(member: HubMember): Promise<void> {
+    if (this.#members.get(member.nspName) !== member) return;
+    this.#members.delete(member.nspName);
+    if (this.#members.size > 0 || this.#transport === undefined) return;
+    const transport = this.#transport;
+    this.#transport = undefined;
+    clearInterval(this.#timer);
+    this.#outbox.clear();
+    await transport.close();
+  }
+
+  /** Sends reliably: buffered while the broker is away, resent after a failure, dropped only beyond the bounds. */
+  send(nsp: string, body: MessageBody, to?: string, lane?: string): void {
+    const payload = this.#encode(nsp, body, ++this.#seq, to);
+    this.#report(this.#outbox.push({ payload, lane, nsp }, Buffer.byteLength(payload), Date.now()));
+    this.#pump();
+  }
+
+  /** Sends best-effort (heartbeats): dropped at once when the broker is away. */
+  sendNow(nsp: string, body: MessageBody): void {
+    const transport = this.#transport;
+    if (transport === undefined || !transport.ready) return;
+    transport.publish(this.#encode(nsp, body, 0, undefined)).catch(() => undefined);
+  }
+
+  subscribeLane(lane: string): void {
+    this.#transport?.subscribeLane(lane);
+  }
+
+  unsubscribeLane(lane: string): void {
+    this.#transport?.unsubscribeLane(lane);
+    for (const key of this.#seen.keys()) if (key.endsWith("\n" + lane)) this.#seen.delete(key);
+  }
+
+  // ---- TransportSink ------------------------------------------------------------------------------------------
+
+  onMessage(payload: string, lane: string): void {
+    let msg: ClusterMessage;
+    try {
+      msg = decodeMessage(payload);
+    } catch (err) {
+      this.onError(err instanceof Error ? err : new MalformedMessageError(String(err)), "cluster message");
+      return;
+    }
+    if (msg.uid === this.uid) return;
+    if (msg.seq > 0) {
+      const key = msg.uid + "\n" + lane;
+      const last = this.#seen.get(key);
+      if (last !== undefined && msg.seq <= last) return; // a duplicate (resent after a connection loss)
+      this.#seen.set(key, msg.seq);
+    }
+    if (msg.to !== undefined && msg.to !== this.uid) return;
+    const member = this.#members.get(msg.nsp);
+    if (member === undefined) return;
+    try {
+      member.onClusterMessage(msg);
+    } catch (err) {
+      member.reportError(err instanceof Error ? err : new Error(String(err)), "cluster message handler");
+    }
+  }
+
+  onReady(): void {
+    this.#pump();
+    for (const member of this.#members.values()) member.onTransportReady();
+  }
+
+  onError(err: Error, context: string): void {
+    const first = this.#members.values().next().value;
+    if (first !== undefined) first.reportError(err, context);
+  }
+
+  // ---- internals ----------------------------------------------------------------------------------------------
+
+  #encode(nsp: string, body: MessageBody, seq: number, to: string | undefined): string {
+    const msg = { ...body, uid: this.uid, seq, nsp } as ClusterMessage;
+    if (to !== undefined) msg.to = to;
+    return encodeMessage(msg);
+  }
+
+  #pump(): void {
+    const transport = this.#transport;
+    if (transport === undefined) return;
+    while (transport.ready && this.#outbox.inflight < MAX_INFLIGHT) {
+      const entry = this.#outbox.take();
+      if (entry === undefined) return;
+      transport.publish(entry.item.payload, entry.item.lane).then(
+        () => {
+          this.#outbox.confirm(entry);
+          if (this.#outbox.hasWaiting) this.#pump();
+        },
+        () => this.#outbox.fail(entry), // resent from the oldest unconfirmed once the transport is ready again
+      );
+    }
+  }
+
+  #expire(): void {
+    this.#report(this.#outbox.expire(Date.now()));
+    if (this.#outbox.hasWaiting) this.#pump();
+  }
+
+  #report(dropped: Array<Dropped<Queued>>): void {
+    for (const { items, bytes, reason } of dropped) {
+      const byNsp = new Map<string, { count: number; bytes: number }>();
+      for (const item of items) {
+        const agg = byNsp.get(item.nsp) ?? { count: 0, bytes: 0 };
+        agg.count++;
+        agg.bytes += Buffer.byteLength(item.payload);
+        byNsp.set(item.nsp, agg);
+      }
+      void bytes;
+      for (const [nsp, agg] of byNsp) this.#members.get(nsp)?.onDropped(agg.count, agg.bytes, reason);
+    }
+  }
+}

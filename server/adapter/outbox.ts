@@ -1,0 +1,163 @@
+/**
+ * The bounded outbox of a cluster adapter: every message to the other instances goes through it, in order.
+ * An entry stays until the transport confirms it; when the transport fails, everything not confirmed is sent again
+ * (receivers drop duplicates by sequence number). Entries older than `maxAgeMs`, or the oldest ones once the
+ * buffered bytes exceed `maxBytes`, are dropped and reported — memory never grows without bound.
+ *
+ * Pure: no timers, no I/O; time comes in as an argument.
+ */
+export interface OutboxOptions {
+  /** Longest time an entry may wait for the transport, in ms. */
+  maxAgeMs: number;
+  /** Most bytes buffered (sent-but-unconfirmed entries included). */
+  maxBytes: number;
+}
+
+export interface OutboxEntry<T> {
+  readonly item: T;
+  readonly bytes: number;
+  readonly at: number;
+  /** 0 waiting, 1 in flight, 2 confirmed or dropped */
+  state: 0 | 1 | 2;
+  gen: number;
+}
+
+export interface Dropped<T> {
+  items: T[];
+  bytes: number;
+  reason: "age" | "size";
+}
+
+export class Outbox<T> {
+  readonly #opts: OutboxOptions;
+  #entries: Array<OutboxEntry<T>> = [];
+  #head = 0;
+  /** Index of the next entry to send. */
+  #cursor = 0;
+  #bytes = 0;
+  #gen = 0;
+  #inflight = 0;
+
+  constructor(opts: OutboxOptions) {
+    this.#opts = opts;
+  }
+
+  /** Entries not yet confirmed (in flight included). */
+  get length(): number {
+    return this.#entries.length - this.#head;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /** True when some entry waits to be sent. */
+  get hasWaiting(): boolean {
+    while (this.#entries[this.#cursor]?.state === 2) this.#cursor++;
+    return this.#cursor < this.#entries.length;
+  }
+
+  /** Appends an entry; returns what had to be dropped to stay within the bounds (oldest first). */
+  push(item: T, bytes: number, now: number): Array<Dropped<T>> {
+    this.#entries.push({ item, bytes, at: now, state: 0, gen: this.#gen });
+    this.#bytes += bytes;
+    return this.expire(now);
+  }
+
+  /** The next waiting entry, now in flight (undefined when none waits). */
+  take(): OutboxEntry<T> | undefined {
+    while (this.#entries[this.#cursor]?.state === 2) this.#cursor++;
+    const entry = this.#entries[this.#cursor];
+    if (entry === undefined) return undefined;
+    this.#cursor++;
+    entry.state = 1;
+    entry.gen = this.#gen;
+    this.#inflight++;
+    return entry;
+  }
+
+  /** The transport delivered `entry`. */
+  confirm(entry: OutboxEntry<T>): void {
+    if (entry.state !== 1) return;
+    entry.state = 2;
+    this.#inflight--;
+    this.#bytes -= entry.bytes;
+    this.#shift();
+  }
+
+  /**
+   * Sending `entry` failed: every unconfirmed entry waits again, from the oldest. Failures of entries sent before
+   * an earlier rewind are ignored (they are already waiting again).
+   */
+  fail(entry: OutboxEntry<T>): void {
+    if (entry.state !== 1 || entry.gen !== this.#gen) return;
+    this.#gen++;
+    for (let i = this.#head; i < this.#cursor; i++) {
+      const e = this.#entries[i]!;
+      if (e.state === 1) {
+        e.state = 0;
+        this.#inflight--;
+      }
+    }
+    this.#cursor = this.#head;
+    while (this.#entries[this.#cursor]?.state === 2) this.#cursor++;
+  }
+
+  /** Drops entries older than maxAgeMs, then the oldest while over maxBytes. */
+  expire(now: number): Array<Dropped<T>> {
+    const out: Array<Dropped<T>> = [];
+    const age: Dropped<T> = { items: [], bytes: 0, reason: "age" };
+    const size: Dropped<T> = { items: [], bytes: 0, reason: "size" };
+    for (;;) {
+      const entry = this.#entries[this.#head];
+      if (entry === undefined) break;
+      if (entry.state === 2) {
+        this.#head++;
+        continue;
+      }
+      const old = now - entry.at > this.#opts.maxAgeMs;
+      if (!old && this.#bytes <= this.#opts.maxBytes) break;
+      const bucket = old ? age : size;
+      bucket.items.push(entry.item);
+      bucket.bytes += entry.bytes;
+      if (entry.state === 1) this.#inflight--;
+      entry.state = 2;
+      this.#bytes -= entry.bytes;
+      this.#head++;
+    }
+    if (this.#cursor < this.#head) this.#cursor = this.#head;
+    this.#compact();
+    if (age.items.length > 0) out.push(age);
+    if (size.items.length > 0) out.push(size);
+    return out;
+  }
+
+  /** Forgets everything (on close). */
+  clear(): void {
+    this.#entries = [];
+    this.#head = this.#cursor = this.#bytes = this.#inflight = 0;
+    this.#gen++;
+  }
+
+  #shift(): void {
+    while (this.#entries[this.#head]?.state === 2) this.#head++;
+    if (this.#cursor < this.#head) this.#cursor = this.#head;
+    this.#compact();
+  }
+
+  #compact(): void {
+    if (this.#head === this.#entries.length) {
+      this.#entries = [];
+      this.#cursor -= this.#head;
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
+      this.#entries = this.#entries.slice(this.#head);
+      this.#cursor -= this.#head;
+      this.#head = 0;
+    }
+  }
+}
