@@ -96,6 +96,20 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
     });
   }
 
+  /** `io.timeout(ms).serverSideEmit(ev, …, (err, responses) => …)`: server-side emit whose acks wait `ms`. */
+  serverSideEmit(ev: string, ...args: unknown[]): boolean {
+    if (ev === "connect" || ev === "connection" || ev === "new_namespace") throw new Error(`"${ev}" is a reserved event name`);
+    const timeout = this.#flags.timeout;
+    this.#adapter.serverSideEmit([ev, ...args], timeout === undefined ? undefined : { timeout });
+    return true;
+  }
+
+  serverSideEmitWithAck(ev: string, ...args: unknown[]): Promise<unknown[]> {
+    return new Promise((resolve, reject) => {
+      this.serverSideEmit(ev, ...args, (err: Error | null, responses: unknown[]) => (err ? reject(err) : resolve(responses)));
+    });
+  }
+
   #emitWithAcks(packet: Packet, callback: MultiAck): void {
     const adapter = this.#adapter;
     packet.id = adapter.nsp.nextAckId();
