@@ -39,8 +39,20 @@ export type AckArgs<Map, E extends EventNames<Map>> = Last<EventParams<Map, E>> 
     : A
   : never;
 
-/** What `emitWithAck` resolves to: the first argument of the ack. */
-export type AckResult<Map, E extends EventNames<Map>> = AckArgs<Map, E> extends [infer First, ...unknown[]] ? First : void;
+/** Type-only brand: the map a `WithMultipleAcks` was made from (no run-time value). */
+declare const ORIGINAL_MAP: unique symbol;
+
+/**
+ * What `emitWithAck` resolves to: the first argument of the ack. For a broadcast map (`WithMultipleAcks`, after
+ * `timeout()`), the answer of one socket, as for the map it was made from (so a broadcast resolves to `T[]`).
+ */
+export type AckResult<Map, E extends EventNames<Map>> = Map extends { readonly [ORIGINAL_MAP]: infer Original }
+  ? E extends EventNames<Original>
+    ? AckResult<Original, E>
+    : never
+  : AckArgs<Map, E> extends [infer First, ...unknown[]]
+    ? First
+    : void;
 
 /** Event names whose last parameter is an ack callback. */
 export type EventNamesWithAck<Map> = {
@@ -62,7 +74,7 @@ export type WithMultipleAcks<Map> = {
   [E in EventNames<Map>]: E extends EventNamesWithAck<Map>
     ? (...args: [...EventParamsWithoutAck<Map, E>, (err: Error | null, responses: AckResult<Map, E>[]) => void]) => void
     : Map[E];
-};
+} & { readonly [ORIGINAL_MAP]: Map };
 
 /**
  * Named directions for one app-wide contract. Use the same object type on both sides:
