@@ -48,6 +48,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
   #rid = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  readonly #subscribing = new Map<Room, Promise<void>>();
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   constructor(nsp: Namespace<any, any, any, any>, hub: ClusterHub) {
@@ -67,10 +68,14 @@ export class ClusterAdapter extends Adapter implements HubMember {
   override init(): Promise<void> {
     this.hub.register(this);
     this.on("create-room", (room: Room) => {
-      if (this.hub.sharded && !SOCKET_ID.test(room)) this.hub.subscribeLane(this.#lane(room));
+      if (!this.#roomLanes || SOCKET_ID.test(room)) return;
+      const subscribed = this.hub.subscribeLane(this.#lane(room)).finally(() => {
+        if (this.#subscribing.get(room) === subscribed) this.#subscribing.delete(room);
+      });
+      this.#subscribing.set(room, subscribed);
     });
     this.on("delete-room", (room: Room) => {
-      if (this.hub.sharded && !SOCKET_ID.test(room)) this.hub.unsubscribeLane(this.#lane(room));
+      if (this.#roomLanes && !SOCKET_ID.test(room)) this.hub.unsubscribeLane(this.#lane(room));
     });
     this.#heartbeat();
     const { heartbeatInterval, heartbeatTimeout } = this.hub.opts;
@@ -96,6 +101,15 @@ export class ClusterAdapter extends Adapter implements HubMember {
     await super.close();
   }
 
+  /** In sharded mode, resolves once this instance receives the rooms' broadcasts (SSUBSCRIBE acknowledged). */
+  override addAll(id: SocketId, rooms: Iterable<Room>): void | Promise<void> {
+    const list = [...rooms];
+    super.addAll(id, list);
+    if (this.#subscribing.size === 0) return;
+    const waits = list.map((room) => this.#subscribing.get(room)).filter((p) => p !== undefined);
+    if (waits.length > 0) return Promise.all(waits).then(() => undefined);
+  }
+
   override serverCount(): Promise<number> {
     return Promise.resolve(1 + this.#peers.size);
   }
@@ -105,7 +119,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
     if (!opts.flags?.local && !this.#isLocalSocket(opts)) {
       const [room] = opts.rooms;
-      const lane = this.hub.sharded && opts.rooms.size === 1 && !SOCKET_ID.test(room!) ? this.#lane(room!) : undefined;
+      const lane = this.#roomLanes && opts.rooms.size === 1 && !SOCKET_ID.test(room!) ? this.#lane(room!) : undefined;
       this.#send({ type: T.BROADCAST, data: packet.data as unknown[], opts: wire(opts) }, undefined, lane);
     }
     super.broadcast(packet, opts); // local sockets at once, whatever the broker is doing
@@ -289,6 +303,14 @@ export class ClusterAdapter extends Adapter implements HubMember {
 
   #heartbeat(): void {
     this.hub.sendNow(this.nsp.name, { type: T.HEARTBEAT });
+  }
+
+  /**
+   * Sharded mode: single-room broadcasts on per-room channels. Not with connection state recovery, which needs every
+   * instance to log every broadcast (a disconnected session's rooms are no longer subscribed).
+   */
+  get #roomLanes(): boolean {
+    return this.hub.sharded && this.nsp.server.connectionStateRecovery === undefined;
   }
 
   #lane(room: Room): string {

@@ -19,7 +19,8 @@ export interface ClusterTransport {
   start(sink: TransportSink): void;
   /** Publishes on the main lane (`lane` undefined) or a room lane; rejects when not delivered to the broker. */
   publish(payload: string, lane?: string): Promise<unknown>;
-  subscribeLane(lane: string): void;
+  /** Resolves once messages on the lane are received. */
+  subscribeLane(lane: string): Promise<void>;
   unsubscribeLane(lane: string): void;
   close(): Promise<void>;
 }
@@ -141,8 +142,8 @@ export class ClusterHub implements TransportSink {
     transport.publish(this.#encode(nsp, body, 0, undefined)).catch(() => undefined);
   }
 
-  subscribeLane(lane: string): void {
-    this.#transport?.subscribeLane(lane);
+  subscribeLane(lane: string): Promise<void> {
+    return this.#transport?.subscribeLane(lane) ?? Promise.resolve();
   }
 
   unsubscribeLane(lane: string): void {

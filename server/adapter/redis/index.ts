@@ -108,10 +108,12 @@ class RedisTransport implements ClusterTransport {
     return pub.sendCommand(["XADD", this.#stream, "MAXLEN", "~", this.#maxLen, "*", "m", payload]);
   }
 
-  subscribeLane(lane: string): void {
+  subscribeLane(lane: string): Promise<void> {
     const sink = this.#sink;
-    this.#sub
-      ?.sSubscribe(this.#channel(lane), (message: string) => sink?.onMessage(message, lane))
+    const sub = this.#sub;
+    if (sub === undefined) return Promise.resolve();
+    return sub
+      .sSubscribe(this.#channel(lane), (message: string) => sink?.onMessage(message, lane))
       .catch((err: unknown) => sink?.onError(toError(err), "SSUBSCRIBE"));
   }
 

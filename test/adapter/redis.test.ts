@@ -1,0 +1,144 @@
+/**
+ * roomcast/redis against a real redis-server (started here, on a free loopback port): the conformance suite on
+ * three instances (stream mode and sharded mode), key prefixes, sharded routing, the wire format's validation.
+ */
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createClient } from "redis";
+import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
+import { createAdapter, type RedisAdapterOptions } from "../../server/adapter/redis/index.js";
+import { decodeMessage, encodeMessage, MalformedMessageError, MessageType } from "../../server/adapter/cluster-message.js";
+import type { ClusterAdapter } from "../../server/adapter/cluster-adapter.js";
+import type { ServerOptions } from "../../server/index.js";
+import { RedisProcess } from "../helpers/redis.js";
+import { startServer } from "../helpers/server.js";
+import { next } from "../helpers/events.js";
+import { adapterConformanceSuite, clusterReady, type CreateCluster, type TestCluster } from "./conformance.js";
+
+let redis: RedisProcess;
+before(async () => {
+  redis = await RedisProcess.start();
+});
+after(() => redis.stop());
+
+let clusters = 0;
+export function redisCluster(getRedis: () => RedisProcess, n: number, extra: RedisAdapterOptions = {}): CreateCluster {
+  return async (opts?: Partial<ServerOptions>): Promise<TestCluster> => {
+    const key = `t${process.pid}-${clusters++}`;
+    const servers = await Promise.all(
+      Array.from({ length: n }, () =>
+        startServer({ ...opts, adapter: createAdapter(createClient({ url: getRedis().url }), undefined, { key, heartbeatInterval: 1000, ...extra }) }),
+      ),
+    );
+    return {
+      servers,
+      ready: (nsp = "/") => clusterReady(servers, nsp),
+      close: async () => void (await Promise.all(servers.map((s) => s.close()))),
+    };
+  };
+}
+
+adapterConformanceSuite("redis streams (3 instances)", redisCluster(() => redis, 3));
+adapterConformanceSuite("redis sharded (3 instances)", redisCluster(() => redis, 3, { sharded: true }), {
+  remoteJoinThenBroadcast: false,
+});
+
+describe("roomcast/redis specifics", { timeout: 20_000 }, () => {
+  it("two apps with different key prefixes on one Redis do not see each other", async () => {
+    const make = redisCluster(() => redis, 2);
+    const [a, b] = [await make(), await make()];
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      assert.equal(await a.servers[0]!.io.sockets.adapter.serverCount(), 2);
+      assert.equal(await b.servers[0]!.io.sockets.adapter.serverCount(), 2);
+      const client = ioc(b.servers[1]!.url, { forceNew: true, reconnection: false, transports: ["websocket"] });
+      await next(client, "connect");
+      let leaked = 0;
+      client.on("m", () => leaked++);
+      const marker = next(client, "end");
+      a.servers[0]!.io.emit("m");
+      b.servers[0]!.io.emit("end");
+      await marker;
+      client.close();
+      assert.equal(leaked, 0);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it("sharded mode: an instance receives room traffic only for rooms it holds", async () => {
+    const c = await redisCluster(() => redis, 3, { sharded: true })();
+    const clients: ClientSocket[] = [];
+    try {
+      await c.ready();
+      c.servers.forEach((srv) => srv.io.on("connection", (s) => void s.join(s.handshake.auth["room"] as string)));
+      for (const [i, room] of [[0, "red"], [1, "red"], [2, "blue"]] as const) {
+        const client = ioc(c.servers[i]!.url, { forceNew: true, reconnection: false, transports: ["websocket"], auth: { room } });
+        clients.push(client);
+        await next(client, "connect");
+      }
+      const seen = c.servers.map(() => 0);
+      c.servers.forEach((srv, i) => {
+        const adapter = srv.io.sockets.adapter as ClusterAdapter;
+        const original = adapter.onClusterMessage.bind(adapter);
+        adapter.onClusterMessage = (msg) => {
+          if (msg.type === MessageType.BROADCAST) seen[i]!++;
+          original(msg);
+        };
+      });
+      const got = next(clients[1]!, "r");
+      const subscribed = c.servers.map((srv) => (srv.io.sockets.adapter as ClusterAdapter).hub.sharded);
+      assert.deepEqual(subscribed, [true, true, true]);
+      c.servers[0]!.io.to("red").emit("r");
+      await got;
+      const end = clients.map((cl) => next(cl, "end"));
+      c.servers[0]!.io.emit("end"); // main lane: everyone
+      await Promise.all(end);
+      assert.deepEqual(seen, [0, 2, 1], "instance 2 (blue only) never saw the red broadcast");
+    } finally {
+      for (const cl of clients) cl.close();
+      await c.close();
+    }
+  });
+});
+
+describe("cluster wire format", () => {
+  it("round-trips every field, binary included", () => {
+    const msg = {
+      uid: "u1",
+      seq: 3,
+      nsp: "/chat",
+      type: MessageType.BROADCAST,
+      data: ["ev", Buffer.from([1, 2]), { nested: new Uint8Array([3]) }],
+      opts: { rooms: ["a"], except: ["b"], volatile: true, compress: false, timeout: 50 },
+      rid: 7,
+    } as const;
+    const back = decodeMessage(encodeMessage(msg as never));
+    assert.equal(back.type, MessageType.BROADCAST);
+    if (back.type !== MessageType.BROADCAST) return;
+    assert.deepEqual(back.opts, msg.opts);
+    assert.deepEqual([...(back.data[1] as Buffer)], [1, 2]);
+    assert.deepEqual([...((back.data[2] as { nested: Buffer }).nested)], [3]);
+    assert.equal(back.rid, 7);
+  });
+
+  it("rejects garbage with a MalformedMessageError, never anything else", () => {
+    const bad = [
+      "",
+      "not json",
+      "null",
+      "[]",
+      '{"v":2,"u":"a","s":1,"n":"/","t":0}',
+      '{"v":1,"u":5,"s":1,"n":"/","t":0}',
+      '{"v":1,"u":"a","s":-1,"n":"/","t":0}',
+      '{"v":1,"u":"a","s":1,"n":"/","t":99}',
+      '{"v":1,"u":"a","s":1,"n":"/","t":2,"data":[1],"opts":{"rooms":[],"except":[]}}',
+      '{"v":1,"u":"a","s":1,"n":"/","t":2,"data":["e"],"opts":{"rooms":[1],"except":[]}}',
+      '{"v":1,"u":"a","s":1,"n":"/","t":2,"data":["e"],"opts":{"rooms":[],"except":[],"volatile":"yes"}}',
+      '{"v":1,"u":"a","s":1,"n":"/","t":9,"rid":1,"sockets":[{"id":"x","handshake":null,"rooms":[]}]}',
+      '{"v":1,"u":"a","s":1,"n":"/","t":13,"rid":1,"session":{"sid":"s","pid":"p","rooms":[],"missedPackets":[1]}}',
+      '{"v":1,"u":"a","s":1.5,"n":"/","t":0}',
+    ];
+    for (const text of bad) assert.throws(() => decodeMessage(text), MalformedMessageError, text);
+  });
+});
