@@ -194,7 +194,10 @@ export async function namespacesAndData(io: TypedServer, socket: TypedSocket): P
     s.on("anything", (a: number, b: string) => undefined);
     s.emit("whatever", 1, { x: 2 }, () => undefined);
     s.data.anything = { goes: true };
+    s.timeout(5).emit("whatever", 1, (err: Error | null, answer: unknown) => [err, answer]);
   });
+  loose.timeout(5).emit("all", 1, (err: Error | null, responses: unknown[]) => [err, responses]);
+  loose.to("room").emit("no-ack", 1, "two");
 }
 
 describe("types: typed Server", () => {
