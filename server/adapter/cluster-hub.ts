@@ -202,12 +202,13 @@ export class ClusterHub implements TransportSink {
     while (transport.ready && this.#outbox.inflight < MAX_INFLIGHT) {
       const entry = this.#outbox.take();
       if (entry === undefined) return;
+      const gen = entry.gen;
       transport.publish(entry.item.payload, entry.item.lane).then(
         () => {
           this.#outbox.confirm(entry);
           if (this.#outbox.hasWaiting) this.#pump();
         },
-        () => this.#outbox.fail(entry), // resent from the oldest unconfirmed once the transport is ready again
+        () => this.#outbox.fail(entry, gen), // resent from the oldest unconfirmed once the transport is ready again
       );
     }
   }

@@ -90,11 +90,11 @@ export class Outbox<T> {
   }
 
   /**
-   * Sending `entry` failed: every unconfirmed entry waits again, from the oldest. Failures of entries sent before
-   * an earlier rewind are ignored (they are already waiting again).
+   * Sending `entry` failed: every unconfirmed entry waits again, from the oldest. `gen` is the entry's `gen` when it
+   * was taken: failures of sends made before an earlier rewind are ignored (those entries are already waiting again).
    */
-  fail(entry: OutboxEntry<T>): void {
-    if (entry.state !== 1 || entry.gen !== this.#gen) return;
+  fail(entry: OutboxEntry<T>, gen = entry.gen): void {
+    if (entry.state !== 1 || gen !== this.#gen) return;
     this.#gen++;
     for (let i = this.#head; i < this.#cursor; i++) {
       const e = this.#entries[i]!;
