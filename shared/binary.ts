@@ -19,7 +19,7 @@ export function isBinary(value: unknown): value is BinaryLike {
 
 /** True when `value` contains binary anywhere (following `toJSON` like JSON.stringify does). */
 export function hasBinary(value: unknown, depth = 0): boolean {
-  if (value === null || typeof value !== "object" || depth > 64) return false;
+  if (value === null || typeof value !== "object" || depth > MAX_RECONSTRUCT_DEPTH) return false;
   if (isBinary(value)) return true;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) if (hasBinary(value[i], depth + 1)) return true;
