@@ -1,0 +1,120 @@
+// Benchmark server runner: starts roomcast or socket.io 4.8 with identical options and app code, then obeys the
+// orchestrator over IPC (broadcast bursts, paced broadcasts, memory after GC, CPU usage). Run with --expose-gc.
+//
+//   node --expose-gc bench/server.mjs <roomcast|socketio> [redis-url]
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const impl = process.argv[2];
+const redisUrl = process.argv[3];
+const now = () => performance.timeOrigin + performance.now();
+
+// Same engine.io options for both (all defaults except what we name here).
+const options = { pingInterval: 25_000, pingTimeout: 20_000, perMessageDeflate: false, connectTimeout: 45_000 };
+
+const clients = [];
+let io;
+if (impl === "roomcast") {
+  const { Server } = await import("../dist/server/index.js");
+  if (redisUrl) {
+    const { createClient } = require("redis");
+    const { createAdapter } = await import("../dist/server/adapter/redis/index.js");
+    const pub = createClient({ url: redisUrl });
+    await pub.connect();
+    clients.push(pub);
+    options.adapter = createAdapter(pub, undefined, { key: "bench" });
+  }
+  io = new Server(options);
+} else if (impl === "socketio") {
+  const { Server } = require("socket.io");
+  io = new Server({ ...options, serveClient: false });
+  if (redisUrl) {
+    const { createClient } = require("redis");
+    const { createAdapter } = require("@socket.io/redis-adapter");
+    const pub = createClient({ url: redisUrl });
+    const sub = pub.duplicate();
+    await Promise.all([pub.connect(), sub.connect()]);
+    clients.push(pub, sub);
+    io.adapter(createAdapter(pub, sub, { key: "bench" }));
+  }
+} else {
+  throw new Error(`unknown implementation ${impl}`);
+}
+
+// The app: every socket joins "room" and answers "echo" acks.
+io.on("connection", (socket) => {
+  socket.join("room");
+  socket.on("echo", (x, cb) => {
+    if (typeof cb === "function") cb(x);
+  });
+});
+
+const http = createServer();
+io.attach(http);
+await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
+
+function memory() {
+  for (let i = 0; i < 4; i++) global.gc?.();
+  const m = process.memoryUsage();
+  return { heapUsed: m.heapUsed, rss: m.rss, external: m.external };
+}
+
+let cpuStart = process.cpuUsage();
+let wallStart = performance.now();
+
+const PAD = "x".repeat(100);
+
+async function handle(msg) {
+  switch (msg.op) {
+    case "memory":
+      // let pending handshakes and timers settle first
+      await new Promise((r) => setTimeout(r, 200));
+      return memory();
+    case "count":
+      return { sockets: io.of("/").sockets.size };
+    case "cpu-start":
+      cpuStart = process.cpuUsage();
+      wallStart = performance.now();
+      return {};
+    case "cpu-stop": {
+      const cpu = process.cpuUsage(cpuStart);
+      const wall = performance.now() - wallStart;
+      return { cpuMs: (cpu.user + cpu.system) / 1000, wallMs: wall, cpuPct: ((cpu.user + cpu.system) / 1000 / wall) * 100 };
+    }
+    case "burst": {
+      // n broadcasts to "room", as fast as the server can: one synchronous loop
+      const t0 = now();
+      const pad = PAD.slice(0, msg.size ?? 100);
+      for (let i = 0; i < msg.n; i++) io.to("room").emit("m", now(), pad);
+      return { t0, syncMs: now() - t0 };
+    }
+    case "paced": {
+      // msg.rate broadcasts per second, msg.n of them, on a drift-free schedule
+      const pad = PAD.slice(0, msg.size ?? 100);
+      const interval = 1000 / msg.rate;
+      const start = performance.now();
+      for (let i = 0; i < msg.n; i++) {
+        const due = start + i * interval;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        io.to("room").emit("m", now(), pad);
+      }
+      return {};
+    }
+    case "exit":
+      setTimeout(() => process.exit(0), 10);
+      return {};
+    default:
+      throw new Error(`unknown op ${msg.op}`);
+  }
+}
+
+process.on("message", (msg) => {
+  handle(msg).then(
+    (result) => process.send({ id: msg.id, result }),
+    (err) => process.send({ id: msg.id, error: String(err?.stack ?? err) }),
+  );
+});
+process.on("disconnect", () => process.exit(0));
+process.send({ ready: true, port: http.address().port, pid: process.pid });
