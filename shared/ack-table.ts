@@ -84,18 +84,36 @@ export class AckTable {
     this.#entries.delete(id);
   }
 
-  /** Fails every pending ack (error-first ones get `err`; plain ones are dropped, their `onGone` called). */
-  failAll(err: Error): void {
-    const entries = [...this.#entries.values()];
-    this.#entries.clear();
-    for (const entry of entries) {
-      if (entry.timer !== undefined) clearTimeout(entry.timer);
-      try {
-        if (entry.errorFirst) entry.fn(err);
-        else entry.onGone?.();
-      } catch (e) {
-        this.#report(e);
-      }
+  /** Fails one pending ack like `failAll` does. Returns false for an unknown id. */
+  fail(id: number, err: Error): boolean {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return false;
+    this.#entries.delete(id);
+    this.#fail(entry, err);
+    return true;
+  }
+
+  /**
+   * Fails every pending ack (error-first ones get `err`; plain ones are dropped, their `onGone` called).
+   * Ids for which `keep(id)` holds stay pending (the client keeps acks of packets still in its offline buffer).
+   */
+  failAll(err: Error, keep?: (id: number) => boolean): void {
+    const entries: Entry[] = [];
+    for (const [id, entry] of this.#entries) {
+      if (keep?.(id)) continue;
+      this.#entries.delete(id);
+      entries.push(entry);
+    }
+    for (const entry of entries) this.#fail(entry, err);
+  }
+
+  #fail(entry: Entry, err: Error): void {
+    if (entry.timer !== undefined) clearTimeout(entry.timer);
+    try {
+      if (entry.errorFirst) entry.fn(err);
+      else entry.onGone?.();
+    } catch (e) {
+      this.#report(e);
     }
   }
 }

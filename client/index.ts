@@ -1,0 +1,72 @@
+/**
+ * roomcast/client: socket.io-client v4's API over engine.io-client, with roomcast's shared codec.
+ *
+ *   import { io } from "roomcast/client";
+ *   const socket = io("https://example.com/chat", { auth: { token } });
+ *
+ * Multiplexing: namespaces of the same origin + engine path share one Manager (one connection). The registry of
+ * shared Managers below is the only module-level state; `forceNew: true` or `multiplex: false` bypass it.
+ */
+import type { DefaultEventsMap, EventContract } from "../shared/typed-events.js";
+import { Manager } from "./manager.js";
+import type { ClientOptions } from "./options.js";
+import { Socket } from "./socket.js";
+import { parseUrl } from "./url.js";
+
+/** The contract of an untyped app: any event, any arguments. */
+export interface DefaultContract {
+  clientToServer: DefaultEventsMap;
+  serverToClient: DefaultEventsMap;
+}
+
+/** A client socket typed from the app's one shared contract (the same type the server uses). */
+export type ClientSocket<C extends EventContract = DefaultContract> = Socket<C["serverToClient"], C["clientToServer"]>;
+/** Alias of ClientSocket. */
+export type ClientSocketOf<C extends EventContract> = ClientSocket<C>;
+
+/** Shared connections, by "scheme://host:port/engine-path" (what multiplexing needs, nothing more). */
+const managers: Record<string, Manager> = Object.create(null) as Record<string, Manager>;
+
+/**
+ * Connects to a namespace: the URL's path is the namespace ("/" by default). Typed with the app's contract:
+ * `io<Chat>(url)` gives a `ClientSocket<Chat>` (listens to `serverToClient`, emits `clientToServer`).
+ */
+export function io<C extends EventContract = DefaultContract>(opts?: ClientOptions): ClientSocket<C>;
+export function io<C extends EventContract = DefaultContract>(uri?: string, opts?: ClientOptions): ClientSocket<C>;
+export function io<C extends EventContract = DefaultContract>(uri?: string | ClientOptions, opts: ClientOptions = {}): ClientSocket<C> {
+  if (typeof uri === "object") {
+    opts = uri;
+    uri = undefined;
+  }
+  const { href, nsp, key } = parseUrl(uri, opts.path ?? "/socket.io");
+  const shared = managers[key];
+  let manager: Manager;
+  if (opts.forceNew || opts.multiplex === false || (shared !== undefined && nsp in shared.nsps)) {
+    manager = new Manager(href, opts);
+  } else {
+    manager = shared ?? (managers[key] = new Manager(href, opts));
+  }
+  return manager.socket(nsp, opts);
+}
+
+/** Engine.IO-level protocol revision spoken by the codec (Socket.IO protocol v5). */
+export const protocol = 5;
+
+export { io as connect, io as default, Manager, Socket };
+export type { ManagerOptions, SocketOptions, ClientOptions, AuthPayload, BufferOverflow } from "./options.js";
+export type {
+  ConnectError,
+  DisconnectDescription,
+  DisconnectReason,
+  SocketReservedEvents,
+} from "./socket.js";
+export type { ManagerReservedEvents } from "./manager.js";
+export type {
+  DefaultEventsMap,
+  EventContract,
+  EventNames,
+  EventParams,
+  EventListener,
+  EventNamesWithAck,
+  AckResult,
+} from "../shared/typed-events.js";

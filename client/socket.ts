@@ -1,0 +1,372 @@
+/**
+ * A client Socket: one namespace over a Manager's connection. socket.io-client v4's Socket API.
+ */
+import { AckTable, markErrorFirst } from "../shared/ack-table.js";
+import { PacketType, RESERVED_EVENTS, type Packet } from "../shared/packet.js";
+import type {
+  AckResult,
+  DefaultEventsMap,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventParamsWithoutAck,
+  WithTimeoutAck,
+} from "../shared/typed-events.js";
+import { Emitter } from "./emitter.js";
+import type { Manager } from "./manager.js";
+import { OfflineQueue } from "./offline-queue.js";
+import type { AuthPayload, SocketOptions } from "./options.js";
+import { RetryQueue, type EmitFlags } from "./retry-queue.js";
+
+/** Why a socket was disconnected (socket.io's reasons). */
+export type DisconnectReason =
+  | "io server disconnect"
+  | "io client disconnect"
+  | "ping timeout"
+  | "transport close"
+  | "transport error"
+  | "parse error";
+
+/** Details of a low-level disconnection (an Error, or what the transport knows). */
+export type DisconnectDescription = Error | { description: string; context?: unknown } | undefined;
+
+/** What `connect_error` listeners get: a middleware refusal carries the server's `data`. */
+export interface ConnectError extends Error {
+  data?: unknown;
+}
+
+export interface SocketReservedEvents {
+  connect: () => void;
+  connect_error: (err: ConnectError) => void;
+  disconnect: (reason: DisconnectReason, description?: DisconnectDescription) => void;
+}
+
+type Callback = (...args: unknown[]) => void;
+type Outgoing = Packet & { compress?: boolean };
+/** Emit signatures after `.timeout()`: typed maps get `(err, ...ackArgs)` callbacks; untyped ones stay untyped. */
+type TimeoutEvents<Map> = string extends keyof Map ? Map : WithTimeoutAck<Map>;
+
+export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents extends object = ListenEvents> extends Emitter<
+  SocketReservedEvents & ListenEvents
+> {
+  /** The Manager (the shared connection). */
+  readonly io: Manager;
+  readonly nsp: string;
+  /** Session id, set while connected (the server's `socket.id`). */
+  id: string | undefined;
+  connected = false;
+  /** True when the last connection restored the previous session (connection state recovery). */
+  recovered = false;
+  /** Sent in each CONNECT; may be changed between reconnections. */
+  auth: SocketOptions["auth"];
+  /** Events received before the CONNECT answer, delivered on "connect". */
+  receiveBuffer: unknown[][] = [];
+  #active = false;
+  #flags: EmitFlags = {};
+  #ids = 0;
+  readonly #acks = new AckTable();
+  readonly #buffer: OfflineQueue<Outgoing>;
+  readonly #retry: RetryQueue | undefined;
+  readonly #opts: SocketOptions;
+  #pid: string | undefined;
+  #offset: string | undefined;
+  #anyIn: Callback[] = [];
+  #anyOut: Callback[] = [];
+
+  constructor(io: Manager, nsp: string, opts: SocketOptions = {}) {
+    super();
+    this.io = io;
+    this.nsp = nsp;
+    this.#opts = opts;
+    this.auth = opts.auth;
+    this.#buffer = new OfflineQueue(opts.maxBufferedPackets ?? 1000, opts.bufferOverflow);
+    if (opts.retries) {
+      this.#retry = new RetryQueue(
+        opts.retries,
+        (data, flags) => {
+          this.#flags = flags;
+          (this.emit as (...a: unknown[]) => this)(...data);
+        },
+        () => this.connected,
+      );
+    }
+    if (io._autoConnect) this.open();
+  }
+
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
+  /** True while the socket tries to be connected (it reconnects), false after `disconnect()` or a refusal. */
+  get active(): boolean {
+    return this.#active;
+  }
+
+  /** The offline buffer (emits made while disconnected). Assign `[]` (or call `clearSendBuffer()`) to clear it. */
+  get sendBuffer(): Packet[] {
+    return this.#buffer.packets;
+  }
+
+  set sendBuffer(packets: Packet[]) {
+    this.#buffer.packets = packets;
+  }
+
+  /** Empties the offline buffer; the dropped emits' error-first acks get an Error. Returns how many were dropped. */
+  clearSendBuffer(): number {
+    const dropped = this.#buffer.drain();
+    for (const p of dropped) if (p.id !== undefined) this.#acks.fail(p.id, new Error("send buffer cleared"));
+    return dropped.length;
+  }
+
+  connect(): this {
+    if (this.connected) return this;
+    this.#active = true;
+    if (!this.io._reconnecting) this.io.open();
+    if (this.io._readyState === "open") this._onopen();
+    return this;
+  }
+
+  open(): this {
+    return this.connect();
+  }
+
+  disconnect(): this {
+    if (this.connected) this.#send({ type: PacketType.DISCONNECT, nsp: this.nsp });
+    this.#destroy();
+    if (this.connected) this._onclose("io client disconnect");
+    return this;
+  }
+
+  close(): this {
+    return this.disconnect();
+  }
+
+  // ---- emitting -----------------------------------------------------------------------------------------------
+
+  /** Sends an event; a function as last argument is called with the server's acknowledgement. */
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): this {
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    const flags = this.#flags;
+    this.#flags = {};
+    const data: unknown[] = [ev, ...args];
+    if (this.#retry && !flags.fromQueue && !flags.volatile) {
+      this.#retry.add(data, flags);
+      return this;
+    }
+    const packet: Outgoing = { type: PacketType.EVENT, nsp: this.nsp, data };
+    if (flags.compress === false) packet.compress = false;
+    let ack = data[data.length - 1];
+    if (typeof ack === "function") {
+      data.pop();
+      const id = (packet.id = this.#ids++);
+      const timeout = flags.timeout ?? this.#opts.ackTimeout;
+      if (timeout !== undefined) {
+        const user = ack as Callback;
+        ack = markErrorFirst((err: Error | null, ...rest: unknown[]) => {
+          if (err) this.#buffer.removeAck(id);
+          user(err, ...rest);
+        });
+      }
+      this.#acks.add(id, ack as Callback, timeout);
+    }
+    const engine = this.io.engine;
+    const online = this.connected && engine !== undefined && !engine._hasPingExpired();
+    if (flags.volatile && !(online && engine.transport?.writable)) {
+      if (packet.id !== undefined) this.#acks.fail(packet.id, new Error("volatile packet discarded"));
+    } else if (online) {
+      this.#notifyOutgoing(packet);
+      this.#send(packet);
+    } else {
+      const dropped = this.#buffer.push(packet);
+      if (dropped?.id !== undefined) this.#acks.fail(dropped.id, new Error("offline buffer full"));
+    }
+    return this;
+  }
+
+  /** Emits and resolves with the first argument of the acknowledgement (rejects on timeout or disconnection). */
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParamsWithoutAck<EmitEvents, Ev>
+  ): Promise<AckResult<EmitEvents, Ev>> {
+    return new Promise((resolve, reject) => {
+      const ack = markErrorFirst((err: Error | null, value: AckResult<EmitEvents, Ev>) => (err ? reject(err) : resolve(value)));
+      (this.emit as (...a: unknown[]) => this)(ev, ...args, ack);
+    });
+  }
+
+  /** `emit("message", ...args)`. */
+  send(...args: unknown[]): this {
+    return (this.emit as (...a: unknown[]) => this)("message", ...args);
+  }
+
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  /** The next emit is dropped unless it can be written right now. */
+  get volatile(): this {
+    this.#flags.volatile = true;
+    return this;
+  }
+
+  compress(compress: boolean): this {
+    this.#flags.compress = compress;
+    return this;
+  }
+
+  /** The next emit's ack gets `(err, ...args)`, with an Error after `ms` without answer. */
+  timeout(ms: number): Socket<ListenEvents, TimeoutEvents<EmitEvents>> {
+    this.#flags.timeout = ms;
+    return this as unknown as Socket<ListenEvents, TimeoutEvents<EmitEvents>>;
+  }
+
+  // ---- catch-all listeners ------------------------------------------------------------------------------------
+
+  onAny(listener: (event: string, ...args: unknown[]) => void): this {
+    this.#anyIn.push(listener as Callback);
+    return this;
+  }
+
+  prependAny(listener: (event: string, ...args: unknown[]) => void): this {
+    this.#anyIn.unshift(listener as Callback);
+    return this;
+  }
+
+  offAny(listener?: (event: string, ...args: unknown[]) => void): this {
+    this.#anyIn = listener ? this.#anyIn.filter((l) => l !== listener) : [];
+    return this;
+  }
+
+  listenersAny(): ((event: string, ...args: unknown[]) => void)[] {
+    return [...this.#anyIn];
+  }
+
+  onAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
+    this.#anyOut.push(listener as Callback);
+    return this;
+  }
+
+  prependAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
+    this.#anyOut.unshift(listener as Callback);
+    return this;
+  }
+
+  offAnyOutgoing(listener?: (event: string, ...args: unknown[]) => void): this {
+    this.#anyOut = listener ? this.#anyOut.filter((l) => l !== listener) : [];
+    return this;
+  }
+
+  listenersAnyOutgoing(): ((event: string, ...args: unknown[]) => void)[] {
+    return [...this.#anyOut];
+  }
+
+  // ---- called by the Manager ----------------------------------------------------------------------------------
+
+  /** @internal the connection is open: ask to join the namespace */
+  _onopen(): void {
+    const auth = this.auth;
+    if (typeof auth === "function") auth((data) => this.#sendConnect(data));
+    else this.#sendConnect(auth);
+  }
+
+  /** @internal */
+  _onpacket(packet: Packet): void {
+    const data = packet.data as { sid?: unknown; pid?: unknown; message?: unknown; data?: unknown } | undefined;
+    switch (packet.type) {
+      case PacketType.CONNECT:
+        if (typeof data?.sid === "string") this.#onconnect(data.sid, typeof data.pid === "string" ? data.pid : undefined);
+        else this.fire("connect_error", [new Error("invalid CONNECT answer (is the server Socket.IO v3+?)")]);
+        break;
+      case PacketType.EVENT:
+        this.#onevent(packet);
+        break;
+      case PacketType.ACK:
+        this.#acks.settle(packet.id as number, packet.data as unknown[]);
+        break;
+      case PacketType.DISCONNECT:
+        this.#destroy();
+        this._onclose("io server disconnect");
+        break;
+      case PacketType.CONNECT_ERROR: {
+        this.#destroy();
+        const err: ConnectError = new Error(typeof packet.data === "string" ? packet.data : String(data?.message));
+        if (data?.data !== undefined) err.data = data.data;
+        this.fire("connect_error", [err]);
+      }
+    }
+  }
+
+  /** @internal the connection failed */
+  _onerror(err: Error): void {
+    if (!this.connected) this.fire("connect_error", [err]);
+  }
+
+  /** @internal the connection closed, or the server/client left the namespace */
+  _onclose(reason: DisconnectReason, description?: DisconnectDescription): void {
+    this.connected = false;
+    this.id = undefined;
+    this.fire("disconnect", [reason, description]);
+    this.#acks.failAll(new Error("socket has been disconnected"), (id) => this.#buffer.hasAck(id));
+  }
+
+  // ---- internals ----------------------------------------------------------------------------------------------
+
+  #sendConnect(auth: AuthPayload | undefined): void {
+    const data = this.#pid ? { pid: this.#pid, offset: this.#offset, ...auth } : auth;
+    this.#send({ type: PacketType.CONNECT, nsp: this.nsp, data });
+  }
+
+  #onconnect(id: string, pid: string | undefined): void {
+    this.id = id;
+    this.recovered = pid !== undefined && pid === this.#pid;
+    if (!this.recovered) this.#offset = undefined;
+    this.#pid = pid;
+    this.connected = true;
+    for (const args of this.receiveBuffer.splice(0)) this.#emitEvent(args);
+    for (const packet of this.#buffer.drain()) {
+      this.#notifyOutgoing(packet);
+      this.#send(packet);
+    }
+    this.fire("connect", []);
+    this.#retry?.drain(true);
+  }
+
+  #onevent(packet: Packet): void {
+    const args = (packet.data as unknown[]).slice();
+    if (packet.id !== undefined) args.push(this.#ackFor(packet.id));
+    else if (this.#pid !== undefined && args.length > 1 && typeof args[args.length - 1] === "string") {
+      // connection state recovery: the server appended this packet's offset; remember it, hide it from listeners
+      this.#offset = args.pop() as string;
+    }
+    if (this.connected) this.#emitEvent(args);
+    else this.receiveBuffer.push(args);
+  }
+
+  #emitEvent(args: unknown[]): void {
+    for (const listener of [...this.#anyIn]) listener(...args);
+    this.fire(args[0] as string, args.slice(1));
+  }
+
+  #ackFor(id: number): Callback {
+    let sent = false;
+    return (...args) => {
+      if (sent) return;
+      sent = true;
+      this.#send({ type: PacketType.ACK, nsp: this.nsp, id, data: args });
+    };
+  }
+
+  #notifyOutgoing(packet: Packet): void {
+    if (this.#anyOut.length === 0) return;
+    for (const listener of [...this.#anyOut]) listener(...(packet.data as unknown[]));
+  }
+
+  #send(packet: Outgoing): void {
+    this.io._packet(packet);
+  }
+
+  #destroy(): void {
+    this.#active = false;
+    this.io._destroy(this);
+  }
+}
