@@ -275,7 +275,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     switch (packet.type) {
       case PacketType.CONNECT:
         if (typeof data?.sid === "string") this.#onconnect(data.sid, typeof data.pid === "string" ? data.pid : undefined);
-        else this.fire("connect_error", [new Error("invalid CONNECT answer (is the server Socket.IO v3+?)")]);
+        else this.emitReserved("connect_error", new Error("invalid CONNECT answer (is the server Socket.IO v3+?)"));
         break;
       case PacketType.EVENT:
         this.#onevent(packet);
@@ -291,21 +291,21 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
         this.#destroy();
         const err: ConnectError = new Error(typeof packet.data === "string" ? packet.data : String(data?.message));
         if (data?.data !== undefined) err.data = data.data;
-        this.fire("connect_error", [err]);
+        this.emitReserved("connect_error", err);
       }
     }
   }
 
   /** @internal the connection failed */
   _onerror(err: Error): void {
-    if (!this.connected) this.fire("connect_error", [err]);
+    if (!this.connected) this.emitReserved("connect_error", err);
   }
 
   /** @internal the connection closed, or the server/client left the namespace */
   _onclose(reason: DisconnectReason, description?: DisconnectDescription): void {
     this.connected = false;
     this.id = undefined;
-    this.fire("disconnect", [reason, description]);
+    this.emitReserved("disconnect", reason, description);
     this.#acks.failAll(new Error("socket has been disconnected"), (id) => this.#buffer.hasAck(id));
   }
 
@@ -327,7 +327,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
       this.#notifyOutgoing(packet);
       this.#send(packet);
     }
-    this.fire("connect", []);
+    this.emitReserved("connect");
     this.#retry?.drain(true);
   }
 
@@ -344,7 +344,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
 
   #emitEvent(args: unknown[]): void {
     for (const listener of [...this.#anyIn]) listener(...args);
-    this.fire(args[0] as string, args.slice(1));
+    this.emitReserved(...(args as [string, ...unknown[]]));
   }
 
   #ackFor(id: number): Callback {

@@ -1,0 +1,49 @@
+// Browser bundles of roomcast/client: a minified IIFE (global `roomcast`, exposing `io`) and a minified ESM
+// bundle, both with source maps, in dist/client/bundle/. `npm run build` runs this after tsc.
+import { build } from "esbuild";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const outdir = `${root}dist/client/bundle/`;
+
+/** The flags used for our bundle and, by scripts/size.mjs, for socket.io-client's. */
+export const bundleFlags = {
+  bundle: true,
+  minify: true,
+  platform: "browser",
+  target: "es2022",
+  legalComments: "none",
+  logLevel: "warning",
+};
+
+/**
+ * engine.io-client's Socket imports its default transport table statically, which pulls in WebTransport even when
+ * only long-polling and WebSocket are used (the package has no tree-shakable Socket without it). The browser bundle
+ * swaps that table for one with the two transports roomcast's bundle supports: "polling" and "websocket".
+ * (The npm module, used through Node or an app's own bundler, keeps all of engine.io-client's transports.)
+ */
+export const pollingAndWebSocketOnly = {
+  name: "engine.io-client-transports",
+  setup(b) {
+    b.onLoad({ filter: /engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]index\.js$/ }, (args) => ({
+      contents:
+        'import { XHR } from "./polling-xhr.node.js";\n' +
+        'import { WS } from "./websocket.node.js";\n' +
+        "export const transports = { websocket: WS, polling: XHR };\n",
+      loader: "js",
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
+export async function bundleClient() {
+  const entry = `${root}client/index.ts`;
+  const common = { ...bundleFlags, entryPoints: [entry], sourcemap: true, plugins: [pollingAndWebSocketOnly] };
+  await Promise.all([
+    build({ ...common, format: "iife", globalName: "roomcast", outfile: `${outdir}roomcast.min.js` }),
+    build({ ...common, format: "esm", outfile: `${outdir}roomcast.esm.min.js` }),
+  ]);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await bundleClient();
