@@ -26,6 +26,7 @@ import { DisconnectReason } from "./reasons.js";
 import type { DefaultSocketData, Socket } from "./socket.js";
 import { originChecker, type AllowedOrigins } from "./origins.js";
 import { ErrorLog } from "./error-log.js";
+import { attachServeClient } from "./serve-client.js";
 
 type AnyHttpServer = HttpServer | Http2Server | Http2SecureServer;
 
@@ -60,6 +61,8 @@ export interface ServerOptions extends EngineOptions, AttachOptions {
   maxAttachments: number;
   /** Most namespaces one connection may join; one more closes it ("parse error"). Default 100. */
   maxNamespacesPerConnection: number;
+  /** Serve the browser bundle at `<path>/roomcast.min.js` (and `.map`, and the ESM bundle). Default true. */
+  serveClient: boolean;
   /** Called with every error roomcast catches from app code (handlers, ack callbacks, adapters). */
   onError: (err: Error, context: string) => void;
 }
@@ -198,6 +201,7 @@ export class Server<
     }
     this.engine = new EngineServer(engineOpts);
     this.engine.attach(srv as HttpServer, engineOpts);
+    if (this.#opts.serveClient !== false) attachServeClient(srv, this.path());
     this.engine.on("connection", (conn: EngineServer["clients"][string]) => {
       new Connection(this, conn);
     });
