@@ -1,0 +1,208 @@
+/** Disconnect reasons on the server socket, "disconnecting", ping timeout and connectTimeout (raw peers). */
+import { describe, it, before, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { WebSocket } from "ws";
+import { startServer, type TestServer } from "../helpers/server.js";
+import { next } from "../helpers/events.js";
+import type { Server, Socket } from "../../server/index.js";
+import { Clients, MODES, serverSocketOf } from "./util.js";
+
+type Reason = [string, unknown?];
+
+/** A raw Engine.IO v4 WebSocket peer that answers nothing by itself (no pong). */
+class RawPeer {
+  readonly ws: WebSocket;
+  readonly frames: string[] = [];
+  constructor(port: number) {
+    this.ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
+    this.ws.on("message", (data, isBinary) => {
+      if (!isBinary) this.frames.push(data.toString());
+    });
+    this.ws.on("error", () => {});
+  }
+  async open(): Promise<void> {
+    await next(this.ws, "open");
+    if (this.frames.length === 0) await next(this.ws, "message");
+    assert.ok(this.frames[0]?.startsWith("0{"), "engine.io open packet");
+  }
+  send(text: string): void {
+    this.ws.send(text);
+  }
+  closed(): Promise<unknown> {
+    return this.ws.readyState === WebSocket.CLOSED ? Promise.resolve() : next(this.ws, "close");
+  }
+  close(): void {
+    this.ws.terminate();
+  }
+}
+
+for (const mode of MODES) {
+  describe(`disconnect reasons over ${mode}`, { timeout: 10_000 }, () => {
+    let srv: TestServer<Server>;
+    const clients = new Clients(mode);
+    before(async () => {
+      srv = await startServer();
+    });
+    afterEach(() => clients.closeAll());
+    after(() => srv.close());
+
+    async function pair(): Promise<{ client: Awaited<ReturnType<Clients["connect"]>>; socket: Socket }> {
+      const client = await clients.connect(srv.url);
+      return { client, socket: serverSocketOf(srv.io.sockets, client) };
+    }
+
+    it("client namespace disconnect", async () => {
+      const { client, socket } = await pair();
+      const reason = next<Reason>(socket, "disconnect");
+      client.disconnect();
+      assert.equal((await reason)[0], "client namespace disconnect");
+      assert.equal(socket.connected, false);
+      assert.equal(srv.io.sockets.sockets.has(socket.id), false);
+    });
+
+    it("server namespace disconnect, seen by the client as io server disconnect", async () => {
+      const { client, socket } = await pair();
+      const reason = next<Reason>(socket, "disconnect");
+      const clientReason = next<Reason>(client, "disconnect");
+      socket.disconnect();
+      assert.equal((await reason)[0], "server namespace disconnect");
+      assert.equal((await clientReason)[0], "io server disconnect");
+    });
+
+    it("transport close when the client's engine closes", async () => {
+      const { client, socket } = await pair();
+      const reason = next<Reason>(socket, "disconnect");
+      client.io.engine.close();
+      assert.equal((await reason)[0], "transport close");
+    });
+
+    // (skipped after an upgrade: with socket.io's own server too, that leaves a half-closed client socket for 30 s)
+    it("forced close when the server closes the engine.io socket", { skip: mode === "upgrade" }, async () => {
+      const { socket } = await pair();
+      const reason = next<Reason>(socket, "disconnect");
+      socket.conn.close();
+      assert.equal((await reason)[0], "forced close");
+    });
+
+    it("\"disconnecting\" still lists the rooms, \"disconnect\" no longer does", async () => {
+      const { client, socket } = await pair();
+      await socket.join(["a", "b"]);
+      const seen: { disconnecting?: string[]; disconnect?: string[] } = {};
+      socket.on("disconnecting", () => {
+        seen.disconnecting = [...socket.rooms].sort();
+      });
+      const done = next(socket, "disconnect").then(() => {
+        seen.disconnect = [...socket.rooms];
+      });
+      client.disconnect();
+      await done;
+      assert.deepEqual(seen.disconnecting, [socket.id, "a", "b"].sort());
+      assert.deepEqual(seen.disconnect, []);
+      assert.equal(srv.io.sockets.adapter.rooms.has("a"), false);
+    });
+  });
+}
+
+describe("server-side lifecycle", { timeout: 10_000 }, () => {
+  const clients = new Clients("websocket");
+  const servers: TestServer<Server>[] = [];
+  const peers: RawPeer[] = [];
+  afterEach(async () => {
+    clients.closeAll();
+    for (const p of peers.splice(0)) p.close();
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  async function server(opts: Parameters<typeof startServer>[0] = {}): Promise<TestServer<Server>> {
+    const srv = await startServer(opts);
+    servers.push(srv);
+    return srv;
+  }
+
+  it("server shutting down on io.close(), for every namespace", async () => {
+    const srv = await server();
+    srv.io.of("/x");
+    const client = await clients.connect(srv.url);
+    const other = await clients.connect(srv.url, "/x");
+    const s1 = serverSocketOf(srv.io.sockets, client);
+    const s2 = serverSocketOf(srv.io.of("/x"), other);
+    const reasons = [next<Reason>(s1, "disconnect"), next<Reason>(s2, "disconnect")];
+    const clientGone = next(client, "disconnect");
+    const closed = srv.io.close();
+    for (const r of await Promise.all(reasons)) assert.equal(r[0], "server shutting down");
+    await clientGone;
+    await closed;
+    assert.equal(srv.io.httpServer?.listening, false);
+  });
+
+  it("ping timeout when the peer stops answering pings", async () => {
+    const srv = await server({ pingInterval: 100, pingTimeout: 100 });
+    const peer = new RawPeer(srv.port);
+    peers.push(peer);
+    const conn = next<[Socket]>(srv.io, "connection");
+    await peer.open();
+    peer.send("40");
+    const [socket] = await conn;
+    const started = Date.now();
+    const [reason] = await next<Reason>(socket, "disconnect", 3000);
+    assert.equal(reason, "ping timeout");
+    assert.ok(Date.now() - started >= 100);
+    assert.ok(peer.frames.includes("2"), "the server pinged");
+    await peer.closed();
+  });
+
+  it("connectTimeout closes an engine.io connection that never sends CONNECT", async () => {
+    const srv = await server({ connectTimeout: 150 });
+    const peer = new RawPeer(srv.port);
+    peers.push(peer);
+    await peer.open();
+    const started = Date.now();
+    await peer.closed();
+    assert.ok(Date.now() - started >= 100, "closed by the timer, not at once");
+    assert.equal(srv.io.engine.clientsCount, 0);
+  });
+
+  it("connectTimeout does not close a connection that joined a namespace", async () => {
+    const srv = await server({ connectTimeout: 100 });
+    const client = await clients.connect(srv.url);
+    const socket = serverSocketOf(srv.io.sockets, client);
+    socket.on("disconnect", () => assert.fail("must stay connected"));
+    // still answering after several timeouts' worth of round trips
+    const started = Date.now();
+    client.on("echo", (ack: () => void) => ack());
+    while (Date.now() - started < 300) await socket.timeout(1000).emitWithAck("echo");
+    assert.equal(socket.connected, true);
+    socket.removeAllListeners("disconnect");
+  });
+
+  it("parse error closes only the connection that sent a malformed packet", async () => {
+    const srv = await server();
+    const good = await clients.connect(srv.url);
+    const peer = new RawPeer(srv.port);
+    peers.push(peer);
+    const conn = next<[Socket]>(srv.io, "connection");
+    await peer.open();
+    peer.send("40");
+    const [socket] = await conn;
+    const reason = next<Reason>(socket, "disconnect");
+    peer.send('42["unterminated'); // EVENT with invalid JSON
+    assert.equal((await reason)[0], "parse error");
+    await peer.closed();
+    const gs = serverSocketOf(srv.io.sockets, good);
+    const got = next(gs, "still");
+    good.emit("still");
+    await got;
+  });
+
+  it("socket.disconnect(true) closes the underlying connection", async () => {
+    const srv = await server();
+    const client = await clients.connect(srv.url);
+    const socket = serverSocketOf(srv.io.sockets, client);
+    const reason = next<Reason>(socket, "disconnect");
+    const engineClosed = next(client.io.engine as never, "close");
+    socket.disconnect(true);
+    assert.equal((await reason)[0], "server namespace disconnect");
+    await engineClosed;
+    assert.equal(srv.io.engine.clientsCount, 0);
+  });
+});
