@@ -24,7 +24,7 @@ import { Namespace, type NamespaceMiddleware } from "./namespace.js";
 import { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.js";
 import { DisconnectReason } from "./reasons.js";
 import type { DefaultSocketData, Socket } from "./socket.js";
-import { originChecker, type AllowedOrigins } from "./origins.js";
+import { originChecker, refuseForeignOrigins, type AllowedOrigins } from "./origins.js";
 import { ErrorLog } from "./error-log.js";
 import { attachServeClient } from "./serve-client.js";
 
@@ -200,6 +200,8 @@ export class Server<
       engineOpts.allowRequest = allowRequest;
     }
     this.engine = new EngineServer(engineOpts);
+    // every request of a session (polls, WebSocket upgrades included) is checked, with a 403 on refusal
+    if (allowedOrigins !== undefined) this.engine.use(refuseForeignOrigins(originChecker(allowedOrigins)));
     this.engine.attach(srv as HttpServer, engineOpts);
     if (this.#opts.serveClient !== false) attachServeClient(srv, this.path());
     this.engine.on("connection", (conn: EngineServer["clients"][string]) => {

@@ -1,0 +1,156 @@
+/** allowedOrigins (HTTP 403 for polling and WebSocket), trustProxy, maxHttpBufferSize. */
+import { describe, it, before, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { request } from "node:http";
+import { WebSocket } from "ws";
+import { startServer, type TestServer } from "../helpers/server.js";
+import { next } from "../helpers/events.js";
+import type { Server, Socket } from "../../server/index.js";
+import { Clients, MODES, serverSocketOf } from "./util.js";
+
+const GOOD = "https://good.example";
+const EVIL = "https://evil.example";
+
+/** One HTTP request; resolves with the status and body. */
+function http(url: string, headers: Record<string, string> = {}, method = "GET", body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, agent: false }, (res) => {
+      let data = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (data += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** Opens a raw WebSocket; resolves with "open" or the HTTP status of a refused upgrade. */
+function wsStatus(url: string, origin?: string): Promise<number | "open"> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, origin === undefined ? {} : { origin });
+    ws.on("open", () => {
+      ws.terminate();
+      resolve("open");
+    });
+    ws.on("unexpected-response", (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on("error", () => resolve(0));
+  });
+}
+
+describe("allowedOrigins", { timeout: 10_000 }, () => {
+  let srv: TestServer<Server>;
+  let fnSrv: TestServer<Server>;
+  const clients = new Clients("websocket");
+  before(async () => {
+    srv = await startServer({ allowedOrigins: [GOOD] });
+    fnSrv = await startServer({ allowedOrigins: (origin) => origin.endsWith(".good.example") });
+  });
+  afterEach(() => clients.closeAll());
+  after(() => Promise.all([srv.close(), fnSrv.close()]));
+
+  const handshake = (s: TestServer<Server>) => `${s.url}/socket.io/?EIO=4&transport=polling`;
+  const wsUrl = (s: TestServer<Server>, sid?: string) =>
+    `ws://127.0.0.1:${s.port}/socket.io/?EIO=4&transport=websocket${sid ? `&sid=${sid}` : ""}`;
+
+  it("polling handshake: 403 for a foreign Origin, 200 for an allowed one or none", async () => {
+    assert.equal((await http(handshake(srv), { origin: EVIL })).status, 403);
+    assert.equal((await http(handshake(srv), { origin: GOOD })).status, 200);
+    assert.equal((await http(handshake(srv), { origin: GOOD + "/" })).status, 403, "an origin has no path");
+    assert.equal((await http(handshake(srv))).status, 200);
+    assert.equal((await http(handshake(fnSrv), { origin: "https://a.good.example" })).status, 200);
+    assert.equal((await http(handshake(fnSrv), { origin: EVIL })).status, 403);
+  });
+
+  it("WebSocket upgrade: 403 for a foreign Origin, open for an allowed one or none", async () => {
+    assert.equal(await wsStatus(wsUrl(srv), EVIL), 403);
+    assert.equal(await wsStatus(wsUrl(srv), GOOD), "open");
+    assert.equal(await wsStatus(wsUrl(srv)), "open");
+    assert.equal(await wsStatus(wsUrl(fnSrv), EVIL), 403);
+  });
+
+  it("a session opened from an allowed origin cannot be used from a foreign one", async () => {
+    const open = await http(handshake(srv), { origin: GOOD });
+    const sid = (JSON.parse(open.body.slice(1)) as { sid: string }).sid;
+    const poll = `${handshake(srv)}&sid=${sid}`;
+    assert.equal((await http(poll, { origin: EVIL, "content-type": "text/plain" }, "POST", "40")).status, 403);
+    assert.equal(await wsStatus(wsUrl(srv, sid), EVIL), 403);
+    assert.equal(srv.io.sockets.sockets.size, 0, "the foreign CONNECT never reached the server");
+  });
+
+  for (const mode of MODES) {
+    it(`socket.io-client from an allowed origin connects, a foreign one gets connect_error (${mode})`, async () => {
+      const c = new Clients(mode);
+      try {
+        await c.connect(srv.url, "/", { extraHeaders: { origin: GOOD } });
+        const refused = c.open(srv.url, "/", { extraHeaders: { origin: EVIL } });
+        await next(refused, "connect_error");
+        assert.equal(refused.connected, false);
+      } finally {
+        c.closeAll();
+      }
+    });
+  }
+});
+
+describe("trustProxy", { timeout: 10_000 }, () => {
+  const servers: TestServer<Server>[] = [];
+  const clients = new Clients("websocket");
+  afterEach(() => clients.closeAll());
+  after(() => Promise.all(servers.map((s) => s.close())));
+
+  for (const mode of ["websocket", "polling"] as const) {
+    it(`takes handshake.address from X-Forwarded-For only when trusted (${mode})`, async () => {
+      const trusted = await startServer({ trustProxy: true });
+      const untrusted = await startServer();
+      servers.push(trusted, untrusted);
+      const c = new Clients(mode);
+      try {
+        const headers = { extraHeaders: { "x-forwarded-for": "203.0.113.7, 10.0.0.1" } };
+        const a = await c.connect(trusted.url, "/", headers);
+        const b = await c.connect(untrusted.url, "/", headers);
+        assert.equal(serverSocketOf(trusted.io.sockets, a).handshake.address, "203.0.113.7");
+        assert.equal(serverSocketOf(untrusted.io.sockets, b).handshake.address, "127.0.0.1");
+        const plain = await c.connect(trusted.url);
+        assert.equal(serverSocketOf(trusted.io.sockets, plain).handshake.address, "127.0.0.1");
+      } finally {
+        c.closeAll();
+      }
+    });
+  }
+});
+
+describe("maxHttpBufferSize", { timeout: 10_000 }, () => {
+  let srv: TestServer<Server>;
+  before(async () => {
+    srv = await startServer({ maxHttpBufferSize: 1000 });
+  });
+  after(() => srv.close());
+
+  for (const mode of ["websocket", "polling"] as const) {
+    it(`a message over the limit closes that connection only (${mode})`, async () => {
+      const c = new Clients(mode);
+      try {
+        const big = await c.connect(srv.url);
+        const other = await c.connect(srv.url);
+        const bigSocket: Socket = serverSocketOf(srv.io.sockets, big);
+        const otherSocket: Socket = serverSocketOf(srv.io.sockets, other);
+        bigSocket.on("huge", () => assert.fail("an oversized message must not be delivered"));
+        const gone = next<[string]>(bigSocket, "disconnect");
+        const clientGone = next(big, "disconnect");
+        big.emit("huge", "x".repeat(5000));
+        const [reason] = await gone;
+        assert.ok(["transport error", "transport close", "parse error"].includes(reason), reason);
+        await clientGone;
+        const got = next<unknown[]>(otherSocket, "small");
+        other.emit("small", "x".repeat(500));
+        assert.equal((await got)[0], "x".repeat(500));
+      } finally {
+        c.closeAll();
+      }
+    });
+  }
+});
