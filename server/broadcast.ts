@@ -124,7 +124,12 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
       done = true;
       if (timer !== undefined) clearTimeout(timer);
       try {
-        callback(err, responses);
+        const result: unknown = callback(err, responses);
+        if (result instanceof Promise) {
+          result.catch((e: unknown) =>
+            adapter.nsp.server.reportError(e instanceof Error ? e : new Error(String(e)), "broadcast ack callback"),
+          );
+        }
       } catch (e) {
         adapter.nsp.server.reportError(e instanceof Error ? e : new Error(String(e)), "broadcast ack callback");
       }

@@ -35,7 +35,7 @@ export interface SocketReservedEvents {
 }
 
 /** Per-packet middleware: `socket.use(([event, ...args], next) => …)`. */
-export type PacketMiddleware = (event: unknown[], next: (err?: Error) => void) => void;
+export type PacketMiddleware = (event: unknown[], next: (err?: Error) => void) => void | Promise<void>;
 
 // `any` for SocketData's default, like socket.io, so untyped apps can write `socket.data.user = …`.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -420,7 +420,11 @@ export class Socket<
   /** Runs app code; anything it throws is reported, never propagated into the connection. */
   #safely(fn: () => unknown, event: string): void {
     try {
-      fn();
+      const result = fn();
+      if (isThenable(result)) {
+        // an async listener (onAny, onAnyOutgoing) that rejects is reported like one that throws
+        result.then(undefined, (err: unknown) => this.nsp.server.reportError(toError(err), `handler for "${event}"`, this));
+      }
     } catch (err) {
       this.nsp.server.reportError(toError(err), `handler for "${event}"`, this);
     }
@@ -458,12 +462,17 @@ function runPacketMiddlewares(fns: PacketMiddleware[], args: unknown[], done: (e
       step(e);
     };
     try {
-      fn(args, next);
+      const result = fn(args, next);
+      if (isThenable(result)) result.then(undefined, (e: unknown) => next(toError(e)));
     } catch (e) {
       next(toError(e));
     }
   };
   step();
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 export function randomId(): string {

@@ -57,7 +57,7 @@ export class AckTable {
         if (this.#entries.get(id) !== entry) return;
         this.#entries.delete(id);
         try {
-          fn(new AckTimeoutError());
+          this.#watch(fn(new AckTimeoutError()));
         } catch (err) {
           this.#report(err);
         }
@@ -72,9 +72,15 @@ export class AckTable {
     if (entry === undefined) return false;
     this.#entries.delete(id);
     if (entry.timer !== undefined) clearTimeout(entry.timer);
-    if (entry.errorFirst) entry.fn(null, ...args);
-    else entry.fn(...args);
+    this.#watch(entry.errorFirst ? entry.fn(null, ...args) : entry.fn(...args));
     return true;
+  }
+
+  /** An async callback that rejects is reported like one that throws (never an unhandled rejection). */
+  #watch(result: unknown): void {
+    if (result !== null && typeof result === "object" && typeof (result as PromiseLike<unknown>).then === "function") {
+      (result as PromiseLike<unknown>).then(undefined, (err: unknown) => this.#report(err));
+    }
   }
 
   /** Forgets `id` without calling anything. */
@@ -110,7 +116,7 @@ export class AckTable {
   #fail(entry: Entry, err: Error): void {
     if (entry.timer !== undefined) clearTimeout(entry.timer);
     try {
-      if (entry.errorFirst) entry.fn(err);
+      if (entry.errorFirst) this.#watch(entry.fn(err));
       else entry.onGone?.();
     } catch (e) {
       this.#report(e);

@@ -1,0 +1,189 @@
+/**
+ * App code that throws or rejects (handlers, middlewares, ack callbacks) never crashes the process: the error is
+ * emitted as "error" on the socket when listened to, given to the `onError` option otherwise, and every socket
+ * keeps working.
+ */
+import { describe, it, before, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
+import { startServer, type TestServer } from "../helpers/server.js";
+import { next, until } from "../helpers/events.js";
+import type { Server, Socket } from "../../server/index.js";
+import { Clients, serverSocketOf, type ClientSocket } from "./util.js";
+
+describe("errors thrown by app code", { timeout: 10_000 }, () => {
+  let srv: TestServer<Server>;
+  const clients = new Clients("websocket");
+  const errors: Array<{ err: Error; context: string }> = [];
+  const reported = new EventEmitter();
+  const unhandled: unknown[] = [];
+  const onUnhandled = (err: unknown) => unhandled.push(err);
+
+  before(async () => {
+    process.on("unhandledRejection", onUnhandled);
+    srv = await startServer({
+      onError: (err, context) => {
+        errors.push({ err, context });
+        reported.emit("err");
+      },
+    });
+  });
+  afterEach(() => {
+    clients.closeAll();
+    assert.deepEqual(unhandled, [], "no unhandled rejection");
+  });
+  after(async () => {
+    process.off("unhandledRejection", onUnhandled);
+    await srv.close();
+  });
+
+  const reportedMessage = (message: string) =>
+    until(reported, "err", () => errors.some((e) => e.err.message === message));
+
+  async function pair(nsp = "/"): Promise<{ client: ClientSocket; socket: Socket }> {
+    const client = await clients.connect(srv.url, nsp);
+    return { client, socket: serverSocketOf(srv.io.of(nsp), client) };
+  }
+
+  /** The socket still answers, and so does a fresh connection. */
+  async function stillWorks(client: ClientSocket, socket: Socket): Promise<void> {
+    socket.removeAllListeners("check");
+    socket.on("check", (ack: (v: string) => void) => ack("fine"));
+    assert.equal(await client.timeout(2000).emitWithAck("check"), "fine");
+    const other = await pair();
+    other.socket.on("check", (ack: (v: string) => void) => ack("fine"));
+    assert.equal(await other.client.timeout(2000).emitWithAck("check"), "fine");
+  }
+
+  it("a throwing event handler goes to the socket's \"error\" listener", async () => {
+    const { client, socket } = await pair();
+    socket.on("boom", () => {
+      throw new Error("handler boom");
+    });
+    const failed = next<[Error]>(socket, "error");
+    client.emit("boom");
+    assert.equal((await failed)[0].message, "handler boom");
+    await stillWorks(client, socket);
+  });
+
+  it("a throwing or rejecting event handler goes to onError when the socket has no \"error\" listener", async () => {
+    const { client, socket } = await pair();
+    socket.on("sync", () => {
+      throw new Error("sync handler");
+    });
+    socket.on("async", async () => {
+      await Promise.resolve();
+      throw new Error("async handler");
+    });
+    client.emit("sync");
+    client.emit("async");
+    await reportedMessage("sync handler");
+    await reportedMessage("async handler");
+    await stillWorks(client, socket);
+  });
+
+  it("throwing and rejecting \"connection\" handlers are reported; the socket stays connected", async () => {
+    srv.io.of("/conn-sync").on("connection", () => {
+      throw new Error("connection sync");
+    });
+    srv.io.of("/conn-async").on("connection", async () => {
+      await Promise.resolve();
+      throw new Error("connection async");
+    });
+    for (const [nsp, message] of [["/conn-sync", "connection sync"], ["/conn-async", "connection async"]] as const) {
+      const { client, socket } = await pair(nsp);
+      await reportedMessage(message);
+      assert.equal(socket.connected, true);
+      socket.on("check", (ack: (v: string) => void) => ack("fine"));
+      assert.equal(await client.timeout(2000).emitWithAck("check"), "fine");
+    }
+  });
+
+  it("throwing and rejecting ack callbacks are reported", async () => {
+    const { client, socket } = await pair();
+    client.on("ask", (ack: (v: number) => void) => ack(1));
+    client.on("silent", () => {});
+    socket.emit("ask", () => {
+      throw new Error("ack sync");
+    });
+    await reportedMessage("ack sync");
+    socket.emit("ask", async () => {
+      await Promise.resolve();
+      throw new Error("ack async");
+    });
+    await reportedMessage("ack async");
+    socket.timeout(20).emit("silent", () => {
+      throw new Error("ack timeout callback");
+    });
+    await reportedMessage("ack timeout callback");
+    srv.io.timeout(2000).emit("ask", () => {
+      throw new Error("broadcast ack callback");
+    });
+    await reportedMessage("broadcast ack callback");
+    srv.io.timeout(2000).emit("ask", async () => {
+      await Promise.resolve();
+      throw new Error("broadcast ack async");
+    });
+    await reportedMessage("broadcast ack async");
+    await stillWorks(client, socket);
+  });
+
+  it("throwing and rejecting onAny / packet middlewares are reported", async () => {
+    const { client, socket } = await pair();
+    socket.onAny((event: unknown) => {
+      if (event === "any-sync") throw new Error("onAny sync");
+    });
+    socket.onAny(async (event: unknown) => {
+      await Promise.resolve();
+      if (event === "any-async") throw new Error("onAny async");
+    });
+    client.emit("any-sync");
+    await reportedMessage("onAny sync");
+    client.emit("any-async");
+    await reportedMessage("onAny async");
+    socket.offAny();
+    socket.use((async ([event]: unknown[], next: (err?: Error) => void) => {
+      await Promise.resolve();
+      if (event === "mw-async") throw new Error("packet middleware async");
+      next();
+    }) as (packet: unknown[], next: (err?: Error) => void) => void);
+    client.emit("mw-async");
+    await reportedMessage("packet middleware async");
+    await stillWorks(client, socket);
+  });
+
+  it("throwing \"disconnect\" / \"disconnecting\" handlers are reported and the socket is cleaned up", async () => {
+    const { client, socket } = await pair();
+    await socket.join("r");
+    socket.on("disconnecting", () => {
+      throw new Error("disconnecting boom");
+    });
+    socket.on("disconnect", () => {
+      throw new Error("disconnect boom");
+    });
+    client.disconnect();
+    await reportedMessage("disconnect boom");
+    assert.ok(errors.some((e) => e.err.message === "disconnecting boom"));
+    assert.equal(srv.io.sockets.sockets.has(socket.id), false);
+    assert.equal(srv.io.sockets.adapter.rooms.has("r"), false);
+  });
+
+  it("an \"error\" listener that throws falls back to onError", async () => {
+    const { client, socket } = await pair();
+    socket.on("error", () => {
+      throw new Error("error listener boom");
+    });
+    socket.on("boom", () => {
+      throw new Error("original");
+    });
+    client.emit("boom");
+    await reportedMessage("error listener boom");
+    await stillWorks(client, socket);
+  });
+
+  it("a client emitting \"error\" does not crash a server socket without an error listener", async () => {
+    const { client, socket } = await pair();
+    client.emit("error", "from the client");
+    await stillWorks(client, socket);
+  });
+});
