@@ -107,8 +107,10 @@ describe("server-side lifecycle", { timeout: 10_000 }, () => {
   const clients = new Clients("websocket");
   const servers: TestServer<Server>[] = [];
   const peers: RawPeer[] = [];
+  const byMode = new Map(MODES.map((m) => [m, new Clients(m)] as const));
   afterEach(async () => {
     clients.closeAll();
+    for (const c of byMode.values()) c.closeAll();
     for (const p of peers.splice(0)) p.close();
     await Promise.all(servers.splice(0).map((s) => s.close()));
   });
@@ -119,21 +121,24 @@ describe("server-side lifecycle", { timeout: 10_000 }, () => {
     return srv;
   }
 
-  it("server shutting down on io.close(), for every namespace", async () => {
-    const srv = await server();
-    srv.io.of("/x");
-    const client = await clients.connect(srv.url);
-    const other = await clients.connect(srv.url, "/x");
-    const s1 = serverSocketOf(srv.io.sockets, client);
-    const s2 = serverSocketOf(srv.io.of("/x"), other);
-    const reasons = [next<Reason>(s1, "disconnect"), next<Reason>(s2, "disconnect")];
-    const clientGone = next(client, "disconnect");
-    const closed = srv.io.close();
-    for (const r of await Promise.all(reasons)) assert.equal(r[0], "server shutting down");
-    await clientGone;
-    await closed;
-    assert.equal(srv.io.httpServer?.listening, false);
-  });
+  for (const mode of MODES) {
+    it(`server shutting down on io.close(), for every namespace (${mode})`, async () => {
+      const srv = await server();
+      const clients = byMode.get(mode)!;
+      srv.io.of("/x");
+      const client = await clients.connect(srv.url);
+      const other = await clients.connect(srv.url, "/x");
+      const s1 = serverSocketOf(srv.io.sockets, client);
+      const s2 = serverSocketOf(srv.io.of("/x"), other);
+      const reasons = [next<Reason>(s1, "disconnect"), next<Reason>(s2, "disconnect")];
+      const clientGone = next(client, "disconnect");
+      const closed = srv.io.close();
+      for (const r of await Promise.all(reasons)) assert.equal(r[0], "server shutting down");
+      await clientGone;
+      await closed;
+      assert.equal(srv.io.httpServer?.listening, false);
+    });
+  }
 
   it("ping timeout when the peer stops answering pings", async () => {
     const srv = await server({ pingInterval: 100, pingTimeout: 100 });

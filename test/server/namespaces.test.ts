@@ -133,6 +133,37 @@ describe("namespaces", { timeout: 10_000 }, () => {
     assert.deepEqual(fetched.map((s) => s.id).sort(), [a.id, b.id].sort());
   });
 
+  it("exposes the handshake: query, url, headers, address, time", async () => {
+    const conn = next<[Socket]>(srv.io, "connection");
+    await clients.connect(srv.url, "/", { query: { room: "lobby" }, extraHeaders: { "x-custom": "1" } });
+    const [socket] = await conn;
+    const hs = socket.handshake;
+    assert.equal(hs.query["room"], "lobby");
+    assert.equal(hs.query["EIO"], "4");
+    assert.ok(hs.url.startsWith("/socket.io/?"));
+    assert.equal(hs.headers["x-custom"], "1");
+    assert.equal(hs.address, "127.0.0.1");
+    assert.equal(hs.xdomain, false);
+    assert.equal(hs.secure, false);
+    assert.ok(Math.abs(hs.issued - Date.now()) < 5000);
+    assert.equal(typeof hs.time, "string");
+  });
+
+  it("a namespace left by the client can be joined again on the same connection", async () => {
+    srv.io.of("/again");
+    const main = await clients.connect(srv.url, "/");
+    const other = main.io.socket("/again");
+    await connected(other);
+    const first = serverSocketOf(srv.io.of("/again"), other);
+    other.disconnect();
+    await next(first, "disconnect");
+    other.connect();
+    await connected(other);
+    const second = serverSocketOf(srv.io.of("/again"), other);
+    assert.notEqual(second, first);
+    assert.equal(second.client, serverSocketOf(srv.io.sockets, main).client);
+  });
+
   it("keeps an emptied child namespace by default", async () => {
     srv.io.of(/^\/keep-\d$/);
     const client = await clients.connect(srv.url, "/keep-1");
@@ -181,5 +212,27 @@ describe("cleanupEmptyChildNamespaces", { timeout: 10_000 }, () => {
     client.disconnect();
     await next(socket, "disconnect");
     assert.equal(srv.io.namespaces.get("/static"), nsp);
+  });
+});
+
+describe("maxNamespacesPerConnection", { timeout: 10_000 }, () => {
+  let srv: TestServer<Server>;
+  const clients = new Clients("websocket");
+  before(async () => {
+    srv = await startServer({ maxNamespacesPerConnection: 2 });
+    srv.io.of("/a");
+    srv.io.of("/b");
+  });
+  afterEach(() => clients.closeAll());
+  after(() => srv.close());
+
+  it("closes a connection that joins one namespace too many (parse error)", async () => {
+    const main = await clients.connect(srv.url, "/");
+    const a = main.io.socket("/a");
+    await connected(a);
+    const s = serverSocketOf(srv.io.sockets, main);
+    const reason = next<[string]>(s, "disconnect");
+    main.io.socket("/b").connect();
+    assert.equal((await reason)[0], "parse error");
   });
 });

@@ -111,4 +111,14 @@ describe("server utilities", { timeout: 10_000 }, () => {
     assert.equal(bystander.connected, true);
     assert.equal(nsp.sockets.size, 0);
   });
+
+  it("serverSideEmit with a single instance: no other server answers", async () => {
+    const responses = await new Promise<unknown[]>((resolve, reject) =>
+      srv.io.serverSideEmit("hello", 1, (err: Error | null, r: unknown[]) => (err ? reject(err) : resolve(r))),
+    );
+    assert.deepEqual(responses, []);
+    assert.deepEqual(await srv.io.serverSideEmitWithAck("hello", 2), []);
+    assert.throws(() => srv.io.serverSideEmit("connection"));
+    await assert.rejects(srv.io.serverSideEmitWithAck("connect"));
+  });
 });
