@@ -154,3 +154,25 @@ describe("maxHttpBufferSize", { timeout: 10_000 }, () => {
     });
   }
 });
+
+describe("maxAttachments", { timeout: 10_000 }, () => {
+  let srv: TestServer<Server>;
+  const clients = new Clients("websocket");
+  before(async () => {
+    srv = await startServer({ maxAttachments: 3 });
+  });
+  afterEach(() => clients.closeAll());
+  after(() => srv.close());
+
+  it("accepts up to maxAttachments binaries in one packet, closes the connection above", async () => {
+    const client = await clients.connect(srv.url);
+    const socket = serverSocketOf(srv.io.sockets, client);
+    const ok = next<unknown[]>(socket, "bins");
+    client.emit("bins", [Buffer.from([1]), Buffer.from([2]), Buffer.from([3])]);
+    assert.equal(((await ok)[0] as unknown[]).length, 3);
+    socket.on("too-many", () => assert.fail("must not be delivered"));
+    const gone = next<[string]>(socket, "disconnect");
+    client.emit("too-many", [1, 2, 3, 4].map((n) => Buffer.from([n])));
+    assert.equal((await gone)[0], "parse error");
+  });
+});
