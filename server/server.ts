@@ -347,7 +347,12 @@ export class Server<
     return this;
   }
 
-  override once(ev: string | symbol, listener: (...args: never[]) => void): this {
+  override once<Ev extends keyof ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | EventNames<ServerSideEvents>>(
+    ev: Ev,
+    listener: Ev extends keyof ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+      ? ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[Ev]
+      : ServerSideEvents[Ev & keyof ServerSideEvents],
+  ): this {
     if (ev === "new_namespace") return super.once(ev, listener as (...args: unknown[]) => void);
     this.sockets.once(ev, listener as (...args: unknown[]) => void);
     return this;

@@ -177,12 +177,15 @@ export class Adapter extends EventEmitter {
     return { sessions: this.#sessions?.sessionCount ?? 0, packets: this.#sessions?.packetCount ?? 0 };
   }
 
-  /** Appends the recovery offset to plain EVENT broadcasts (no ack, not volatile), as socket.io does. */
+  /** Appends the recovery offset to ack-less EVENT broadcasts (socket.io does the same for non-volatile ones). */
   #recordForRecovery(packet: Packet, opts: BroadcastOptions): void {
     if (this.#sessions === undefined) return;
-    if (packet.type !== PacketType.EVENT || packet.id !== undefined || opts.flags?.volatile) return;
+    if (packet.type !== PacketType.EVENT || packet.id !== undefined) return;
     const data = packet.data as unknown[];
-    data.push(this.#sessions.record(data, opts));
+    // Volatile packets are not logged for replay, but they carry the newest offset too: every ack-less EVENT from a
+    // recovering server then ends with an offset, so a client never mistakes an app's trailing string for one.
+    const latest = opts.flags?.volatile ? this.#sessions.latestOffset : undefined;
+    data.push(latest ?? this.#sessions.record(data, opts));
   }
 
   /** Calls `fn` once for every local socket matching `opts` (a socket in several target rooms counts once). */

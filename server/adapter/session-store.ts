@@ -46,6 +46,11 @@ export class SessionStore {
     return offset;
   }
 
+  /** The offset of the newest logged packet (undefined when none is kept). */
+  get latestOffset(): string | undefined {
+    return this.#log.length > this.#head ? this.#log[this.#log.length - 1]!.offset : undefined;
+  }
+
   persist(session: Session, now = Date.now()): void {
     this.#sessions.set(session.pid, { ...session, disconnectedAt: now });
     this.#schedulePrune();
