@@ -232,10 +232,14 @@ export class Namespace<
           client.writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.name, data }, {});
         }
         client.connectFailed(this.name);
+        this.adapter.delAll(socket.id); // rooms a middleware joined: no ghost members
         return;
       }
     }
-    if (!client.isOpen) return;
+    if (!client.isOpen) {
+      this.adapter.delAll(socket.id);
+      return;
+    }
     this.sockets.set(socket.id, socket);
     client.attach(socket);
     socket.onconnect();

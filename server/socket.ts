@@ -64,6 +64,8 @@ export class Socket<
   readonly pid: string | undefined;
 
   #acks: AckTable | undefined;
+  /** Set while onclose runs, so that a "disconnecting" handler calling disconnect() does not re-enter it. */
+  #closing = false;
   #flags: BroadcastFlags = {};
   #fns: PacketMiddleware[] | undefined;
   #any: AnyListener[] | undefined;
@@ -289,7 +291,7 @@ export class Socket<
     if (!this.connected) return this;
     if (close) {
       this.client.disconnectAll();
-    } else {
+    } else if (!this.#closing) {
       this.client.writePacket({ type: PacketType.DISCONNECT, nsp: this.nsp.name }, {});
       this.onclose(DisconnectReason.SERVER_NAMESPACE_DISCONNECT);
     }
@@ -349,7 +351,8 @@ export class Socket<
 
   /** @internal called on every way out: leaves rooms, fails pending acks, emits "disconnect" */
   onclose(reason: DisconnectReason, description?: unknown): void {
-    if (!this.connected) return;
+    if (!this.connected || this.#closing) return;
+    this.#closing = true;
     this.#emitLocal("disconnecting", reason, description);
     if (this.pid !== undefined && RECOVERABLE_REASONS.has(reason)) {
       void Promise.resolve(

@@ -84,6 +84,25 @@ for (const mode of MODES) {
       assert.equal((await reason)[0], "forced close");
     });
 
+    it("disconnect() called from a \"disconnecting\" handler does not re-enter: one disconnect event", async () => {
+      const { client, socket } = await pair();
+      let disconnecting = 0;
+      const reasons: string[] = [];
+      socket.on("disconnecting", () => {
+        disconnecting++;
+        socket.disconnect();
+      });
+      socket.on("disconnect", (reason) => reasons.push(reason));
+      const done = next(socket, "disconnect");
+      client.disconnect();
+      await done;
+      // a later round trip on a fresh client proves the server finished handling it
+      const other = await clients.connect(srv.url);
+      assert.ok(serverSocketOf(srv.io.sockets, other));
+      assert.equal(disconnecting, 1);
+      assert.deepEqual(reasons, ["client namespace disconnect"]);
+    });
+
     it("\"disconnecting\" still lists the rooms, \"disconnect\" no longer does", async () => {
       const { client, socket } = await pair();
       await socket.join(["a", "b"]);

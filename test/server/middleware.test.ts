@@ -98,6 +98,24 @@ describe("connection middlewares", { timeout: 10_000 }, () => {
     assert.deepEqual(await got, ["here"]);
   });
 
+  it("rooms joined in a middleware are kept on success and released on refusal", async () => {
+    const nsp = srv.io.of("/rooms-in-mw");
+    nsp.use(async (socket, next) => {
+      await socket.join(["from-mw", `user:${String(socket.handshake.auth["user"])}`]);
+      next();
+    });
+    nsp.use((socket, next) => next(socket.handshake.auth["user"] === "bad" ? new Error("refused") : undefined));
+    const conn = next<[Socket]>(nsp, "connection");
+    await clients.connect(srv.url, "/rooms-in-mw", { auth: { user: "good" } });
+    const [socket] = await conn;
+    assert.deepEqual([...socket.rooms].sort(), [socket.id, "from-mw", "user:good"].sort());
+    const refused = clients.open(srv.url, "/rooms-in-mw", { auth: { user: "bad" } });
+    await next(refused, "connect_error");
+    assert.equal(nsp.adapter.rooms.has("user:bad"), false, "no ghost room left by a refused socket");
+    assert.deepEqual([...nsp.adapter.rooms.get("from-mw")!], [socket.id]);
+    assert.equal(nsp.adapter.sids.size, 1);
+  });
+
   it("next called twice only counts once", async () => {
     const nsp = srv.io.of("/twice");
     let connections = 0;
