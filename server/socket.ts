@@ -193,6 +193,12 @@ export class Socket<
       packet.id = this.nsp.nextAckId();
       this.#acksTable().add(packet.id, last as AnyListener, flags.timeout, flags.timeout !== undefined);
     }
+    if (this.#closing && (packet.id !== undefined || !this.nsp.server.connectionStateRecovery)) {
+      // a disconnected socket sends nothing: it would reach the client's next session of this namespace
+      this.#acks?.failAll(new Error("socket has been disconnected"));
+      this.#acks = undefined;
+      return true;
+    }
     if (this.nsp.server.connectionStateRecovery && packet.id === undefined) {
       // goes through the adapter so that the packet is logged and can be replayed after a reconnection
       this.adapter.broadcast(packet, { rooms: new Set([this.id]), flags });
@@ -279,6 +285,7 @@ export class Socket<
   // ---- rooms and lifecycle ------------------------------------------------------------------------------------
 
   join(rooms: Room | Room[]): Promise<void> {
+    if (this.#closing) return Promise.resolve(); // disconnected: joining would leave a ghost room
     return Promise.resolve(this.adapter.addAll(this.id, Array.isArray(rooms) ? rooms : [rooms]));
   }
 

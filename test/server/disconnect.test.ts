@@ -5,7 +5,7 @@ import { WebSocket } from "ws";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
-import { Clients, MODES, serverSocketOf } from "./util.js";
+import { Clients, MODES, connected, serverSocketOf } from "./util.js";
 
 type Reason = [string, unknown?];
 
@@ -121,6 +121,49 @@ for (const mode of MODES) {
     });
   });
 }
+
+describe("a disconnected socket object", { timeout: 10_000 }, () => {
+  let srv: TestServer<Server>;
+  const clients = new Clients("websocket");
+  before(async () => {
+    srv = await startServer();
+    srv.io.of("/x");
+  });
+  afterEach(() => clients.closeAll());
+  after(() => srv.close());
+
+  it("join() after disconnect leaves no ghost room", async () => {
+    const client = await clients.connect(srv.url);
+    const socket = serverSocketOf(srv.io.sockets, client);
+    const gone = next(socket, "disconnect");
+    client.disconnect();
+    await gone;
+    await socket.join("late"); // e.g. at the end of an async handler
+    assert.equal(srv.io.sockets.adapter.rooms.has("late"), false);
+    assert.equal(srv.io.sockets.adapter.sids.has(socket.id), false);
+  });
+
+  it("emit() after a namespace disconnect does not leak into the client's next session", async () => {
+    const main = await clients.connect(srv.url);
+    const other = main.io.socket("/x");
+    await connected(other);
+    const stale = serverSocketOf(srv.io.of("/x"), other);
+    const gone = next(other, "disconnect");
+    stale.disconnect();
+    await gone;
+    stale.emit("stale", 1);
+    await assert.rejects(stale.emitWithAck("stale"), Error, "an ack on a disconnected socket fails at once");
+    const leaked: unknown[] = [];
+    other.on("stale", (v: unknown) => leaked.push(v));
+    other.connect();
+    await connected(other);
+    const fresh = serverSocketOf(srv.io.of("/x"), other);
+    const marker = next(other, "marker");
+    fresh.emit("marker");
+    await marker;
+    assert.deepEqual(leaked, []);
+  });
+});
 
 describe("server-side lifecycle", { timeout: 10_000 }, () => {
   const clients = new Clients("websocket");
