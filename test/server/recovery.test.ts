@@ -146,3 +146,43 @@ describe("connection state recovery limits", { timeout: 10_000 }, () => {
     assert.notEqual(client.id, oldId);
   });
 });
+
+describe("connection state recovery with skipMiddlewares: false, on a custom namespace", { timeout: 10_000 }, () => {
+  let srv: TestServer<Server>;
+  const clients = new Clients("websocket");
+  const seen: Array<{ id: string; recovered: boolean }> = [];
+  before(async () => {
+    srv = await startServer({ connectionStateRecovery: { skipMiddlewares: false } });
+    srv.io.of("/chat").use((socket, next) => {
+      seen.push({ id: socket.id, recovered: socket.recovered });
+      next();
+    });
+  });
+  afterEach(() => clients.closeAll());
+  after(() => srv.close());
+
+  it("runs the middlewares for the recovered socket, which already has its old id", async () => {
+    const client = await clients.connect(srv.url, "/chat");
+    const nsp = srv.io.of("/chat");
+    const socket = serverSocketOf(nsp, client);
+    const got = ticks(client);
+    const first = next(client, "tick");
+    nsp.emit("tick", 0);
+    await first;
+    const dropped = next(socket, "disconnect");
+    client.io.engine.close();
+    await dropped;
+    nsp.emit("tick", 1);
+    client.connect();
+    await connected(client);
+    assert.equal(client.recovered, true);
+    assert.deepEqual(seen, [
+      { id: socket.id, recovered: false },
+      { id: socket.id, recovered: true },
+    ]);
+    const last = next(client, "tick");
+    nsp.emit("tick", 2);
+    await last;
+    assert.deepEqual(got, [0, 1, 2]);
+  });
+});
