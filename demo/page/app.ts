@@ -31,7 +31,11 @@ const state = {
   members: new Map<string, string[]>(),
   rooms: [] as RoomInfo[],
   typing: new Map<string, ReturnType<typeof setTimeout>>(),
+  /** Delivery marks of this page's own messages, by message id: kept so that re-rendering a room keeps them. */
+  marks: new Map<string, Mark>(),
 };
+type Mark = "sent" | "acknowledged" | "failed";
+let localIds = 0;
 
 function setBanner(kind: "connecting" | "connected" | "reconnecting" | "error" | "idle", text: string): void {
   banner.dataset["state"] = kind;
@@ -62,14 +66,22 @@ function renderRooms(): void {
   );
 }
 
-function messageItem(message: Message, mark?: "sent" | "acknowledged"): HTMLLIElement {
+const MARK_TEXT: Record<Mark, [text: string, label: string]> = {
+  sent: ["sent", "sent"],
+  acknowledged: ["✓ delivered", "delivered"],
+  failed: ["not delivered", "not delivered"],
+};
+
+function messageItem(message: Message): HTMLLIElement {
   const li = el("li");
   li.dataset["id"] = message.id;
   li.append(el("span", new Date(message.ts).toLocaleTimeString(), "meta"), el("span", message.user, "user"), el("span", message.text, "text"));
+  const mark = state.marks.get(message.id);
   if (mark) {
-    const span = el("span", mark === "sent" ? "sent" : "✓ delivered", "mark");
+    const [text, label] = MARK_TEXT[mark];
+    const span = el("span", text, "mark");
     span.dataset["state"] = mark;
-    span.setAttribute("aria-label", mark === "sent" ? "sent" : "delivered");
+    span.setAttribute("aria-label", label);
     li.append(span);
   }
   return li;
@@ -82,7 +94,7 @@ function renderRoom(): void {
   textInput.disabled = !inRoom;
   sendButton.disabled = !inRoom;
   leaveButton.disabled = !inRoom;
-  messagesList.replaceChildren(...(room ? state.messages.get(room) ?? [] : []).map((m) => messageItem(m)));
+  messagesList.replaceChildren(...(room ? state.messages.get(room) ?? [] : []).map(messageItem));
   messagesList.scrollTop = messagesList.scrollHeight;
   membersList.replaceChildren(...(room ? state.members.get(room) ?? [] : []).map((name) => el("li", name)));
   renderRooms();
@@ -90,7 +102,8 @@ function renderRoom(): void {
 
 // ---- actions ------------------------------------------------------------------------------------------------------
 
-async function joinRoom(room: string): Promise<void> {
+/** Joins `room` and shows it (`show`; rejoining after a reconnection shows only the room that was shown). */
+async function joinRoom(room: string, show = true): Promise<void> {
   const socket = state.socket;
   if (!socket) return;
   chatError.textContent = "";
@@ -110,7 +123,7 @@ async function joinRoom(room: string): Promise<void> {
   state.joined.add(room);
   state.messages.set(room, result.history);
   state.members.set(room, result.members);
-  state.current = room;
+  if (show || state.current === undefined) state.current = room;
   renderRoom();
 }
 
@@ -136,26 +149,29 @@ async function sendMessage(text: string): Promise<void> {
     chatError.textContent = `Messages are at most ${LIMITS.maxMessageLength} characters.`;
     return;
   }
-  const pending: Message = { id: `local-${Date.now()}`, room, user: state.user, text, ts: Date.now() };
-  const item = messageItem(pending, "sent");
-  messagesList.append(item);
-  messagesList.scrollTop = messagesList.scrollHeight;
+  // kept in the room's list (so that re-rendering keeps it) and marked "sent" until the server acknowledges it
+  const pending: Message = { id: `local-${++localIds}`, room, user: state.user, text, ts: Date.now() };
+  const list = state.messages.get(room);
+  list?.push(pending);
+  if (list && list.length > LIMITS.historySize) list.shift();
+  state.marks.set(pending.id, "sent");
+  if (room === state.current) {
+    messagesList.append(messageItem(pending));
+    messagesList.scrollTop = messagesList.scrollHeight;
+  }
   const result = await socket.timeout(10_000).emitWithAck("message:send", { room, text }).catch(() => undefined);
-  const mark = item.querySelector<HTMLSpanElement>(".mark")!;
+  const localId = pending.id;
+  state.marks.delete(localId);
   if (result?.ok) {
-    item.dataset["id"] = result.id;
-    const list = state.messages.get(room);
-    if (list && !list.some((m) => m.id === result.id)) {
-      list.push({ ...pending, id: result.id, ts: result.ts });
-      if (list.length > LIMITS.historySize) list.shift();
-    }
-    mark.dataset["state"] = "acknowledged";
-    mark.textContent = "✓ delivered";
-    mark.setAttribute("aria-label", "delivered");
+    pending.id = result.id;
+    pending.ts = result.ts;
+    state.marks.set(result.id, "acknowledged");
   } else {
-    mark.textContent = "not delivered";
+    state.marks.set(localId, "failed");
     chatError.textContent = result ? result.error.message : "The server did not answer.";
   }
+  const item = Array.from(messagesList.children).find((li) => (li as HTMLElement).dataset["id"] === localId);
+  item?.replaceWith(messageItem(pending));
 }
 
 // ---- connection ---------------------------------------------------------------------------------------------------
@@ -184,8 +200,9 @@ function connect(token: string): void {
     // after a reconnection that did not recover the session, join the rooms again
     if (!socket.recovered) {
       const rooms = [...state.joined];
+      const shown = state.current;
       state.joined.clear();
-      for (const room of rooms) void joinRoom(room);
+      for (const room of rooms) void joinRoom(room, room === shown);
       if (rooms.length === 0) void joinRoom(state.current ?? "lobby");
     }
   });
