@@ -143,6 +143,19 @@ describe("a disconnected socket object", { timeout: 10_000 }, () => {
     assert.equal(srv.io.sockets.adapter.sids.has(socket.id), false);
   });
 
+  it("a \"disconnecting\" handler can still broadcast to the socket's rooms", async () => {
+    const [a, b] = [await clients.connect(srv.url), await clients.connect(srv.url)];
+    const [sa, sb] = [serverSocketOf(srv.io.sockets, a), serverSocketOf(srv.io.sockets, b)];
+    await sa.join("room");
+    await sb.join("room");
+    sa.on("disconnecting", () => {
+      for (const room of sa.rooms) if (room !== sa.id) sa.to(room).emit("left", sa.id);
+    });
+    const left = next<[string]>(b, "left");
+    a.disconnect();
+    assert.deepEqual(await left, [sa.id]);
+  });
+
   it("emit() after a namespace disconnect does not leak into the client's next session", async () => {
     const main = await clients.connect(srv.url);
     const other = main.io.socket("/x");
