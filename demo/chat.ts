@@ -114,7 +114,9 @@ export function mountChat(io: Server, secret: string, store: ChatStore): ChatNam
     socket.on("disconnecting", () => {
       const rooms = [...socket.rooms].filter((room) => room !== socket.id);
       // the socket has left its rooms once "disconnect" fires: announce then
-      socket.once("disconnect", () => {
+      socket.once("disconnect", (reason) => {
+        // a shutting-down instance has nobody left to tell (and its adapter is closing: a cluster query would hang)
+        if (reason === "server shutting down") return;
         for (const room of rooms) announce(room).catch(report);
       });
     });
