@@ -35,6 +35,7 @@ export function redisCluster(getRedis: () => RedisProcess, n: number, extra: Red
       ready: (nsp = "/") => clusterReady(servers, nsp),
       close: async () => void (await Promise.all(servers.map((s) => s.close()))),
     };
+    // the suite closes the cluster in afterEach, even when ready() fails
   };
 }
 

@@ -74,6 +74,7 @@ class RedisTransport implements ClusterTransport {
   #sink: TransportSink | undefined;
   #lastId: string | undefined;
   #closed = false;
+  #positioned = false;
   readonly #wakers = new Set<() => void>();
 
   constructor(pub: AnyClient, sub: AnyClient, opts: RedisAdapterOptions) {
@@ -95,7 +96,8 @@ class RedisTransport implements ClusterTransport {
     const [pubTemplate, subTemplate] = this.#templates;
     for (const template of new Set(this.#templates)) guard(template, sink, "redis client");
     this.#pub = this.#own(pubTemplate, "publisher", true);
-    this.#pub.on("ready", () => sink.onReady());
+    // ready = can publish and reading is positioned (so our hello's answers are not missed)
+    this.#pub.on("ready", () => this.#positioned && sink.onReady());
     this.#reader = this.#own(subTemplate, "stream reader", true);
     if (this.sharded) this.#sub = this.#own(subTemplate, "subscriber", false);
     void this.#readLoop();
@@ -182,6 +184,8 @@ class RedisTransport implements ClusterTransport {
           // start after the newest entry: history is not replayed to a new instance
           const newest = (await reader.sendCommand(["XREVRANGE", this.#stream, "+", "-", "COUNT", "1"])) as unknown[];
           this.#lastId = Array.isArray(newest?.[0]) ? String((newest[0] as unknown[])[0]) : "0-0";
+          this.#positioned = true;
+          if (this.#pub?.isReady) this.#sink?.onReady();
         }
         const reply = await reader.sendCommand(["XREAD", "COUNT", this.#count, "BLOCK", "5000", "STREAMS", this.#stream, this.#lastId]);
         for (const [id, fields] of entries(reply)) {
