@@ -8,33 +8,12 @@ import { RemoteSocket } from "../broadcast.js";
 import type { Namespace } from "../namespace.js";
 import type { Socket } from "../socket.js";
 import { Adapter, type FetchedSocket } from "./adapter.js";
-import { MessageType as T, type ClusterMessage, type MessageBody, type WireOptions } from "./cluster-message.js";
+import { MessageType as T, unwire, wire, type ClusterMessage, type MessageBody, type WireOptions } from "./cluster-message.js";
 import type { ClusterHub, HubMember } from "./cluster-hub.js";
-import type { BroadcastOptions, RestoredSession, Room, Session, SocketId } from "./types.js";
+import { ClusterRequests } from "./cluster-requests.js";
 
-export class RequestTimeoutError extends Error {
-  constructor(what: string, ms: number, missing: number, expected: number) {
-    super(`cluster ${what} timed out after ${ms} ms: ${missing} of ${expected} instance(s) did not answer`);
-    this.name = "RequestTimeoutError";
-  }
-}
-
-interface PendingRequest {
-  waiting: Set<string>;
-  onResponse(msg: ClusterMessage): void;
-  /** true: the sender has answered in full */
-  done(msg: ClusterMessage): boolean;
-  finish(err: Error | null): void;
-}
-
-interface PendingAck {
-  counted: Map<string, number>;
-  waiting: Set<string>;
-  clientCount(count: number): void;
-  ack(...args: unknown[]): void;
-  gone?: (() => void) | undefined;
-  timer: ReturnType<typeof setTimeout>;
-}
+export { RequestTimeoutError } from "./cluster-requests.js";
+import type { BroadcastOptions, RestoredSession, Room, SocketId } from "./types.js";
 
 /** Socket ids are 20 base64url characters: such rooms are private, never given a room lane. */
 const SOCKET_ID = /^[A-Za-z0-9_-]{20}$/;
@@ -43,9 +22,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
   readonly hub: ClusterHub;
   /** Other live instances that have this namespace: uid → last time heard from. */
   readonly #peers = new Map<string, number>();
-  readonly #requests = new Map<number, PendingRequest>();
-  readonly #acks = new Map<number, PendingAck>();
-  #rid = 0;
+  readonly #requests = new ClusterRequests();
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   readonly #subscribing = new Map<Room, Promise<void>>();
@@ -94,9 +71,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
     this.#closed = true;
     clearInterval(this.#timer);
     this.hub.sendNow(this.nsp.name, { type: T.CLOSE });
-    for (const req of this.#requests.values()) req.finish(new Error("adapter closed"));
-    for (const ack of this.#acks.values()) clearTimeout(ack.timer);
-    this.#acks.clear();
+    this.#requests.close();
     await this.hub.unregister(this);
     await super.close();
   }
@@ -133,17 +108,8 @@ export class ClusterAdapter extends Adapter implements HubMember {
     onGone?: () => void,
   ): void {
     if (!opts.flags?.local && this.#peers.size > 0) {
-      const rid = ++this.#rid;
-      const pending: PendingAck = {
-        counted: new Map(),
-        waiting: new Set(this.#peers.keys()),
-        clientCount: clientCountCallback,
-        ack,
-        gone: onGone,
-        timer: setTimeout(() => this.#acks.delete(rid), opts.flags?.timeout ?? 10 * 60_000),
-      };
-      pending.timer.unref();
-      this.#acks.set(rid, pending);
+      const timeout = opts.flags?.timeout ?? 10 * 60_000;
+      const rid = this.#requests.trackAck(this.#peers.keys(), timeout, clientCountCallback, ack, onGone);
       this.#send({ type: T.BROADCAST, data: packet.data as unknown[], opts: wire(opts), rid });
     }
     super.broadcastWithAck(packet, opts, clientCountCallback, ack, onGone);
@@ -153,7 +119,8 @@ export class ClusterAdapter extends Adapter implements HubMember {
     const local = await super.fetchSockets(opts);
     if (opts.flags?.local) return local;
     const remote: FetchedSocket[] = [];
-    await this.#request("fetchSockets", { type: T.FETCH_SOCKETS, opts: wire(opts) }, (msg) => {
+    const w = wire(opts);
+    await this.#request("fetchSockets", (rid) => ({ type: T.FETCH_SOCKETS, opts: w, rid }), (msg) => {
       if (msg.type !== T.FETCH_SOCKETS_RESPONSE) return;
       for (const details of msg.sockets) remote.push(new RemoteSocket(this, details));
     });
@@ -166,7 +133,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
 
   override async allRooms(): Promise<Set<Room>> {
     const rooms = await super.allRooms();
-    await this.#request("allRooms", { type: T.ALL_ROOMS }, (msg) => {
+    await this.#request("allRooms", (rid) => ({ type: T.ALL_ROOMS, rid }), (msg) => {
       if (msg.type === T.ALL_ROOMS_RESPONSE) for (const room of msg.rooms) rooms.add(room);
     });
     return rooms;
@@ -210,7 +177,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
     const local = await super.restoreSession(pid, offset);
     if (local !== null || this.#peers.size === 0) return local;
     let found = null as RestoredSession | null;
-    await this.#request("restoreSession", { type: T.RESTORE_SESSION, pid, offset }, (msg) => {
+    await this.#request("restoreSession", (rid) => ({ type: T.RESTORE_SESSION, pid, offset, rid }), (msg) => {
       if (msg.type === T.RESTORE_SESSION_RESPONSE && msg.session !== null) found = msg.session;
     });
     return found;
@@ -266,17 +233,9 @@ export class ClusterAdapter extends Adapter implements HubMember {
         return this.#send({ type: T.ALL_ROOMS_RESPONSE, rid: msg.rid, rooms: [...this.rooms.keys()] }, from);
       case T.BROADCAST_CLIENT_COUNT:
       case T.BROADCAST_ACK:
-        return this.#onAck(msg, from);
-      default: {
-        if (!("rid" in msg)) return;
-        const req = this.#requests.get(msg.rid);
-        if (req === undefined || !req.waiting.has(from)) return;
-        req.onResponse(msg);
-        if (req.done(msg)) {
-          req.waiting.delete(from);
-          if (req.waiting.size === 0) req.finish(null);
-        }
-      }
+        return this.#requests.ackMessage(msg, from);
+      default:
+        if ("rid" in msg) this.#requests.response(msg, from);
     }
   }
 
@@ -344,72 +303,19 @@ export class ClusterAdapter extends Adapter implements HubMember {
     }
   }
 
-  #onAck(msg: ClusterMessage, from: string): void {
-    const pending = this.#acks.get((msg as { rid: number }).rid);
-    if (pending === undefined) return;
-    if (msg.type === T.BROADCAST_CLIENT_COUNT) {
-      if (!pending.waiting.delete(from)) return;
-      pending.counted.set(from, msg.count);
-      pending.clientCount(msg.count);
-    } else if (msg.type === T.BROADCAST_ACK) {
-      pending.counted.set(from, (pending.counted.get(from) ?? 0) - 1);
-      if (msg.gone) pending.gone?.();
-      else pending.ack(msg.response);
-    }
-  }
-
   /** Sends a request to every peer; resolves once each answered (or went away), rejects on timeout. */
   #request(
     what: string,
-    body: object | ((rid: number) => MessageBody),
+    body: (rid: number) => MessageBody,
     onResponse: (msg: ClusterMessage) => void,
     timeout = this.hub.opts.requestsTimeout,
   ): Promise<void> {
-    if (this.#peers.size === 0) return Promise.resolve();
-    const rid = ++this.#rid;
-    const expected = this.#peers.size;
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => finish(new RequestTimeoutError(what, timeout, req.waiting.size, expected)), timeout);
-      const finish = (err: Error | null) => {
-        clearTimeout(timer);
-        this.#requests.delete(rid);
-        if (err) reject(err);
-        else resolve();
-      };
-      const req: PendingRequest = { waiting: new Set(this.#peers.keys()), onResponse, done: () => true, finish };
-      this.#requests.set(rid, req);
-      const msg = typeof body === "function" ? body(rid) : ({ ...body, rid } as unknown as MessageBody);
-      this.#send(msg);
-    });
+    return this.#requests.request(what, this.#peers.keys(), timeout, onResponse, (rid) => this.#send(body(rid)));
   }
 
   #peerGone(uid: string): void {
     if (!this.#peers.delete(uid)) return;
     this.emit("peer:down", uid);
-    for (const req of this.#requests.values()) {
-      if (req.waiting.delete(uid) && req.waiting.size === 0) req.finish(null);
-    }
-    for (const ack of this.#acks.values()) {
-      if (ack.waiting.delete(uid)) ack.clientCount(0);
-      for (let n = ack.counted.get(uid) ?? 0; n > 0; n--) ack.gone?.();
-      ack.counted.delete(uid);
-    }
+    this.#requests.peerGone(uid);
   }
 }
-
-function wire(opts: BroadcastOptions): WireOptions {
-  const out: WireOptions = { rooms: [...opts.rooms], except: [...(opts.except ?? [])] };
-  if (opts.flags?.volatile) out.volatile = true;
-  if (opts.flags?.compress !== undefined) out.compress = opts.flags.compress;
-  if (opts.flags?.timeout !== undefined) out.timeout = opts.flags.timeout;
-  return out;
-}
-
-function unwire(w: WireOptions): BroadcastOptions {
-  const flags: BroadcastOptions["flags"] = {};
-  if (w.volatile) flags.volatile = true;
-  if (w.compress !== undefined) flags.compress = w.compress;
-  return { rooms: new Set(w.rooms), except: new Set(w.except), flags };
-}
-
-export type { Session };

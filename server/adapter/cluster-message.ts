@@ -6,7 +6,7 @@
  *   {"v":1,"u":"<sender uid>","s":<seq>,"n":"<nsp>","t":<type>,"to":"<target uid>"?, ...type fields}
  */
 import type { Handshake } from "../handshake.js";
-import type { Room, Session, SocketId } from "./types.js";
+import type { BroadcastOptions, Room, Session, SocketId } from "./types.js";
 
 export const WIRE_VERSION = 1;
 
@@ -238,4 +238,21 @@ function int(value: unknown, what: string): number {
 function bool(value: unknown, what: string): boolean {
   if (typeof value !== "boolean") throw new MalformedMessageError(`${what} is not a boolean`);
   return value;
+}
+
+/** Broadcast options → wire (sets become arrays; `local` never travels). */
+export function wire(opts: BroadcastOptions): WireOptions {
+  const out: WireOptions = { rooms: [...opts.rooms], except: [...(opts.except ?? [])] };
+  if (opts.flags?.volatile) out.volatile = true;
+  if (opts.flags?.compress !== undefined) out.compress = opts.flags.compress;
+  if (opts.flags?.timeout !== undefined) out.timeout = opts.flags.timeout;
+  return out;
+}
+
+/** Wire → broadcast options. */
+export function unwire(w: WireOptions): BroadcastOptions {
+  const flags: BroadcastOptions["flags"] = {};
+  if (w.volatile) flags.volatile = true;
+  if (w.compress !== undefined) flags.compress = w.compress;
+  return { rooms: new Set(w.rooms), except: new Set(w.except), flags };
 }

@@ -18,7 +18,8 @@ import { ClusterAdapter } from "../cluster-adapter.js";
 import { ClusterHub, resolveOptions, type ClusterOptions, type ClusterTransport, type TransportSink } from "../cluster-hub.js";
 import { MalformedMessageError } from "../cluster-message.js";
 
-export { ClusterAdapter, RequestTimeoutError } from "../cluster-adapter.js";
+export { ClusterAdapter } from "../cluster-adapter.js";
+export { RequestTimeoutError } from "../cluster-requests.js";
 export type { ClusterOptions } from "../cluster-hub.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

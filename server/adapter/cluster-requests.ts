@@ -1,0 +1,116 @@
+/**
+ * Requests of a cluster adapter to its peers: each has an id and a timeout, and completes once every peer that was
+ * alive when it was sent has answered or has been declared gone (heartbeat). Also the bookkeeping of broadcasts
+ * with acks, whose answers (a client count, then one ack per client) come from every peer.
+ */
+import { MessageType as T, type ClusterMessage } from "./cluster-message.js";
+
+export class RequestTimeoutError extends Error {
+  constructor(what: string, ms: number, missing: number, expected: number) {
+    super(`cluster ${what} timed out after ${ms} ms: ${missing} of ${expected} instance(s) did not answer`);
+    this.name = "RequestTimeoutError";
+  }
+}
+
+interface PendingRequest {
+  waiting: Set<string>;
+  onResponse(msg: ClusterMessage): void;
+  finish(err: Error | null): void;
+}
+
+interface PendingAck {
+  /** peer → acks still expected from it */
+  remaining: Map<string, number>;
+  /** peers whose client count has not come yet */
+  waiting: Set<string>;
+  clientCount(count: number): void;
+  ack(...args: unknown[]): void;
+  gone: (() => void) | undefined;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class ClusterRequests {
+  readonly #requests = new Map<number, PendingRequest>();
+  readonly #acks = new Map<number, PendingAck>();
+  #rid = 0;
+
+  /**
+   * Sends a request (`send(rid)`) to `peers`; resolves once each answered (or went away), rejects with a
+   * RequestTimeoutError after `timeout` ms. Resolves at once when there is no peer.
+   */
+  request(what: string, peers: Iterable<string>, timeout: number, onResponse: (msg: ClusterMessage) => void, send: (rid: number) => void): Promise<void> {
+    const waiting = new Set(peers);
+    if (waiting.size === 0) return Promise.resolve();
+    const rid = ++this.#rid;
+    const expected = waiting.size;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => finish(new RequestTimeoutError(what, timeout, waiting.size, expected)), timeout);
+      const finish = (err: Error | null) => {
+        clearTimeout(timer);
+        this.#requests.delete(rid);
+        if (err) reject(err);
+        else resolve();
+      };
+      this.#requests.set(rid, { waiting, onResponse, finish });
+      send(rid);
+    });
+  }
+
+  /** A response (any type with a `rid`) from `from`. */
+  response(msg: ClusterMessage & { rid: number }, from: string): void {
+    const req = this.#requests.get(msg.rid);
+    if (req === undefined || !req.waiting.has(from)) return;
+    req.onResponse(msg);
+    req.waiting.delete(from);
+    if (req.waiting.size === 0) req.finish(null);
+  }
+
+  /** Registers a broadcast with acks sent to `peers`; returns its request id. Forgotten after `timeout` ms. */
+  trackAck(
+    peers: Iterable<string>,
+    timeout: number,
+    clientCount: (count: number) => void,
+    ack: (...args: unknown[]) => void,
+    gone: (() => void) | undefined,
+  ): number {
+    const rid = ++this.#rid;
+    const timer = setTimeout(() => this.#acks.delete(rid), timeout);
+    timer.unref();
+    this.#acks.set(rid, { remaining: new Map(), waiting: new Set(peers), clientCount, ack, gone, timer });
+    return rid;
+  }
+
+  /** BROADCAST_CLIENT_COUNT or BROADCAST_ACK from `from`. */
+  ackMessage(msg: ClusterMessage, from: string): void {
+    if (msg.type !== T.BROADCAST_CLIENT_COUNT && msg.type !== T.BROADCAST_ACK) return;
+    const pending = this.#acks.get(msg.rid);
+    if (pending === undefined) return;
+    if (msg.type === T.BROADCAST_CLIENT_COUNT) {
+      if (!pending.waiting.delete(from)) return;
+      pending.remaining.set(from, msg.count);
+      pending.clientCount(msg.count);
+      return;
+    }
+    pending.remaining.set(from, (pending.remaining.get(from) ?? 0) - 1);
+    if (msg.gone) pending.gone?.();
+    else pending.ack(msg.response);
+  }
+
+  /** A peer is gone: requests stop waiting for it, its unanswered acks count as gone. */
+  peerGone(uid: string): void {
+    for (const req of this.#requests.values()) {
+      if (req.waiting.delete(uid) && req.waiting.size === 0) req.finish(null);
+    }
+    for (const ack of this.#acks.values()) {
+      if (ack.waiting.delete(uid)) ack.clientCount(0);
+      for (let n = ack.remaining.get(uid) ?? 0; n > 0; n--) ack.gone?.();
+      ack.remaining.delete(uid);
+    }
+  }
+
+  close(): void {
+    for (const req of this.#requests.values()) req.finish(new Error("adapter closed"));
+    for (const ack of this.#acks.values()) clearTimeout(ack.timer);
+    this.#acks.clear();
+  }
+}
