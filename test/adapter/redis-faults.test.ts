@@ -154,6 +154,27 @@ describe("roomcast/redis under faults", { timeout: 30_000 }, () => {
     }
   });
 
+  it("an instance started while Redis is down joins the cluster once Redis is up, without crashing", async () => {
+    const down = await RedisProcess.start();
+    await down.stop();
+    const servers: Array<TestServer<Server>> = [];
+    const errors: Error[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const adapter = createAdapter(createClient({ url: down.url }), undefined, { key: "late" });
+        servers.push(await startServer({ adapter, onError: (err) => errors.push(err) }));
+      }
+      await down.restart();
+      await clusterReady(servers);
+      assert.equal(await servers[1]!.io.sockets.adapter.serverCount(), 2);
+      assert.ok(errors.length > 0, "connection errors went to onError (no 'error' listener on the adapter)");
+      assert.deepEqual(unhandled, []);
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+      await down.stop();
+    }
+  });
+
   it("an instance killed with SIGKILL: fetchSockets completes once the heartbeat notices, not after the timeout", async (t) => {
     const key = `f${process.pid}-${keys++}`;
     const hb = { heartbeatInterval: 200, heartbeatTimeout: 600, requestsTimeout: 5000 };

@@ -6,6 +6,7 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
+import { io as roomcastClient } from "../../client/index.js";
 import { createAdapter, type RedisAdapterOptions } from "../../server/adapter/redis/index.js";
 import { decodeMessage, encodeMessage, MalformedMessageError, MessageType } from "../../server/adapter/cluster-message.js";
 import type { ClusterAdapter } from "../../server/adapter/cluster-adapter.js";
@@ -64,6 +65,24 @@ describe("roomcast/redis specifics", { timeout: 20_000 }, () => {
       assert.equal(leaked, 0);
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it("roomcast's own client: a broadcast with binary and an ack round trip across instances", async () => {
+    const c = await redisCluster(() => redis, 2)();
+    const client = roomcastClient(c.servers[1]!.url, { forceNew: true, reconnection: false, transports: ["websocket"] });
+    try {
+      const connected = client.connected ? Promise.resolve() : next(client, "connect");
+      await c.ready();
+      await connected;
+      const got = next<[Buffer]>(client, "bin");
+      c.servers[0]!.io.emit("bin", Buffer.from([5, 6]));
+      assert.deepEqual([...new Uint8Array((await got)[0])], [5, 6]);
+      client.on("ask", (cb: (n: number) => void) => cb(11));
+      assert.deepEqual(await c.servers[0]!.io.timeout(2000).emitWithAck("ask"), [11]);
+    } finally {
+      client.close();
+      await c.close();
     }
   });
 
