@@ -208,7 +208,11 @@ export class ClusterHub implements TransportSink {
           this.#outbox.confirm(entry);
           if (this.#outbox.hasWaiting) this.#pump();
         },
-        () => this.#outbox.fail(entry, gen), // resent from the oldest unconfirmed once the transport is ready again
+        (err: unknown) => {
+          this.#outbox.fail(entry, gen); // resent from the oldest unconfirmed once the transport is ready again
+          // a refusal while connected (not an outage, which the transport reports itself): retried every second
+          if (transport.ready) this.onError(err instanceof Error ? err : new Error(String(err)), "publish");
+        },
       );
     }
   }
