@@ -8,9 +8,10 @@ import { encodePacket } from "../shared/encoder.js";
 import { ProtocolError } from "../shared/errors.js";
 import { PacketType, type Packet } from "../shared/packet.js";
 import type { BroadcastFlags } from "./adapter/types.js";
-import type { EngineWriteOptions, OutgoingFrames } from "./outgoing.js";
+import { textFrame, type EngineWriteOptions, type OutgoingFrames } from "./outgoing.js";
 import { DisconnectReason } from "./reasons.js";
 import type { Server } from "./server.js";
+import { congested, directSocket, writeFrame } from "./write-coalescing.js";
 import type { Socket } from "./socket.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -61,8 +62,13 @@ export class Connection {
   /** Encodes and writes one packet to this client. */
   writePacket(packet: Packet, flags: BroadcastFlags): void {
     if (!this.isOpen) return;
-    if (flags.volatile && !this.conn.transport.writable) return;
+    if (flags.volatile && congested(this.conn)) return;
     const frames = encodePacket(packet);
+    const tcp = directSocket(this.conn);
+    if (tcp !== undefined && frames.length === 1) {
+      writeFrame(tcp, textFrame("4" + frames[0]));
+      return;
+    }
     const opts: EngineWriteOptions = flags.compress === false ? { compress: false } : {};
     for (let i = 0; i < frames.length; i++) this.conn.write(frames[i] as string | Buffer, opts);
   }
@@ -70,10 +76,15 @@ export class Connection {
   /** Writes a packet already encoded (broadcasts), reusing its prepared WebSocket frame. */
   writeFrames(outgoing: OutgoingFrames): void {
     if (!this.isOpen) return;
-    if (outgoing.volatile && !this.conn.transport.writable) return;
+    if (outgoing.volatile && congested(this.conn)) return;
     const frames = outgoing.frames;
     const opts = outgoing.writeOptions;
+    const tcp = directSocket(this.conn);
     if (frames.length === 1) {
+      if (tcp !== undefined && opts.wsPreEncodedFrame !== undefined) {
+        writeFrame(tcp, opts.wsPreEncodedFrame);
+        return;
+      }
       this.conn.write(frames[0], opts);
       return;
     }

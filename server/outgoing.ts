@@ -35,26 +35,24 @@ export class OutgoingFrames {
 }
 
 /**
- * An unmasked, final, uncompressed WebSocket text frame (RFC 6455 §5.2) carrying `text`, as the [header, payload]
- * pair ws's Sender writes with one cork.
+ * An unmasked, final, uncompressed WebSocket text frame (RFC 6455 §5.2) carrying `text`, header and payload in one
+ * buffer (one `write` per recipient; ws's Sender writes a one-element list as is).
  */
 export function textFrame(text: string): Buffer[] {
-  const payload = Buffer.from(text, "utf8");
-  const length = payload.length;
-  let header: Buffer;
+  const length = Buffer.byteLength(text, "utf8");
+  const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81; // FIN + opcode 1 (text)
   if (length < 126) {
-    header = Buffer.allocUnsafe(2);
-    header[1] = length;
+    frame[1] = length;
   } else if (length < 65536) {
-    header = Buffer.allocUnsafe(4);
-    header[1] = 126;
-    header.writeUInt16BE(length, 2);
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
   } else {
-    header = Buffer.allocUnsafe(10);
-    header[1] = 127;
-    header.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-    header.writeUInt32BE(length >>> 0, 6);
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
   }
-  header[0] = 0x81; // FIN + opcode 1 (text)
-  return [header, payload];
+  frame.write(text, headerLength, "utf8");
+  return [frame];
 }

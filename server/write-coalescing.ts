@@ -1,0 +1,96 @@
+/**
+ * Write coalescing for WebSocket sessions: every frame written to one client during one event-loop turn leaves in
+ * one `writev` (the TCP socket is corked on the first write of the turn and uncorked in `process.nextTick`), and a
+ * text packet skips engine.io's per-packet path (packet object, "packetCreate"/"flush"/"drain" events, write
+ * callbacks, the transport's `writable` hand-off) when nothing can overtake it or be overtaken by it.
+ *
+ * Same bytes, same order: the direct path is taken only when engine.io has nothing queued for the session (its
+ * `writeBuffer` is empty — packets already handed to the transport are already in the TCP socket, ahead of ours),
+ * the ws sender has nothing queued (no permessage-deflate negotiated, no message being deflated), the WebSocket is
+ * OPEN, and no one observes engine.io's per-packet events ("packetCreate", "flush") on this session. Otherwise the
+ * packet goes through engine.io as before (still coalesced by the cork).
+ */
+import type { Socket as NetSocket } from "node:net";
+import type { Socket as EngineSocket } from "engine.io";
+
+/** What we read of ws's WebSocket (the object under engine.io's websocket transport). */
+interface WsLike {
+  readyState: number;
+  _socket: NetSocket | null;
+  _extensions: Record<string, unknown>;
+  _sender: { _queue: unknown[]; _state?: number } | undefined;
+}
+
+interface EngineInternals {
+  readyState: string;
+  writeBuffer: unknown[];
+  transport: { name: string; writable: boolean; socket?: WsLike };
+}
+
+const WS_OPEN = 1;
+
+/** TCP sockets corked during this turn, uncorked together at its end. */
+const held: NetSocket[] = [];
+let scheduled = false;
+
+function release(): void {
+  scheduled = false;
+  // uncorking may run write callbacks that write again (and hold again): take the list first
+  const sockets = held.splice(0, held.length);
+  for (let i = 0; i < sockets.length; i++) sockets[i]!.uncork();
+}
+
+/** Holds `socket`'s writes until the end of the current event-loop turn (one writev for all of them). */
+export function holdWrites(socket: NetSocket): void {
+  if (socket.writableCorked !== 0 || socket.destroyed) return; // already held (or corked by its owner)
+  socket.cork();
+  held.push(socket);
+  if (!scheduled) {
+    scheduled = true;
+    process.nextTick(release);
+  }
+}
+
+/**
+ * The TCP socket of a WebSocket session when a frame can be written straight to it (see the file comment), held
+ * for this turn; `undefined` when the packet must go through engine.io. For a WebSocket session that must take
+ * engine.io's path, the socket is still held so engine.io's writes of this turn are coalesced too.
+ */
+export function directSocket(conn: EngineSocket): NetSocket | undefined {
+  const c = conn as unknown as EngineInternals;
+  const transport = c.transport;
+  if (transport.name !== "websocket") return undefined;
+  const ws = transport.socket;
+  const tcp = ws?._socket;
+  if (ws === undefined || tcp == null || ws.readyState !== WS_OPEN) return undefined;
+  holdWrites(tcp);
+  if (
+    c.writeBuffer.length !== 0 ||
+    c.readyState !== "open" ||
+    ws._sender === undefined ||
+    ws._sender._queue.length !== 0 ||
+    (ws._sender._state ?? 0) !== 0 ||
+    ws._extensions["permessage-deflate"] !== undefined ||
+    conn.listenerCount("packetCreate") !== 0 ||
+    conn.listenerCount("flush") !== 0
+  ) {
+    return undefined;
+  }
+  return tcp;
+}
+
+/** Writes a prepared [header, payload] (or single-buffer) WebSocket frame to a held socket. */
+export function writeFrame(tcp: NetSocket, frame: Buffer[]): void {
+  for (let i = 0; i < frame.length; i++) tcp.write(frame[i]!);
+}
+
+/**
+ * Whether a volatile packet should be dropped: engine.io's transport is busy, or the TCP socket's buffer is above
+ * its high-water mark (the direct path never makes the transport busy, so both are checked).
+ */
+export function congested(conn: EngineSocket): boolean {
+  const transport = (conn as unknown as EngineInternals).transport;
+  if (!transport.writable) return true;
+  const tcp = transport.socket?._socket;
+  return tcp != null && tcp.writableNeedDrain;
+}
