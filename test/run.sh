@@ -22,4 +22,5 @@ if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; else npm install --n
 npm run --silent build
 
 mapfile -t files < <(find dist/test -name '*.test.js' | sort)
-node --test --test-reporter=spec "${files[@]}"
+# --test-force-exit: a file whose tests are done never hangs the run on a leftover handle
+node --test --test-force-exit --test-timeout=120000 --test-reporter=spec "${files[@]}"

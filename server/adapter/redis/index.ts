@@ -88,8 +88,9 @@ class RedisTransport implements ClusterTransport {
     this.#maxDelay = opts.reconnectMaxDelayMs ?? 200;
   }
 
+  /** Can publish, and the reader is positioned: nothing we send before that could get an answer we would miss. */
   get ready(): boolean {
-    return this.#pub?.isReady === true;
+    return this.#pub?.isReady === true && this.#positioned;
   }
 
   start(sink: TransportSink): void {
