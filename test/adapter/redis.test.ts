@@ -91,7 +91,11 @@ describe("roomcast/redis specifics", { timeout: 20_000 }, () => {
     const clients: ClientSocket[] = [];
     try {
       await c.ready();
-      c.servers.forEach((srv) => srv.io.on("connection", (s) => void s.join(s.handshake.auth["room"] as string)));
+      // join in a middleware: CONNECT is answered only once the room's SSUBSCRIBE is done
+      c.servers.forEach((srv) => srv.io.use(async (s, next) => {
+        await s.join(s.handshake.auth["room"] as string);
+        next();
+      }));
       for (const [i, room] of [[0, "red"], [1, "red"], [2, "blue"]] as const) {
         const client = ioc(c.servers[i]!.url, { forceNew: true, reconnection: false, transports: ["websocket"], auth: { room } });
         clients.push(client);
