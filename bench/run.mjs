@@ -69,7 +69,9 @@ function child(script, argv, execArgv = []) {
 }
 
 async function startServer(impl, redisUrl) {
-  const s = child("server.mjs", redisUrl ? [impl, redisUrl] : [impl], ["--expose-gc"]);
+  // BENCH_CPU_PROF=1 writes a V8 CPU profile per server process to bench/results/ (git-ignored)
+  const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${join(here, "results")}`, `--cpu-prof-name=${impl}-${Date.now()}.cpuprofile`] : [];
+  const s = child("server.mjs", redisUrl ? [impl, redisUrl] : [impl], ["--expose-gc", ...prof]);
   const info = await s.ready;
   return { ...s, port: info.port };
 }
@@ -161,12 +163,12 @@ const scenarios = {
       await sleep(200);
       await load.call("arm", { mode: "latency", expected: N * COUNT });
       await server.call("cpu-start");
-      await server.call("paced", { rate: RATE, n: COUNT, size: 100 });
+      const emit = await server.call("paced", { rate: RATE, n: COUNT, size: 100 });
       const r = await load.call("collect", { timeoutMs: 10_000 });
       const serverCpu = await server.call("cpu-stop");
       const g = r.groups[0];
       return {
-        metrics: { p50Ms: g.p50, p99Ms: g.p99 },
+        metrics: { p50Ms: g.p50, p99Ms: g.p99, emitMs: emit.emitP50Ms },
         cpu: { server: serverCpu.cpuPct, load: r.cpu.cpuPct },
         note: r.timedOut ? `timed out: ${r.received}/${N * COUNT}` : undefined,
       };
@@ -261,6 +263,7 @@ const FIGURES = [
   { key: "fanout.p99Ms", label: "Fan-out time to p99 delivery", unit: "ms", better: "lower" },
   { key: "paced.p50Ms", label: "Paced fan-out latency p50", unit: "ms", better: "lower" },
   { key: "paced.p99Ms", label: "Paced fan-out latency p99", unit: "ms", better: "lower", target: 0.5 },
+  { key: "paced.emitMs", label: "Paced: server time per broadcast", unit: "ms", better: "lower" },
   { key: "acks.perSec", label: "Ack round-trips", unit: "acks/s", better: "higher", target: 1.2 },
   { key: "acks.p50Ms", label: "Ack RTT p50", unit: "ms", better: "lower" },
   { key: "acks.p99Ms", label: "Ack RTT p99", unit: "ms", better: "lower" },

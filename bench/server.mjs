@@ -38,12 +38,33 @@ if (impl === "roomcast") {
     clients.push(pub, sub);
     io.adapter(createAdapter(pub, sub, { key: "bench" }));
   }
+} else if (impl === "engineio") {
+  // diagnostics only (not part of the A/B): bare engine.io with the least Socket.IO work, the floor for memory
+  const { Server } = require("engine.io");
+  const engine = new Server(options);
+  let n = 0;
+  const room = new Set();
+  io = {
+    attach: (http) => engine.attach(http, { path: "/socket.io" }),
+    on() {},
+    of: () => ({ sockets: { size: room.size } }),
+    to: () => ({ emit: (ev, ...args) => { const data = "2" + JSON.stringify([ev, ...args]); for (const s of room) s.write(data); } }),
+  };
+  engine.on("connection", (s) => {
+    s.on("message", (d) => {
+      if (d === "0") {
+        s.write('0{"sid":"' + (++n).toString(36) + '"}');
+        room.add(s);
+      }
+    });
+    s.on("close", () => room.delete(s));
+  });
 } else {
   throw new Error(`unknown implementation ${impl}`);
 }
 
 // The app: every socket joins "room" and answers "echo" acks.
-io.on("connection", (socket) => {
+if (impl !== "engineio") io.on("connection", (socket) => {
   socket.join("room");
   socket.on("echo", (x, cb) => {
     if (typeof cb === "function") cb(x);
@@ -94,13 +115,24 @@ async function handle(msg) {
       const pad = PAD.slice(0, msg.size ?? 100);
       const interval = 1000 / msg.rate;
       const start = performance.now();
+      const spent = [];
       for (let i = 0; i < msg.n; i++) {
         const due = start + i * interval;
         const wait = due - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        io.to("room").emit("m", now(), pad);
+        const t = now();
+        io.to("room").emit("m", t, pad);
+        spent.push(now() - t);
       }
-      return {};
+      spent.sort((a, b) => a - b);
+      // server-side time of one broadcast call (synchronous part)
+      return { emitP50Ms: spent[spent.length >> 1], emitMaxMs: spent[spent.length - 1] };
+    }
+    case "snapshot": {
+      // diagnostics: a heap snapshot (bench/results/*.heapsnapshot is git-ignored) or nothing
+      const { writeHeapSnapshot } = await import("node:v8");
+      for (let i = 0; i < 4; i++) global.gc?.();
+      return { path: writeHeapSnapshot(msg.path) };
     }
     case "exit":
       setTimeout(() => process.exit(0), 10);
@@ -117,4 +149,5 @@ process.on("message", (msg) => {
   );
 });
 process.on("disconnect", () => process.exit(0));
+process.on("SIGTERM", () => process.exit(0)); // lets --cpu-prof write its profile
 process.send({ ready: true, port: http.address().port, pid: process.pid });

@@ -1,6 +1,6 @@
 /**
- * Write coalescing for WebSocket sessions: every frame written to one client during one event-loop turn leaves in
- * one `writev` (the TCP socket is corked on the first write of the turn and uncorked in `process.nextTick`), and a
+ * Write coalescing for WebSocket sessions: the frames written to one client during one event-loop turn leave in at
+ * most two writes (the first at once, the rest corked and sent in one `writev` from `process.nextTick`), and a
  * text packet skips engine.io's per-packet path (packet object, "packetCreate"/"flush"/"drain" events, write
  * callbacks, the transport's `writable` hand-off) when nothing can overtake it or be overtaken by it.
  *
@@ -29,26 +29,36 @@ interface EngineInternals {
 
 const WS_OPEN = 1;
 
-/** TCP sockets corked during this turn, uncorked together at its end. */
+/** TCP sockets written to during this turn, and those of them corked (second write on), uncorked at its end. */
+const touched = new Set<NetSocket>();
 const held: NetSocket[] = [];
 let scheduled = false;
 
-function release(): void {
+function endOfTurn(): void {
   scheduled = false;
+  touched.clear();
   // uncorking may run write callbacks that write again (and hold again): take the list first
   const sockets = held.splice(0, held.length);
   for (let i = 0; i < sockets.length; i++) sockets[i]!.uncork();
 }
 
-/** Holds `socket`'s writes until the end of the current event-loop turn (one writev for all of them). */
+/**
+ * Called before each write to `socket`: the first write of a turn leaves at once (a lone packet — an ack, a paced
+ * broadcast — is not delayed); from the second one on, the socket is corked until the end of the turn, so a burst
+ * leaves in one `writev`.
+ */
 export function holdWrites(socket: NetSocket): void {
+  if (!touched.has(socket)) {
+    touched.add(socket);
+    if (!scheduled) {
+      scheduled = true;
+      process.nextTick(endOfTurn);
+    }
+    return;
+  }
   if (socket.writableCorked !== 0 || socket.destroyed) return; // already held (or corked by its owner)
   socket.cork();
   held.push(socket);
-  if (!scheduled) {
-    scheduled = true;
-    process.nextTick(release);
-  }
 }
 
 /**
