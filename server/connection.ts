@@ -23,10 +23,12 @@ export class Connection {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly #server: Server<any, any, any, any>;
   readonly #decoder: Decoder;
-  /** Namespace name → connected socket. */
-  readonly #sockets = new Map<string, AnySocket>();
-  /** Namespaces with a CONNECT in progress (middlewares running). */
-  readonly #connecting = new Set<string>();
+  /** The connected socket of the first namespace (most clients use one): no Map per connection. */
+  #socket: AnySocket | undefined;
+  /** Namespace name → connected socket, for the other namespaces (created on demand). */
+  #more: Map<string, AnySocket> | undefined;
+  /** Namespaces with a CONNECT in progress (middlewares running); undefined when none. */
+  #connecting: Set<string> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -35,13 +37,12 @@ export class Connection {
     this.conn = conn;
     this.#decoder = new Decoder({ maxAttachments: server.maxAttachments });
     conn.on("data", (data: unknown) => this.#ondata(data));
-    conn.on("error", () => {
-      // engine.io closes the session itself after a transport error; the close event carries the reason
-    });
-    conn.once("close", (reason: string, description?: unknown) => this.#onclose(reason, description));
+    conn.on("error", ignoreError);
+    // engine.io emits "close" once per session (`on`, not `once`: no wrapper object per connection)
+    conn.on("close", (reason: string, description?: unknown) => this.#onclose(reason, description));
     this.#connectTimer = setTimeout(() => {
       this.#connectTimer = undefined;
-      if (this.#sockets.size === 0) this.conn.close();
+      if (this.#socketCount === 0) this.conn.close();
     }, server.connectTimeout);
   }
 
@@ -56,7 +57,28 @@ export class Connection {
 
   /** Number of namespaces this connection is in (or connecting to). */
   get namespaceCount(): number {
-    return this.#sockets.size + this.#connecting.size;
+    return this.#socketCount + (this.#connecting?.size ?? 0);
+  }
+
+  get #socketCount(): number {
+    return (this.#socket === undefined ? 0 : 1) + (this.#more?.size ?? 0);
+  }
+
+  #get(nsp: string): AnySocket | undefined {
+    const socket = this.#socket;
+    if (socket !== undefined && socket.nsp.name === nsp) return socket;
+    return this.#more?.get(nsp);
+  }
+
+  #all(): AnySocket[] {
+    const all = this.#more === undefined ? [] : [...this.#more.values()];
+    if (this.#socket !== undefined) all.unshift(this.#socket);
+    return all;
+  }
+
+  #doneConnecting(nsp: string): void {
+    const connecting = this.#connecting;
+    if (connecting !== undefined && connecting.delete(nsp) && connecting.size === 0) this.#connecting = undefined;
   }
 
   /** Encodes and writes one packet to this client. */
@@ -94,8 +116,9 @@ export class Connection {
 
   /** @internal */
   attach(socket: AnySocket): void {
-    this.#connecting.delete(socket.nsp.name);
-    this.#sockets.set(socket.nsp.name, socket);
+    this.#doneConnecting(socket.nsp.name);
+    if (this.#socket === undefined && this.#more?.has(socket.nsp.name) !== true) this.#socket = socket;
+    else (this.#more ??= new Map()).set(socket.nsp.name, socket);
     if (this.#connectTimer !== undefined) {
       clearTimeout(this.#connectTimer);
       this.#connectTimer = undefined;
@@ -104,17 +127,22 @@ export class Connection {
 
   /** @internal a CONNECT was refused by a middleware */
   connectFailed(nsp: string): void {
-    this.#connecting.delete(nsp);
+    this.#doneConnecting(nsp);
   }
 
   /** @internal a socket left its namespace */
   remove(socket: AnySocket): void {
-    if (this.#sockets.get(socket.nsp.name) === socket) this.#sockets.delete(socket.nsp.name);
+    if (this.#socket === socket) {
+      this.#socket = undefined;
+    } else if (this.#more !== undefined && this.#more.get(socket.nsp.name) === socket) {
+      this.#more.delete(socket.nsp.name);
+      if (this.#more.size === 0) this.#more = undefined;
+    }
   }
 
   /** Sends DISCONNECT for every namespace, then closes the connection. */
   disconnectAll(): void {
-    for (const socket of [...this.#sockets.values()]) socket.disconnect();
+    for (const socket of this.#all()) socket.disconnect();
     this.conn.close();
   }
 
@@ -149,29 +177,29 @@ export class Connection {
       return;
     }
     // packets for a namespace this client is not connected to are ignored (as socket.io does)
-    this.#sockets.get(packet.nsp)?.onpacket(packet);
+    this.#get(packet.nsp)?.onpacket(packet);
   }
 
   #onconnect(name: string, auth: Record<string, unknown>): void {
-    if (this.#sockets.has(name) || this.#connecting.has(name)) return;
+    if (this.#get(name) !== undefined || this.#connecting?.has(name) === true) return;
     if (this.namespaceCount >= this.#server.maxNamespacesPerConnection) {
       this.close(DisconnectReason.PARSE_ERROR, new Error("too many namespaces on one connection"));
       return;
     }
-    this.#connecting.add(name);
+    (this.#connecting ??= new Set()).add(name);
     this.#server
       .resolveNamespace(name, auth)
       .then((nsp) => {
         if (!this.isOpen) return;
         if (nsp === undefined) {
-          this.#connecting.delete(name);
+          this.#doneConnecting(name);
           this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } }, {});
           return;
         }
         return nsp.add(this, auth);
       })
       .catch((err: unknown) => {
-        this.#connecting.delete(name);
+        this.#doneConnecting(name);
         this.#server.reportError(err instanceof Error ? err : new Error(String(err)), "namespace connection");
       });
   }
@@ -184,8 +212,12 @@ export class Connection {
   }
 
   #closeSockets(reason: DisconnectReason, description?: unknown): void {
-    for (const socket of [...this.#sockets.values()]) socket.onclose(reason, description);
-    this.#sockets.clear();
-    this.#connecting.clear();
+    for (const socket of this.#all()) socket.onclose(reason, description);
+    this.#socket = undefined;
+    this.#more = undefined;
+    this.#connecting = undefined;
   }
 }
+
+/** engine.io closes the session itself after a transport error; the "close" event carries the reason. */
+function ignoreError(): void {}

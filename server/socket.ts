@@ -66,7 +66,8 @@ export class Socket<
   #acks: AckTable | undefined;
   /** Set while onclose runs, so that a "disconnecting" handler calling disconnect() does not re-enter it. */
   #closing = false;
-  #flags: BroadcastFlags = {};
+  /** Flags for the next emit (timeout, volatile, compress); undefined when none are set (no object per socket). */
+  #flags: BroadcastFlags | undefined;
   #fns: PacketMiddleware[] | undefined;
   #any: AnyListener[] | undefined;
   #anyOutgoing: AnyListener[] | undefined;
@@ -184,8 +185,8 @@ export class Socket<
   override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     if (SERVER_RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
     const data: unknown[] = [ev, ...args];
-    const flags = this.#flags;
-    this.#flags = {};
+    const flags = this.#flags ?? {};
+    this.#flags = undefined;
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
     const last = data[data.length - 1];
     if (typeof last === "function") {
@@ -214,7 +215,7 @@ export class Socket<
     ev: Ev,
     ...args: EventParamsWithoutAck<EmitEvents, Ev>
   ): Promise<AckResult<EmitEvents, Ev>> {
-    const timeout = this.#flags.timeout;
+    const timeout = this.#flags?.timeout;
     return new Promise((resolve, reject) => {
       const callback = (err: Error | null, response: AckResult<EmitEvents, Ev>) => (err ? reject(err) : resolve(response));
       if (timeout === undefined) {
@@ -238,18 +239,18 @@ export class Socket<
 
   /** The next emit's ack callback gets `(err, ...args)`; err is set when no ack came within `ms`. */
   timeout(ms: number): Socket<ListenEvents, WithTimeoutAck<EmitEvents>, ServerSideEvents, SocketData> {
-    this.#flags.timeout = ms;
+    (this.#flags ??= {}).timeout = ms;
     return this as unknown as Socket<ListenEvents, WithTimeoutAck<EmitEvents>, ServerSideEvents, SocketData>;
   }
 
   /** The next emit may be dropped if the client is not ready to receive it. */
   get volatile(): this {
-    this.#flags.volatile = true;
+    (this.#flags ??= {}).volatile = true;
     return this;
   }
 
   compress(compress: boolean): this {
-    this.#flags.compress = compress;
+    (this.#flags ??= {}).compress = compress;
     return this;
   }
 
@@ -277,8 +278,8 @@ export class Socket<
   }
 
   #operator(): BroadcastOperator<EmitEvents, SocketData> {
-    const flags = this.#flags;
-    this.#flags = {};
+    const flags = this.#flags ?? {};
+    this.#flags = undefined;
     return new BroadcastOperator<EmitEvents, SocketData>(this.adapter, new Set(), new Set([this.id]), flags);
   }
 
