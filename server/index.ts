@@ -11,3 +11,5 @@ export type { Handshake } from "./handshake.js";
 export { DisconnectReason } from "./reasons.js";
 export type { AllowedOrigins } from "./origins.js";
 export type { DefaultEventsMap, EventContract, EventNames, EventParams } from "../shared/typed-events.js";
+export type { ServerStats } from "./stats.js";
+export type { EventRateLimitOptions, RateLimitedAck } from "./rate-limit.js";

@@ -9,6 +9,8 @@ export const DisconnectReason = {
   FORCED_SERVER_CLOSE: "forced server close",
   CLIENT_NAMESPACE_DISCONNECT: "client namespace disconnect",
   SERVER_NAMESPACE_DISCONNECT: "server namespace disconnect",
+  /** roomcast: too many events refused by `eventRateLimit` within its window (the client gets a DISCONNECT). */
+  RATE_LIMITED: "rate limited",
 } as const;
 export type DisconnectReason = (typeof DisconnectReason)[keyof typeof DisconnectReason];
 

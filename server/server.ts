@@ -27,6 +27,9 @@ import type { DefaultSocketData, Socket } from "./socket.js";
 import { originChecker, refuseForeignOrigins, type AllowedOrigins } from "./origins.js";
 import { ErrorLog } from "./error-log.js";
 import { attachServeClient } from "./serve-client.js";
+import { AddressCounter, clientAddress, EventRateLimiter, refuseBusyAddresses, refuseWhile, type EventRateLimitOptions } from "./rate-limit.js";
+import { InflightAcks } from "./inflight.js";
+import type { ServerStats } from "./stats.js";
 
 type AnyHttpServer = HttpServer | Http2Server | Http2SecureServer;
 
@@ -65,6 +68,16 @@ export interface ServerOptions extends EngineOptions, AttachOptions {
   serveClient: boolean;
   /** Called with every error roomcast catches from app code (handlers, ack callbacks, adapters). */
   onError: (err: Error, context: string) => void;
+  /**
+   * Per-socket limit on incoming events (token bucket). An event over it is not dispatched; its ack, if any, gets
+   * `{ error: { code: "rate_limited", … } }`; `maxViolations` refusals within `violationWindowMs` disconnect the
+   * socket ("rate limited"). Default: off.
+   */
+  eventRateLimit: EventRateLimitOptions | false;
+  /** Most concurrent Engine.IO sessions per client address (`trustProxy` honoured); more get HTTP 429. Default: off. */
+  maxConnectionsPerAddress: number;
+  /** How long `close()` lets acks in flight settle before disconnecting everyone, in ms. Default 5000. */
+  shutdownGracePeriod: number;
 }
 
 type ResolvedRecovery = Required<ConnectionStateRecoveryOptions>;
@@ -95,6 +108,12 @@ export class Server<
   #adapter: AdapterConstructor;
   readonly #recovery: ResolvedRecovery | undefined;
   readonly #errors: ErrorLog;
+  /** @internal acks in flight (graceful shutdown, stats) */
+  readonly inflight = new InflightAcks();
+  /** @internal the `eventRateLimit` buckets (undefined when off) */
+  readonly eventRateLimiter: EventRateLimiter | undefined;
+  readonly #addresses: AddressCounter | undefined;
+  #closing: Promise<Error | undefined> | undefined;
 
   constructor(opts?: Partial<ServerOptions>);
   constructor(srv: AnyHttpServer | number | undefined, opts?: Partial<ServerOptions>);
@@ -115,6 +134,8 @@ export class Server<
         }
       : undefined;
     this.#errors = new ErrorLog(opts.onError);
+    this.eventRateLimiter = opts.eventRateLimit ? new EventRateLimiter(opts.eventRateLimit) : undefined;
+    this.#addresses = opts.maxConnectionsPerAddress !== undefined ? new AddressCounter(opts.maxConnectionsPerAddress) : undefined;
     this.sockets = this.of("/");
     if (srv !== undefined) this.attach(srv as AnyHttpServer | number);
   }
@@ -202,20 +223,29 @@ export class Server<
     this.engine = new EngineServer(engineOpts);
     // every request of a session (polls, WebSocket upgrades included) is checked, with a 403 on refusal
     if (allowedOrigins !== undefined) this.engine.use(refuseForeignOrigins(originChecker(allowedOrigins)));
+    if (this.#addresses !== undefined) this.engine.use(refuseBusyAddresses(this.#addresses, this.trustProxy));
     this.engine.attach(srv as HttpServer, engineOpts);
     if (this.#opts.serveClient !== false) attachServeClient(srv, this.path());
-    this.engine.on("connection", (conn: EngineServer["clients"][string]) => {
-      new Connection(this, conn);
-    });
+    this.engine.on("connection", (conn: EngineServer["clients"][string]) => this.#onEngineConnection(conn));
   }
 
   /** Binds to an existing engine.io server. */
   bind(engine: EngineServer): this {
     this.engine = engine;
-    engine.on("connection", (conn: EngineServer["clients"][string]) => {
-      new Connection(this, conn);
-    });
+    engine.on("connection", (conn: EngineServer["clients"][string]) => this.#onEngineConnection(conn));
     return this;
+  }
+
+  #onEngineConnection(conn: EngineServer["clients"][string]): void {
+    const counter = this.#addresses;
+    if (counter !== undefined) {
+      const address = clientAddress(conn.request, this.trustProxy, conn.remoteAddress);
+      // sessions that raced past the 429 middleware together (their handshakes overlapped) are closed here
+      if (!counter.acquire(address)) return void conn.close();
+      conn.once("close", () => counter.release(address));
+    }
+    if (this.#closing !== undefined) return void conn.close();
+    new Connection(this, conn);
   }
 
   // ---- namespaces ---------------------------------------------------------------------------------------------
@@ -310,8 +340,47 @@ export class Server<
 
   // ---- lifecycle ----------------------------------------------------------------------------------------------
 
-  /** Disconnects every socket ("server shutting down"), closes engine.io, the adapters and the HTTP server. */
+  /** Read-only counts of the internal tables (see `ServerStats`): metrics and leak checks. */
+  stats(): ServerStats {
+    const stats: ServerStats = {
+      engineClients: this.engine?.clientsCount ?? 0,
+      namespaces: this.#nsps.size,
+      sockets: 0,
+      rooms: 0,
+      sids: 0,
+      acksAwaited: this.inflight.awaited,
+      acksOwed: this.inflight.owed,
+      recoverySessions: 0,
+      recoveryPackets: 0,
+      rateLimitBuckets: this.eventRateLimiter?.size ?? 0,
+      trackedAddresses: this.#addresses?.size ?? 0,
+      closing: this.#closing !== undefined,
+    };
+    for (const nsp of this.#nsps.values()) {
+      stats.sockets += nsp.sockets.size;
+      stats.rooms += nsp.adapter.rooms.size;
+      stats.sids += nsp.adapter.sids.size;
+      const backlog = nsp.adapter.recoveryBacklog;
+      stats.recoverySessions += backlog.sessions;
+      stats.recoveryPackets += backlog.packets;
+    }
+    return stats;
+  }
+
+  /**
+   * Graceful shutdown: refuses new sessions (HTTP 503), lets acks in flight settle for up to `shutdownGracePeriod`
+   * ms, then disconnects every socket ("server shutting down"), closes engine.io, the adapters (a cluster adapter
+   * tells its peers at once) and the HTTP server. Calling it again returns the same shutdown.
+   */
   async close(fn?: (err?: Error) => void): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    const error = await this.#closing;
+    fn?.(error);
+  }
+
+  async #shutdown(): Promise<Error | undefined> {
+    this.engine?.use(refuseWhile(() => true));
+    await this.inflight.settled(this.#opts.shutdownGracePeriod ?? 5000);
     for (const nsp of this.#nsps.values()) {
       for (const socket of [...nsp.sockets.values()]) socket.onclose(DisconnectReason.SERVER_SHUTTING_DOWN);
     }
@@ -331,7 +400,7 @@ export class Server<
         }),
       );
     }
-    fn?.(error);
+    return error;
   }
 
   // ---- listening and main-namespace shortcuts -----------------------------------------------------------------

@@ -24,6 +24,7 @@ import type { Namespace } from "./namespace.js";
 import type { OutgoingFrames } from "./outgoing.js";
 import { DisconnectReason, RECOVERABLE_REASONS, SERVER_RESERVED_EVENTS } from "./reasons.js";
 import { AckTable, markErrorFirst } from "../shared/ack-table.js";
+import { rateLimitedAck } from "./rate-limit.js";
 
 export type { DisconnectReason };
 
@@ -71,6 +72,8 @@ export class Socket<
   #fns: PacketMiddleware[] | undefined;
   #any: AnyListener[] | undefined;
   #anyOutgoing: AnyListener[] | undefined;
+  /** Acks the client waits for from handlers that have not called their ack function yet (graceful shutdown). */
+  #owed = 0;
 
   /** @internal */
   constructor(
@@ -373,6 +376,9 @@ export class Socket<
     this.connected = false;
     this.#acks?.failAll(new Error("socket has been disconnected"));
     this.#acks = undefined;
+    this.nsp.server.eventRateLimiter?.release(this);
+    this.nsp.server.inflight.paid(this.#owed);
+    this.#owed = 0;
     this.#emitLocal("disconnect", reason, description);
   }
 
@@ -384,10 +390,13 @@ export class Socket<
   }
 
   #acksTable(): AckTable {
-    return (this.#acks ??= new AckTable((err) => this.nsp.server.reportError(toError(err), "ack callback", this)));
+    const server = this.nsp.server;
+    return (this.#acks ??= new AckTable((err) => server.reportError(toError(err), "ack callback", this), server.inflight.table));
   }
 
   #onevent(args: unknown[], id: number | undefined): void {
+    const verdict = this.nsp.server.eventRateLimiter?.check(this);
+    if (verdict !== undefined && !verdict.ok) return this.#refuse(id, verdict.retryAfterMs, verdict.disconnect);
     if (id !== undefined) args.push(this.#ackFunction(id));
     const any = this.#any;
     if (any !== undefined && any.length > 0) {
@@ -410,11 +419,26 @@ export class Socket<
     this.#safely(() => super.emit(name, ...args.slice(1)), name);
   }
 
+  /** An event over `eventRateLimit`: never dispatched; its ack gets the error payload; sustained abuse disconnects. */
+  #refuse(id: number | undefined, retryAfterMs: number, disconnect: boolean): void {
+    if (id !== undefined) {
+      this.client.writePacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: [rateLimitedAck(retryAfterMs)] }, {});
+    }
+    if (!disconnect) return;
+    this.client.writePacket({ type: PacketType.DISCONNECT, nsp: this.nsp.name }, {});
+    this.onclose(DisconnectReason.RATE_LIMITED);
+  }
+
   #ackFunction(id: number): (...args: unknown[]) => void {
     let sent = false;
+    const inflight = this.nsp.server.inflight;
+    inflight.owe();
+    this.#owed++;
     return (...args: unknown[]) => {
       if (sent || !this.connected) return;
       sent = true;
+      this.#owed--;
+      inflight.paid();
       this.client.writePacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args }, {});
     };
   }

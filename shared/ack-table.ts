@@ -15,6 +15,12 @@ interface Entry {
 
 const ERROR_FIRST = Symbol("roomcast.errorFirst");
 
+/** Told when an entry is added and when one leaves (acked, timed out, failed or deleted): the server counts them. */
+export interface AckObserver {
+  added(): void;
+  removed(): void;
+}
+
 /** Marks a callback as error-first, so that a disconnection calls it with an Error even without a timeout. */
 export function markErrorFirst<F extends object>(fn: F): F {
   (fn as { [ERROR_FIRST]?: boolean })[ERROR_FIRST] = true;
@@ -31,10 +37,12 @@ export class AckTimeoutError extends Error {
 export class AckTable {
   readonly #entries = new Map<number, Entry>();
   readonly #report: (err: unknown) => void;
+  readonly #observer: AckObserver | undefined;
 
   /** `report` receives anything a callback throws from a timer (it never escapes). */
-  constructor(report: (err: unknown) => void = rethrowLater) {
+  constructor(report: (err: unknown) => void = rethrowLater, observer?: AckObserver) {
     this.#report = report;
+    this.#observer = observer;
   }
 
   get size(): number {
@@ -56,6 +64,7 @@ export class AckTable {
       entry.timer = setTimeout(() => {
         if (this.#entries.get(id) !== entry) return;
         this.#entries.delete(id);
+        this.#observer?.removed();
         try {
           this.#watch(fn(new AckTimeoutError()));
         } catch (err) {
@@ -63,7 +72,10 @@ export class AckTable {
         }
       }, timeoutMs);
     }
+    const replaced = this.#entries.get(id);
+    if (replaced?.timer !== undefined) clearTimeout(replaced.timer);
     this.#entries.set(id, entry);
+    if (replaced === undefined) this.#observer?.added();
   }
 
   /** Runs the callback of `id` with the ack's arguments. An unknown id (never issued, or already acked) is ignored. */
@@ -71,6 +83,7 @@ export class AckTable {
     const entry = this.#entries.get(id);
     if (entry === undefined) return false;
     this.#entries.delete(id);
+    this.#observer?.removed();
     if (entry.timer !== undefined) clearTimeout(entry.timer);
     this.#watch(entry.errorFirst ? entry.fn(null, ...args) : entry.fn(...args));
     return true;
@@ -86,8 +99,10 @@ export class AckTable {
   /** Forgets `id` without calling anything. */
   delete(id: number): void {
     const entry = this.#entries.get(id);
-    if (entry?.timer !== undefined) clearTimeout(entry.timer);
+    if (entry === undefined) return;
+    if (entry.timer !== undefined) clearTimeout(entry.timer);
     this.#entries.delete(id);
+    this.#observer?.removed();
   }
 
   /** Fails one pending ack like `failAll` does. Returns false for an unknown id. */
@@ -95,6 +110,7 @@ export class AckTable {
     const entry = this.#entries.get(id);
     if (entry === undefined) return false;
     this.#entries.delete(id);
+    this.#observer?.removed();
     this.#fail(entry, err);
     return true;
   }
@@ -108,6 +124,7 @@ export class AckTable {
     for (const [id, entry] of this.#entries) {
       if (keep?.(id)) continue;
       this.#entries.delete(id);
+      this.#observer?.removed();
       entries.push(entry);
     }
     for (const entry of entries) this.#fail(entry, err);

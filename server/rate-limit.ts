@@ -1,0 +1,210 @@
+/**
+ * Rate limits: a pure token bucket, the per-socket event limiter built on it (`eventRateLimit`), and the count of
+ * live Engine.IO sessions per client address (`maxConnectionsPerAddress`). No timers: buckets refill lazily from
+ * the clock passed in, so an idle socket costs nothing.
+ */
+import { ServerResponse, type IncomingMessage } from "node:http";
+
+export interface EventRateLimitOptions {
+  /** Events a socket may send at once (bucket size). */
+  burst: number;
+  /** Tokens added per second (sustained rate). */
+  perSecond: number;
+  /** Refused events within `violationWindowMs` that disconnect the socket ("rate limited"). Default 20; 0 = never. */
+  maxViolations?: number;
+  /** The window in which violations are counted, in ms. Default 10 000. */
+  violationWindowMs?: number;
+}
+
+/** A token bucket: `burst` tokens, refilled continuously at `perSecond`. Time is passed in (ms), never read. */
+export class TokenBucket {
+  readonly burst: number;
+  readonly perSecond: number;
+  #tokens: number;
+  #at: number;
+
+  constructor(burst: number, perSecond: number, now: number) {
+    if (!(burst >= 1) || !(perSecond > 0)) throw new RangeError("token bucket: burst must be ≥ 1 and perSecond > 0");
+    this.burst = burst;
+    this.perSecond = perSecond;
+    this.#tokens = burst;
+    this.#at = now;
+  }
+
+  /** Tokens available at `now` (fractional). */
+  tokens(now: number): number {
+    this.#refill(now);
+    return this.#tokens;
+  }
+
+  /** Takes one token; false when the bucket is empty (nothing is taken). */
+  take(now: number): boolean {
+    this.#refill(now);
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  /** Milliseconds until one token is available at `now` (0 when one is). */
+  retryAfter(now: number): number {
+    this.#refill(now);
+    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) * 1000) / this.perSecond);
+  }
+
+  #refill(now: number): void {
+    const elapsed = now - this.#at;
+    if (elapsed > 0) this.#tokens = Math.min(this.burst, this.#tokens + (elapsed * this.perSecond) / 1000);
+    this.#at = Math.max(this.#at, now);
+  }
+}
+
+/** What happens to one incoming event. */
+export type RateVerdict = { ok: true } | { ok: false; retryAfterMs: number; disconnect: boolean };
+
+const OK: RateVerdict = { ok: true };
+
+interface SocketBucket {
+  bucket: TokenBucket;
+  /** times (ms) of the refusals still inside the violation window, oldest first */
+  violations: number[];
+}
+
+/** The ack payload a refused event's ack gets (README, "Limits and errors"). */
+export interface RateLimitedAck {
+  error: { code: "rate_limited"; message: string; retryAfterMs: number };
+}
+
+export function rateLimitedAck(retryAfterMs: number): RateLimitedAck {
+  return { error: { code: "rate_limited", message: "too many events", retryAfterMs } };
+}
+
+/** One bucket per socket (created on its first event, dropped when it disconnects). */
+export class EventRateLimiter<K extends object = object> {
+  readonly #opts: Required<EventRateLimitOptions>;
+  readonly #buckets = new Map<K, SocketBucket>();
+
+  constructor(opts: EventRateLimitOptions) {
+    this.#opts = { maxViolations: 20, violationWindowMs: 10_000, ...opts };
+    new TokenBucket(opts.burst, opts.perSecond, 0); // validates the options at construction
+  }
+
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  check(key: K, now = Date.now()): RateVerdict {
+    let entry = this.#buckets.get(key);
+    if (entry === undefined) {
+      entry = { bucket: new TokenBucket(this.#opts.burst, this.#opts.perSecond, now), violations: [] };
+      this.#buckets.set(key, entry);
+    }
+    if (entry.bucket.take(now)) return OK;
+    const { maxViolations, violationWindowMs } = this.#opts;
+    const violations = entry.violations;
+    violations.push(now);
+    while (violations.length > 0 && violations[0]! <= now - violationWindowMs) violations.shift();
+    if (violations.length > maxViolations) violations.shift(); // never more than needed to decide
+    const disconnect = maxViolations > 0 && violations.length >= maxViolations;
+    return { ok: false, retryAfterMs: entry.bucket.retryAfter(now), disconnect };
+  }
+
+  release(key: K): void {
+    this.#buckets.delete(key);
+  }
+}
+
+/** Live Engine.IO sessions per client address (`maxConnectionsPerAddress`). */
+export class AddressCounter {
+  readonly max: number;
+  readonly #counts = new Map<string, number>();
+
+  constructor(max: number) {
+    if (!(max >= 1)) throw new RangeError("maxConnectionsPerAddress must be ≥ 1");
+    this.max = max;
+  }
+
+  /** Number of addresses with at least one session. */
+  get size(): number {
+    return this.#counts.size;
+  }
+
+  count(address: string): number {
+    return this.#counts.get(address) ?? 0;
+  }
+
+  full(address: string): boolean {
+    return this.count(address) >= this.max;
+  }
+
+  /** Counts one more session; false (nothing counted) when the address is already at the limit. */
+  acquire(address: string): boolean {
+    const n = this.count(address);
+    if (n >= this.max) return false;
+    this.#counts.set(address, n + 1);
+    return true;
+  }
+
+  release(address: string): void {
+    const n = this.count(address);
+    if (n <= 1) this.#counts.delete(address);
+    else this.#counts.set(address, n - 1);
+  }
+}
+
+/** The address a limit is counted on: the first X-Forwarded-For entry with `trustProxy`, else the TCP peer. */
+export function clientAddress(req: IncomingMessage, trustProxy: boolean, peer = req.socket?.remoteAddress): string {
+  if (trustProxy) {
+    const value = req.headers["x-forwarded-for"];
+    const first = (Array.isArray(value) ? value[0] : value)?.split(",")[0]?.trim();
+    if (first) return first;
+  }
+  return peer ?? "";
+}
+
+interface UpgradeResponse {
+  socket?: { writable: boolean; write(data: string): unknown; destroy(): unknown; on(ev: "error", fn: () => void): unknown };
+}
+
+/**
+ * engine.io middleware: a new session (a request without `sid`: polling handshake or direct WebSocket) from an
+ * address that already holds `max` sessions gets HTTP 429 `{"code":429,"message":"too many connections"}`.
+ */
+export function refuseBusyAddresses(counter: AddressCounter, trustProxy: boolean) {
+  return (req: IncomingMessage, res: ServerResponse | UpgradeResponse, next: (err?: unknown) => void): void => {
+    if (isSessionRequest(req) || !counter.full(clientAddress(req, trustProxy))) return next();
+    refuse(res, 429, "Too Many Requests", "too many connections", next);
+  };
+}
+
+/** engine.io middleware: no new session while the server shuts down (HTTP 503). */
+export function refuseWhile(closing: () => boolean) {
+  return (req: IncomingMessage, res: ServerResponse | UpgradeResponse, next: (err?: unknown) => void): void => {
+    if (!closing() || isSessionRequest(req)) return next();
+    refuse(res, 503, "Service Unavailable", "server shutting down", next);
+  };
+}
+
+function isSessionRequest(req: IncomingMessage): boolean {
+  const query = (req as IncomingMessage & { _query?: Record<string, unknown> })._query;
+  if (query !== undefined) return typeof query["sid"] === "string";
+  return /[?&]sid=/.test(req.url ?? "");
+}
+
+function refuse(res: ServerResponse | UpgradeResponse, status: number, text: string, message: string, next: (err?: unknown) => void): void {
+  const body = JSON.stringify({ code: status, message });
+  if (res instanceof ServerResponse) {
+    res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
+  const socket = res.socket; // a WebSocket upgrade: answer on the raw socket
+  if (socket === undefined) return next(new Error(message));
+  socket.on("error", () => {});
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
