@@ -27,6 +27,7 @@ import type { DefaultSocketData, Socket } from "./socket.js";
 import { originChecker, refuseForeignOrigins, type AllowedOrigins } from "./origins.js";
 import { ErrorLog } from "./error-log.js";
 import { attachServeClient } from "./serve-client.js";
+import { closeSessionOnOversizedBody } from "./oversized-body.js";
 import { AddressCounter, clientAddress, EventRateLimiter, refuseBusyAddresses, refuseWhile, type EventRateLimitOptions } from "./rate-limit.js";
 import { InflightAcks } from "./inflight.js";
 import type { ServerStats } from "./stats.js";
@@ -224,6 +225,7 @@ export class Server<
     // every request of a session (polls, WebSocket upgrades included) is checked, with a 403 on refusal
     if (allowedOrigins !== undefined) this.engine.use(refuseForeignOrigins(originChecker(allowedOrigins)));
     if (this.#addresses !== undefined) this.engine.use(refuseBusyAddresses(this.#addresses, this.trustProxy));
+    this.engine.use(closeSessionOnOversizedBody(this.engine));
     this.engine.attach(srv as HttpServer, engineOpts);
     if (this.#opts.serveClient !== false) attachServeClient(srv, this.path());
     this.engine.on("connection", (conn: EngineServer["clients"][string]) => this.#onEngineConnection(conn));
