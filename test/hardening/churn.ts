@@ -31,6 +31,8 @@ export interface ChurnCounts {
   acks: number;
   pings: number;
   errors: number;
+  /** The first few error messages (to tell timeouts from refusals). */
+  errorSamples?: string[];
 }
 
 export interface ChurnOptions {
@@ -82,8 +84,10 @@ async function cycle(url: string, counts: ChurnCounts, n: number, usePolling: bo
       await socket.timeout(10_000).emitWithAck("say", room, "hello " + i);
       counts.acks++;
     }
-  } catch {
+  } catch (err) {
     counts.errors++;
+    const samples = (counts.errorSamples ??= []);
+    if (samples.length < 5) samples.push(`${usePolling ? "polling" : "websocket"}: ${(err as Error).message}`);
   } finally {
     if (abrupt && socket.connected) socket.io.engine.close(); // "transport close" on the server
     socket.close();
