@@ -39,7 +39,8 @@ export class Decoder {
    */
   add(frame: unknown): Packet | undefined {
     try {
-      return typeof frame === "string" ? this.#addText(frame) : this.#addBinary(frame);
+      // engine.io(-client) hands an empty text message ("4" on the wire) over as undefined: it is an empty text frame
+      return typeof frame === "string" || frame === undefined ? this.#addText(frame ?? "") : this.#addBinary(frame);
     } catch (err) {
       this.reset();
       if (err instanceof ProtocolError) throw err;

@@ -99,6 +99,8 @@ type Side = "server" | "client";
 
 function toSide(frames: readonly FuzzFrame[], side: Side, flip: boolean): unknown[] {
   return frames.map((f) => {
+    // engine.io-parser decodes an empty message ("4") to a message whose data is undefined, on both sides
+    if (f === "") return undefined;
     if (typeof f === "string") return f;
     if (side === "server") return Buffer.from(f.buffer, f.byteOffset, f.byteLength);
     // engine.io-client hands ArrayBuffers (binaryType "arraybuffer"); apps may hand views
