@@ -73,8 +73,11 @@ async function cycle(url: string, counts: ChurnCounts, n: number, usePolling: bo
   });
   try {
     await new Promise<void>((resolve, reject) => {
-      socket.once("connect", () => resolve());
-      socket.once("connect_error", reject);
+      // bounded whatever happens (a session closed before the CONNECT answer emits neither event)
+      const timer = setTimeout(() => reject(new Error("no connect within 15 s")), 15_000);
+      socket.once("connect", () => (clearTimeout(timer), resolve()));
+      socket.once("connect_error", (err) => (clearTimeout(timer), reject(err)));
+      socket.io.once("close", (reason) => (clearTimeout(timer), reject(new Error("closed before connect: " + reason))));
     });
     counts.connections++;
     const room = "room-" + (n % ROOMS);
