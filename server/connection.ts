@@ -9,6 +9,7 @@ import { ProtocolError } from "../shared/errors.js";
 import { PacketType, type Packet } from "../shared/packet.js";
 import type { BroadcastFlags } from "./adapter/types.js";
 import { textFrame, type EngineWriteOptions, type OutgoingFrames } from "./outgoing.js";
+import { abandon, countQueued, frameSize, measureBytes, measurePackets, PressureWatch, type BufferLimits, type QueueCount } from "./backpressure.js";
 import { DisconnectReason } from "./reasons.js";
 import type { Server } from "./server.js";
 import { congested, directSocket, writeFrame } from "./write-coalescing.js";
@@ -30,12 +31,17 @@ export class Connection {
   /** Namespaces with a CONNECT in progress (middlewares running); undefined when none. */
   #connecting: Set<string> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Backpressure (server/backpressure.ts): bounds, bytes of ours in engine.io's writeBuffer, watch while pressured. */
+  readonly #limits: BufferLimits;
+  #queue: QueueCount | undefined;
+  #pressure: PressureWatch | undefined;
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   constructor(server: Server<any, any, any, any>, conn: EngineSocket) {
     this.#server = server;
     this.conn = conn;
     this.#decoder = new Decoder({ maxAttachments: server.maxAttachments });
+    this.#limits = server.bufferLimits;
     conn.on("data", (data: unknown) => this.#ondata(data));
     conn.on("error", ignoreError);
     // engine.io emits "close" once per session (`on`, not `once`: no wrapper object per connection)
@@ -84,34 +90,94 @@ export class Connection {
   /** Encodes and writes one packet to this client. */
   writePacket(packet: Packet, flags: BroadcastFlags): void {
     if (!this.isOpen) return;
+    if (this.#pressure !== undefined && !this.#admit(flags.volatile === true)) return;
     if (flags.volatile && congested(this.conn)) return;
     const frames = encodePacket(packet);
     const tcp = directSocket(this.conn);
     if (tcp !== undefined && frames.length === 1) {
       writeFrame(tcp, textFrame("4" + frames[0]));
-      return;
+    } else {
+      const opts: EngineWriteOptions = flags.compress === false ? { compress: false } : {};
+      for (let i = 0; i < frames.length; i++) this.#write(frames[i] as string | Buffer, opts);
     }
-    const opts: EngineWriteOptions = flags.compress === false ? { compress: false } : {};
-    for (let i = 0; i < frames.length; i++) this.conn.write(frames[i] as string | Buffer, opts);
+    if (this.#pressure === undefined) this.#checkPressure();
   }
 
   /** Writes a packet already encoded (broadcasts), reusing its prepared WebSocket frame. */
   writeFrames(outgoing: OutgoingFrames): void {
     if (!this.isOpen) return;
+    if (this.#pressure !== undefined && !this.#admit(outgoing.volatile)) return;
     if (outgoing.volatile && congested(this.conn)) return;
     const frames = outgoing.frames;
     const opts = outgoing.writeOptions;
     const tcp = directSocket(this.conn);
     if (frames.length === 1) {
-      if (tcp !== undefined && opts.wsPreEncodedFrame !== undefined) {
-        writeFrame(tcp, opts.wsPreEncodedFrame);
-        return;
-      }
-      this.conn.write(frames[0], opts);
+      if (tcp !== undefined && opts.wsPreEncodedFrame !== undefined) writeFrame(tcp, opts.wsPreEncodedFrame);
+      else this.#write(frames[0], opts);
+    } else {
+      const plain: EngineWriteOptions = opts.compress === false ? { compress: false } : {};
+      for (let i = 0; i < frames.length; i++) this.#write(frames[i] as string | Buffer, plain);
+    }
+    if (this.#pressure === undefined) this.#checkPressure();
+  }
+
+  /** Bytes written to this client that it has not received yet (engine.io's buffer and the WebSocket's TCP buffer). */
+  get bufferedAmount(): number {
+    return this.isOpen ? measureBytes(this.conn, this.#queue) : 0;
+  }
+
+  /** Packets engine.io holds for this client (not yet handed to the transport). */
+  get bufferedPackets(): number {
+    return this.isOpen ? measurePackets(this.conn) : 0;
+  }
+
+  /** A frame through engine.io: it may stay in engine.io's writeBuffer, so its bytes are counted. */
+  #write(frame: string | Buffer, opts: EngineWriteOptions): void {
+    this.conn.write(frame, opts);
+    countQueued(this.conn, (this.#queue ??= { length: 0, bytes: 0 }), frameSize(frame));
+  }
+
+  /** After a write: above a soft mark, volatile packets are refused and the buffer is watched until it drains. */
+  #checkPressure(): void {
+    const limits = this.#limits;
+    if (measurePackets(this.conn) > limits.softPackets || measureBytes(this.conn, this.#queue) > limits.softBytes) {
+      this.#pressure = new PressureWatch(this.conn, () => this.#recheckPressure());
+    }
+  }
+
+  /** Before a write while above a soft mark: false when the packet is dropped (volatile) or the bound is hit. */
+  #admit(volatile: boolean): boolean {
+    const limits = this.#limits;
+    const bytes = measureBytes(this.conn, this.#queue);
+    const packets = measurePackets(this.conn);
+    if (bytes >= limits.maxBytes || packets >= limits.maxPackets) {
+      this.#overflow();
+      return false;
+    }
+    if (bytes <= limits.softBytes && packets <= limits.softPackets) this.#pressure?.schedule();
+    return !volatile;
+  }
+
+  /** Next tick after a flush or a TCP "drain": back under the soft marks ends the pressure, with "drain" on the sockets. */
+  #recheckPressure(): void {
+    const pressure = this.#pressure;
+    if (pressure === undefined || !this.isOpen) return;
+    const limits = this.#limits;
+    if (measurePackets(this.conn) > limits.softPackets || measureBytes(this.conn, this.#queue) > limits.softBytes) {
+      pressure.follow();
       return;
     }
-    const plain: EngineWriteOptions = opts.compress === false ? { compress: false } : {};
-    for (let i = 0; i < frames.length; i++) this.conn.write(frames[i] as string | Buffer, plain);
+    pressure.stop();
+    this.#pressure = undefined;
+    for (const socket of this.#all()) socket.ondrain();
+  }
+
+  /** The hard bound: the sockets get "transport buffer full", the session is closed without waiting for its buffer. */
+  #overflow(): void {
+    this.#pressure?.stop();
+    this.#pressure = undefined;
+    this.#closeSockets(DisconnectReason.TRANSPORT_BUFFER_FULL);
+    abandon(this.conn);
   }
 
   /** @internal */
@@ -207,6 +273,8 @@ export class Connection {
   #onclose(reason: string, description?: unknown): void {
     if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
+    this.#pressure?.stop();
+    this.#pressure = undefined;
     this.#decoder.reset();
     this.#closeSockets(reason as DisconnectReason, description);
   }

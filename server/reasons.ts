@@ -11,6 +11,11 @@ export const DisconnectReason = {
   SERVER_NAMESPACE_DISCONNECT: "server namespace disconnect",
   /** roomcast: too many events refused by `eventRateLimit` within its window (the client gets a DISCONNECT). */
   RATE_LIMITED: "rate limited",
+  /**
+   * roomcast: the client did not read fast enough — its outgoing buffer reached `maxBufferedBytes` or
+   * `maxBufferedPackets` — and the connection was closed without waiting for it (the client sees a transport close).
+   */
+  TRANSPORT_BUFFER_FULL: "transport buffer full",
 } as const;
 export type DisconnectReason = (typeof DisconnectReason)[keyof typeof DisconnectReason];
 
@@ -22,6 +27,7 @@ export const RECOVERABLE_REASONS: ReadonlySet<string> = new Set([
   DisconnectReason.PING_TIMEOUT,
   DisconnectReason.SERVER_SHUTTING_DOWN,
   DisconnectReason.FORCED_SERVER_CLOSE,
+  DisconnectReason.TRANSPORT_BUFFER_FULL,
 ]);
 
 /** Event names the server itself emits on a socket: an app may not emit them to a client. */

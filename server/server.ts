@@ -31,6 +31,7 @@ import { closeSessionOnOversizedBody } from "./oversized-body.js";
 import { AddressCounter, clientAddress, EventRateLimiter, refuseBusyAddresses, refuseWhile, type EventRateLimitOptions } from "./rate-limit.js";
 import { InflightAcks } from "./inflight.js";
 import type { ServerStats } from "./stats.js";
+import { bufferLimits, type BufferLimits } from "./backpressure.js";
 
 type AnyHttpServer = HttpServer | Http2Server | Http2SecureServer;
 
@@ -79,6 +80,14 @@ export interface ServerOptions extends EngineOptions, AttachOptions {
   maxConnectionsPerAddress: number;
   /** How long `close()` lets acks in flight settle before disconnecting everyone, in ms. Default 5000. */
   shutdownGracePeriod: number;
+  /**
+   * Backpressure: most bytes buffered for one connection (engine.io's queue and the WebSocket's TCP buffer). Above
+   * half of it volatile packets are dropped; a packet written while it is full closes the connection ("transport
+   * buffer full"). At least 128 KiB; `Infinity` turns it off. Default 8 MiB.
+   */
+  maxBufferedBytes: number;
+  /** Backpressure: most packets engine.io may hold for one connection (e.g. a polling client that stopped polling). Default 10 000. */
+  maxBufferedPackets: number;
 }
 
 type ResolvedRecovery = Required<ConnectionStateRecoveryOptions>;
@@ -114,6 +123,7 @@ export class Server<
   /** @internal the `eventRateLimit` buckets (undefined when off) */
   readonly eventRateLimiter: EventRateLimiter | undefined;
   readonly #addresses: AddressCounter | undefined;
+  #bufferLimits: BufferLimits;
   #closing: Promise<Error | undefined> | undefined;
 
   constructor(opts?: Partial<ServerOptions>);
@@ -136,6 +146,7 @@ export class Server<
       : undefined;
     this.#errors = new ErrorLog(opts.onError);
     this.eventRateLimiter = opts.eventRateLimit ? new EventRateLimiter(opts.eventRateLimit) : undefined;
+    this.#bufferLimits = bufferLimits(opts.maxBufferedBytes, opts.maxBufferedPackets);
     this.#addresses = opts.maxConnectionsPerAddress !== undefined ? new AddressCounter(opts.maxConnectionsPerAddress) : undefined;
     this.sockets = this.of("/");
     if (srv !== undefined) this.attach(srv as AnyHttpServer | number);
@@ -156,6 +167,11 @@ export class Server<
   /** @internal */
   get connectTimeout(): number {
     return this.#opts.connectTimeout ?? 45_000;
+  }
+
+  /** @internal outgoing buffer bounds of every connection (`maxBufferedBytes`, `maxBufferedPackets`) */
+  get bufferLimits(): BufferLimits {
+    return this.#bufferLimits;
   }
 
   /** @internal */
@@ -193,6 +209,7 @@ export class Server<
   /** Attaches to an HTTP server, or creates one listening on `port`. */
   attach(srv: AnyHttpServer | number, opts: Partial<ServerOptions> = {}): this {
     Object.assign(this.#opts, opts);
+    this.#bufferLimits = bufferLimits(this.#opts.maxBufferedBytes, this.#opts.maxBufferedPackets);
     if (typeof srv === "number" || typeof srv === "string") {
       const port = Number(srv);
       const http = createServer();

@@ -33,6 +33,8 @@ export interface SocketReservedEvents {
   disconnect: (reason: DisconnectReason, description?: unknown) => void;
   disconnecting: (reason: DisconnectReason, description?: unknown) => void;
   error: (err: Error) => void;
+  /** The connection's outgoing buffer fell back under its soft mark after being above it (see README, Backpressure). */
+  drain: () => void;
 }
 
 /** Per-packet middleware: `socket.use(([event, ...args], next) => …)`. */
@@ -115,6 +117,16 @@ export class Socket<
 
   get disconnected(): boolean {
     return !this.connected;
+  }
+
+  /** Bytes written to this client that it has not received yet (its connection's, shared by its namespaces). */
+  get bufferedAmount(): number {
+    return this.client.bufferedAmount;
+  }
+
+  /** Packets waiting for the transport on this client's connection (e.g. a polling client that has not polled). */
+  get bufferedPackets(): number {
+    return this.client.bufferedPackets;
   }
 
   /** The rooms the socket is in, its own id included (a copy). */
@@ -355,6 +367,11 @@ export class Socket<
     this.#acks?.delete(id);
   }
 
+  /** @internal the connection's outgoing buffer drained under its soft mark */
+  ondrain(): void {
+    if (this.connected) this.#emitLocal("drain");
+  }
+
   /** @internal number of acks waiting for this client */
   get pendingAcks(): number {
     return this.#acks?.size ?? 0;
@@ -395,6 +412,7 @@ export class Socket<
   }
 
   #onevent(args: unknown[], id: number | undefined): void {
+    if (args[0] === "drain") return; // reserved for backpressure: a client cannot fake it
     const verdict = this.nsp.server.eventRateLimiter?.check(this);
     if (verdict !== undefined && !verdict.ok) return this.#refuse(id, verdict.retryAfterMs, verdict.disconnect);
     if (id !== undefined) args.push(this.#ackFunction(id));
