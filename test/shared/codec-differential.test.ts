@@ -8,194 +8,13 @@ import assert from "node:assert/strict";
 import { Decoder as TheirDecoder, Encoder as TheirEncoder, type Packet as TheirPacket } from "socket.io-parser";
 import { encodePacket } from "../../shared/encoder.js";
 import { Decoder } from "../../shared/decoder.js";
-import { PacketType, RESERVED_EVENTS, type Packet } from "../../shared/packet.js";
+import { PacketType, type Packet } from "../../shared/packet.js";
+import { Gen } from "../fuzz/generators.js";
 
 const SEED = 0x5eed_c0de;
 const COUNT = 3000;
 /** The generator may nest many binaries: both decoders get the same, higher, cap. */
 const MAX_ATTACHMENTS = 100;
-
-/** mulberry32: tiny deterministic PRNG, returns floats in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Gen {
-  readonly #rand: () => number;
-  constructor(seed: number) {
-    this.#rand = prng(seed);
-  }
-  float(): number {
-    return this.#rand();
-  }
-  int(max: number): number {
-    return Math.floor(this.#rand() * max);
-  }
-  chance(p: number): boolean {
-    return this.#rand() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)] as T;
-  }
-
-  string(maxLen = 12): string {
-    const alphabets = [
-      "abcdefghijklmnopqrstuvwxyz",
-      "ABCXYZ0123456789 _-.:/,",
-      "éüñçøß日本語中文한국어",
-      "\"\\\n\t\r\b\f\u0000\u001f\u2028\u2029[]{}",
-    ];
-    const emoji = ["🎉", "👍🏽", "𝄞", "🏳️‍🌈"];
-    let out = "";
-    const len = this.int(maxLen + 1);
-    for (let i = 0; i < len; i++) {
-      out += this.chance(0.05) ? this.pick(emoji) : this.pick([...this.pick(alphabets)]);
-    }
-    return out;
-  }
-
-  key(): string {
-    for (;;) {
-      const k = this.string(8);
-      // keys socket.io-parser cannot carry faithfully: its encoder copies with plain assignment
-      if (k !== "__proto__" && k !== "_placeholder") return k;
-    }
-  }
-
-  number(): number {
-    switch (this.int(4)) {
-      case 0:
-        return this.int(1000);
-      case 1:
-        return this.int(2 ** 31) - 2 ** 30;
-      case 2:
-        return (this.float() - 0.5) * 1e6;
-      default:
-        return Number.MAX_SAFE_INTEGER - this.int(10);
-    }
-  }
-
-  binary(): unknown {
-    const len = this.int(40);
-    const bytes = new Uint8Array(len);
-    for (let i = 0; i < len; i++) bytes[i] = this.int(256);
-    switch (this.int(6)) {
-      case 0:
-        return Buffer.from(bytes);
-      case 1:
-        return bytes.buffer;
-      case 2:
-        return bytes;
-      case 3:
-        return new Int16Array(bytes.buffer, 0, len >> 1);
-      case 4:
-        return new Float64Array([this.float(), -this.float() * 1e9].slice(0, this.int(3)));
-      default:
-        // a view on part of a larger buffer: only the view's bytes travel
-        return Buffer.from(bytes).subarray(Math.min(2, len));
-    }
-  }
-
-  /** A JSON-ish value; binaries when `binary` is set. */
-  value(depth: number, binary: boolean): unknown {
-    const leaf = depth <= 0 || this.chance(0.45);
-    if (leaf) {
-      if (binary && this.chance(0.2)) return this.binary();
-      switch (this.int(7)) {
-        case 0:
-          return null;
-        case 1:
-          return this.chance(0.5);
-        case 2:
-        case 3:
-          return this.number();
-        case 4:
-          return this.chance(0.1) ? new Date(this.int(2 ** 40)) : this.string();
-        default:
-          return this.string();
-      }
-    }
-    if (this.chance(0.5)) {
-      return Array.from({ length: this.int(5) }, () => this.value(depth - 1, binary));
-    }
-    const obj: Record<string, unknown> = {};
-    const n = this.int(5);
-    for (let i = 0; i < n; i++) obj[this.key()] = this.value(depth - 1, binary);
-    return obj;
-  }
-
-  namespace(): string {
-    switch (this.int(5)) {
-      case 0:
-      case 1:
-        return "/";
-      case 2:
-        return this.pick(["/chat", "/a/b", "/ünï", "/日本", "/with space", "/x-y_z.1"]);
-      default: {
-        // anything but ","
-        let name = "/";
-        const len = 1 + this.int(20);
-        for (let i = 0; i < len; i++) name += this.pick([..."abcXYZ019-_./:éü日🎉[]{}\"'"]);
-        return name;
-      }
-    }
-  }
-
-  ackId(): number {
-    return this.pick([0, 1, 9, 10, 2 ** 31 - 1, this.int(1000), this.int(2 ** 31)]);
-  }
-
-  eventName(): string | number {
-    if (this.chance(0.05)) return this.int(100);
-    for (;;) {
-      const name = this.chance(0.5) ? this.pick(["message", "chat", "update", "ping", "日本", "a b"]) : this.string(10);
-      if (!RESERVED_EVENTS.has(name)) return name;
-    }
-  }
-
-  object(binary: boolean): Record<string, unknown> {
-    const obj: Record<string, unknown> = {};
-    const n = this.int(4);
-    for (let i = 0; i < n; i++) obj[this.key()] = this.value(3, binary);
-    return obj;
-  }
-
-  packet(): Packet {
-    const nsp = this.namespace();
-    const binary = this.chance(0.3);
-    switch (this.int(5)) {
-      case 0:
-        return this.chance(0.3) ? { type: PacketType.CONNECT, nsp } : { type: PacketType.CONNECT, nsp, data: this.object(false) };
-      case 1:
-        return { type: PacketType.DISCONNECT, nsp };
-      case 2: {
-        const args = Array.from({ length: this.int(5) }, () => this.value(4, binary));
-        if (binary) args.push(this.binary()); // at least one attachment when binary
-        const packet: Packet = { type: PacketType.EVENT, nsp, data: [this.eventName(), ...args] };
-        if (this.chance(0.5)) packet.id = this.ackId();
-        return packet;
-      }
-      case 3: {
-        const args = Array.from({ length: this.int(4) }, () => this.value(4, binary));
-        if (binary) args.splice(this.int(args.length + 1), 0, this.binary());
-        return { type: PacketType.ACK, nsp, id: this.ackId(), data: args };
-      }
-      default:
-        return {
-          type: PacketType.CONNECT_ERROR,
-          nsp,
-          data: this.chance(0.3) ? this.string() : { message: this.string(), ...(this.chance(0.5) ? { data: this.value(3, false) } : {}) },
-        };
-    }
-  }
-}
 
 /** The bytes a transport carries for one attachment. */
 function toBytes(value: unknown): Buffer {
@@ -277,7 +96,7 @@ describe("codec: differential against socket.io-parser", () => {
     const ours = ourDecoder();
     const seen = new Set<string>();
     for (let n = 0; n < COUNT; n++) {
-      const packet = gen.packet();
+      const packet = gen.packet(false);
       const expected = normalize(packet);
       const what = `packet #${n}: ${describePacket(packet)}`;
 
