@@ -152,7 +152,10 @@ describe("hostile clients: Socket.IO frames", { timeout: 90_000 }, () => {
     }
     // abrupt closes of WebSocket sessions are seen at once; polling ones at the ping timeout (2 s here)
     const left = () => [...srv.io.of("/").sockets.values()].map((s) => `${s.conn.transport.name}/${s.conn.readyState}`).join(" ");
-    await eventually(() => srv.io.of("/").sockets.size === baseline, `sockets back to ${baseline} (now ${srv.io.of("/").sockets.size}: ${left()})`, 8000);
+    // "at most": a socket left over from an earlier test (closing at its ping timeout) may be in the baseline
+    await eventually(() => srv.io.of("/").sockets.size <= baseline, `sockets back to ${baseline}`, 8000).catch(() => {
+      throw new Error(`sockets not back to ${baseline} within 8 s (now ${srv.io.of("/").sockets.size}: ${left()})`);
+    });
     await eventually(() => srv.io.engine.clientsCount <= 1, `sessions back to 1 (now ${srv.io.engine.clientsCount})`, 8000);
     await loop.assertHealthy();
     assertHeapBounded(before, HEAP_BOUND, "CONNECT flood");
