@@ -10,14 +10,18 @@ export class Backoff {
     public max = 5000,
     public jitter = 0.5,
     public factor = 2,
-    private readonly random: () => number = Math.random,
-  ) {}
+    random: () => number = Math.random,
+  ) {
+    this.#random = random;
+  }
+
+  readonly #random: () => number;
 
   /** The delay before the next attempt, in ms (and counts the attempt). */
   duration(): number {
     let ms = this.min * Math.pow(this.factor, this.attempts++);
     if (this.jitter > 0) {
-      const rand = this.random();
+      const rand = this.#random();
       const deviation = Math.floor(rand * this.jitter * ms);
       ms = (Math.floor(rand * 10) & 1) === 0 ? ms - deviation : ms + deviation;
     }

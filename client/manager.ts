@@ -33,8 +33,8 @@ function toError(err: unknown): Error {
 export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents extends object = ListenEvents> extends Emitter<ManagerReservedEvents> {
   /** The engine.io-client socket of the current connection attempt. */
   engine: Engine | undefined;
-  readonly uri: string | undefined;
-  readonly opts: ManagerOptions;
+  declare readonly uri: string | undefined;
+  declare readonly opts: ManagerOptions;
   /** Sockets by namespace. */
   readonly nsps: Record<string, Socket> = Object.create(null) as Record<string, Socket>;
   /** @internal */
@@ -42,7 +42,7 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
   /** @internal */
   _reconnecting = false;
   /** @internal */
-  readonly _autoConnect: boolean;
+  declare readonly _autoConnect: boolean;
   readonly #backoff: Backoff;
   readonly #decoder = new Decoder();
   #subs: (() => void)[] = [];

@@ -24,13 +24,16 @@ interface Item {
 
 export class RetryQueue {
   readonly #items: Item[] = [];
+  readonly #retries: number;
+  /** Emits `data` ([event, ...args, internalAck]) with `flags`. */
+  readonly #send: (data: unknown[], flags: EmitFlags) => void;
+  readonly #connected: () => boolean;
 
-  constructor(
-    private readonly retries: number,
-    /** Emits `data` ([event, ...args, internalAck]) with `flags`. */
-    private readonly send: (data: unknown[], flags: EmitFlags) => void,
-    private readonly connected: () => boolean,
-  ) {}
+  constructor(retries: number, send: (data: unknown[], flags: EmitFlags) => void, connected: () => boolean) {
+    this.#retries = retries;
+    this.#send = send;
+    this.#connected = connected;
+  }
 
   get size(): number {
     return this.#items.length;
@@ -46,7 +49,7 @@ export class RetryQueue {
         if (err === null) {
           this.#items.shift();
           ack?.(null, ...response);
-        } else if (item.tries > this.retries) {
+        } else if (item.tries > this.#retries) {
           this.#items.shift();
           ack?.(err);
         }
@@ -61,9 +64,9 @@ export class RetryQueue {
   /** Sends the head if connected and not in flight (`force`: resend it anyway, after a reconnect). */
   drain(force = false): void {
     const item = this.#items[0];
-    if (!this.connected() || item === undefined || (item.pending && !force)) return;
+    if (!this.#connected() || item === undefined || (item.pending && !force)) return;
     item.pending = true;
     item.tries++;
-    this.send(item.data, item.flags);
+    this.#send(item.data, item.flags);
   }
 }

@@ -50,15 +50,15 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   SocketReservedEvents & ListenEvents
 > {
   /** The Manager (the shared connection). */
-  readonly io: Manager;
-  readonly nsp: string;
+  declare readonly io: Manager;
+  declare readonly nsp: string;
   /** Session id, set while connected (the server's `socket.id`). */
   id: string | undefined;
   connected = false;
   /** True when the last connection restored the previous session (connection state recovery). */
   recovered = false;
   /** Sent in each CONNECT; may be changed between reconnections. */
-  auth: SocketOptions["auth"];
+  declare auth: SocketOptions["auth"];
   /** Events received before the CONNECT answer, delivered on "connect". */
   receiveBuffer: unknown[][] = [];
   #active = false;

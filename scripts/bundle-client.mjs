@@ -37,9 +37,21 @@ export const pollingAndWebSocketOnly = {
   },
 };
 
+/**
+ * Flags for roomcast's own bundle only (not applied to socket.io-client when it is measured): the Manager/Socket
+ * members marked @internal (stripped from the .d.ts, called only between our two classes) get short names. The list
+ * is explicit: engine.io-client's own `_`-members are left alone (they are called by name across its modules).
+ */
+export const roomcastFlags = {
+  mangleProps: /^_(readyState|reconnecting|autoConnect|onopen|onpacket|onerror|onclose|destroy|packet)$/,
+};
+
+/** What we ship: our flags plus the transport trim. */
+export const shippedBundle = { ...bundleFlags, ...roomcastFlags, plugins: [pollingAndWebSocketOnly] };
+
 export async function bundleClient() {
   const entry = `${root}client/index.ts`;
-  const common = { ...bundleFlags, entryPoints: [entry], sourcemap: true, plugins: [pollingAndWebSocketOnly] };
+  const common = { ...shippedBundle, entryPoints: [entry], sourcemap: true };
   await Promise.all([
     build({ ...common, format: "iife", globalName: "roomcast", outfile: `${outdir}roomcast.min.js` }),
     build({ ...common, format: "esm", outfile: `${outdir}roomcast.esm.min.js` }),

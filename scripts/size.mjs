@@ -4,13 +4,14 @@
 import { build } from "esbuild";
 import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
-import { bundleFlags, pollingAndWebSocketOnly } from "./bundle-client.mjs";
+import { bundleFlags, pollingAndWebSocketOnly, roomcastFlags } from "./bundle-client.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-async function measure(label, contents, plugins = []) {
+async function measure(label, contents, plugins = [], extra = {}) {
   const result = await build({
     ...bundleFlags,
+    ...extra,
     stdin: { contents, resolveDir: root, loader: "ts" },
     format: "iife",
     globalName: "lib",
@@ -24,9 +25,9 @@ async function measure(label, contents, plugins = []) {
 
 const ours = await measure("roomcast.min.js (what we ship: polling + websocket)", `export { io } from "./client/index.ts";`, [
   pollingAndWebSocketOnly,
-]);
+], roomcastFlags);
 const theirs = await measure("socket.io-client", `export { io } from "socket.io-client";`);
-const oursAll = await measure("roomcast/client with every engine.io-client transport (incl. WebTransport)", `export { io } from "./client/index.ts";`);
+const oursAll = await measure("roomcast/client with every engine.io-client transport (incl. WebTransport)", `export { io } from "./client/index.ts";`, [], roomcastFlags);
 const theirsTrimmed = await measure("socket.io-client, same transport trim", `export { io } from "socket.io-client";`, [
   pollingAndWebSocketOnly,
 ]);

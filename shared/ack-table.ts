@@ -63,8 +63,7 @@ export class AckTable {
     if (timeoutMs !== undefined) {
       entry.timer = setTimeout(() => {
         if (this.#entries.get(id) !== entry) return;
-        this.#entries.delete(id);
-        this.#observer?.removed();
+        this.#take(id);
         try {
           this.#watch(fn(new AckTimeoutError()));
         } catch (err) {
@@ -80,11 +79,8 @@ export class AckTable {
 
   /** Runs the callback of `id` with the ack's arguments. An unknown id (never issued, or already acked) is ignored. */
   settle(id: number, args: unknown[]): boolean {
-    const entry = this.#entries.get(id);
+    const entry = this.#take(id);
     if (entry === undefined) return false;
-    this.#entries.delete(id);
-    this.#observer?.removed();
-    if (entry.timer !== undefined) clearTimeout(entry.timer);
     this.#watch(entry.errorFirst ? entry.fn(null, ...args) : entry.fn(...args));
     return true;
   }
@@ -98,19 +94,13 @@ export class AckTable {
 
   /** Forgets `id` without calling anything. */
   delete(id: number): void {
-    const entry = this.#entries.get(id);
-    if (entry === undefined) return;
-    if (entry.timer !== undefined) clearTimeout(entry.timer);
-    this.#entries.delete(id);
-    this.#observer?.removed();
+    this.#take(id);
   }
 
   /** Fails one pending ack like `failAll` does. Returns false for an unknown id. */
   fail(id: number, err: Error): boolean {
-    const entry = this.#entries.get(id);
+    const entry = this.#take(id);
     if (entry === undefined) return false;
-    this.#entries.delete(id);
-    this.#observer?.removed();
     this.#fail(entry, err);
     return true;
   }
@@ -121,17 +111,22 @@ export class AckTable {
    */
   failAll(err: Error, keep?: (id: number) => boolean): void {
     const entries: Entry[] = [];
-    for (const [id, entry] of this.#entries) {
-      if (keep?.(id)) continue;
-      this.#entries.delete(id);
-      this.#observer?.removed();
-      entries.push(entry);
-    }
+    for (const id of this.#entries.keys()) if (!keep?.(id)) entries.push(this.#take(id)!);
     for (const entry of entries) this.#fail(entry, err);
   }
 
-  #fail(entry: Entry, err: Error): void {
+  /** Removes the entry of `id` (stopping its timer) and returns it; undefined for an unknown id. */
+  #take(id: number): Entry | undefined {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return undefined;
     if (entry.timer !== undefined) clearTimeout(entry.timer);
+    this.#entries.delete(id);
+    this.#observer?.removed();
+    return entry;
+  }
+
+  /** Calls a taken entry's error path (its timer is already stopped). */
+  #fail(entry: Entry, err: Error): void {
     try {
       if (entry.errorFirst) this.#watch(entry.fn(err));
       else entry.onGone?.();

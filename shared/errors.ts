@@ -29,7 +29,7 @@ export const ProtocolErrorCode = {
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
 
 export class ProtocolError extends Error {
-  readonly code: ProtocolErrorCode;
+  declare readonly code: ProtocolErrorCode;
   constructor(code: ProtocolErrorCode, message: string) {
     super(message);
     this.name = "ProtocolError";
