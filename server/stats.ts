@@ -1,3 +1,8 @@
+import type { Server as EngineServer } from "engine.io";
+import type { InflightAcks } from "./inflight.js";
+import type { Namespace } from "./namespace.js";
+import type { AddressCounter, EventRateLimiter } from "./rate-limit.js";
+
 /** `io.stats()`: read-only counts of the server's internal tables (metrics, leak checks, the soak test). */
 export interface ServerStats {
   /** Open Engine.IO sessions (engine.io's `clientsCount`, the size of its `clients` table). */
@@ -23,4 +28,39 @@ export interface ServerStats {
   trackedAddresses: number;
   /** True once `close()` was called. */
   closing: boolean;
+}
+
+/** Counts the tables behind `io.stats()`. */
+export function countStats(
+  engine: EngineServer | undefined,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  namespaces: ReadonlyMap<string, Namespace<any, any, any, any>>,
+  inflight: InflightAcks,
+  rateLimiter: EventRateLimiter | undefined,
+  addresses: AddressCounter | undefined,
+  closing: boolean,
+): ServerStats {
+  const stats: ServerStats = {
+    engineClients: engine?.clientsCount ?? 0,
+    namespaces: namespaces.size,
+    sockets: 0,
+    rooms: 0,
+    sids: 0,
+    acksAwaited: inflight.awaited,
+    acksOwed: inflight.owed,
+    recoverySessions: 0,
+    recoveryPackets: 0,
+    rateLimitBuckets: rateLimiter?.size ?? 0,
+    trackedAddresses: addresses?.size ?? 0,
+    closing,
+  };
+  for (const nsp of namespaces.values()) {
+    stats.sockets += nsp.sockets.size;
+    stats.rooms += nsp.adapter.rooms.size;
+    stats.sids += nsp.adapter.sids.size;
+    const backlog = nsp.adapter.recoveryBacklog;
+    stats.recoverySessions += backlog.sessions;
+    stats.recoveryPackets += backlog.packets;
+  }
+  return stats;
 }

@@ -1,0 +1,58 @@
+/**
+ * Wiring the engine.io server: its options (`allowRequest` with the origin check), the request middlewares (403 on a
+ * foreign origin, 429 on a busy address, oversized bodies) and the per-address admission of new sessions.
+ */
+import type { IncomingMessage, Server as HttpServer } from "node:http";
+import type { Server as EngineServer } from "engine.io";
+import type { AnyHttpServer, ServerOptions } from "./options.js";
+import { originChecker, refuseForeignOrigins } from "./origins.js";
+import { closeSessionOnOversizedBody } from "./oversized-body.js";
+import { clientAddress, refuseBusyAddresses, type AddressCounter } from "./rate-limit.js";
+
+/** One Engine.IO session, as engine.io's "connection" event gives it. */
+export type EngineConnection = EngineServer["clients"][string];
+
+/** The options engine.io gets: roomcast's own are passed through, `allowedOrigins` folded into `allowRequest`. */
+export function engineOptions(opts: Partial<ServerOptions>, path: string): Partial<ServerOptions> {
+  const { allowedOrigins, allowRequest, ...rest } = opts;
+  const engineOpts: Partial<ServerOptions> = { ...rest, path };
+  if (allowedOrigins !== undefined) {
+    const allowed = originChecker(allowedOrigins);
+    engineOpts.allowRequest = (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) => {
+      if (!allowed(req.headers.origin)) return callback("origin not allowed", false);
+      if (allowRequest) return allowRequest(req, callback);
+      callback(null, true);
+    };
+  } else if (allowRequest) {
+    engineOpts.allowRequest = allowRequest;
+  }
+  return engineOpts;
+}
+
+/** Installs the request middlewares on `engine` and attaches it to `srv`. */
+export function attachEngine(
+  engine: EngineServer,
+  srv: AnyHttpServer,
+  engineOpts: Partial<ServerOptions>,
+  allowedOrigins: ServerOptions["allowedOrigins"] | undefined,
+  addresses: AddressCounter | undefined,
+  trustProxy: boolean,
+): void {
+  // every request of a session (polls, WebSocket upgrades included) is checked, with a 403 on refusal
+  if (allowedOrigins !== undefined) engine.use(refuseForeignOrigins(originChecker(allowedOrigins)));
+  if (addresses !== undefined) engine.use(refuseBusyAddresses(addresses, trustProxy));
+  engine.use(closeSessionOnOversizedBody(engine));
+  engine.attach(srv as HttpServer, engineOpts);
+}
+
+/**
+ * Counts a new session against `maxConnectionsPerAddress` (released when it closes). False when its address is
+ * full: sessions that raced past the 429 middleware together (their handshakes overlapped) are refused here.
+ */
+export function admitConnection(conn: EngineConnection, addresses: AddressCounter | undefined, trustProxy: boolean): boolean {
+  if (addresses === undefined) return true;
+  const address = clientAddress(conn.request, trustProxy, conn.remoteAddress);
+  if (!addresses.acquire(address)) return false;
+  conn.once("close", () => addresses.release(address));
+  return true;
+}

@@ -1,0 +1,74 @@
+/**
+ * The Server's namespaces: the ones that exist, by name, and the dynamic families (ParentNamespace) that create a
+ * child when a client asks for a name one of their matchers accepts.
+ */
+import { toError } from "../shared/errors.js";
+import type { Namespace } from "./namespace.js";
+import type { NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyNamespace = Namespace<any, any, any, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyParentNamespace = ParentNamespace<any, any, any, any>;
+
+/** A RegExp as a matcher: accepts the names it matches. */
+export function toMatcher(pattern: RegExp | NamespaceMatcher): NamespaceMatcher {
+  return typeof pattern === "function" ? pattern : (nsp, _auth, next) => next(null, pattern.test(nsp));
+}
+
+export class NamespaceRegistry {
+  /** Every namespace, by name (dynamic children included, parents not). */
+  readonly byName = new Map<string, AnyNamespace>();
+  readonly #parents = new Map<NamespaceMatcher, AnyParentNamespace>();
+  readonly #reportError: (err: Error, context: string) => void;
+  readonly #announce: (nsp: AnyNamespace) => void;
+
+  /** `announce` is called with each child namespace created by a dynamic family. */
+  constructor(reportError: (err: Error, context: string) => void, announce: (nsp: AnyNamespace) => void) {
+    this.#reportError = reportError;
+    this.#announce = announce;
+  }
+
+  addParent(matcher: NamespaceMatcher, parent: AnyParentNamespace): void {
+    this.#parents.set(matcher, parent);
+  }
+
+  parents(): IterableIterator<AnyParentNamespace> {
+    return this.#parents.values();
+  }
+
+  /** Finds or creates (dynamic) the namespace a client asks for; undefined when none exists or matches. */
+  async resolve(name: string, auth: Record<string, unknown>): Promise<AnyNamespace | undefined> {
+    const existing = this.byName.get(name);
+    if (existing !== undefined) return existing;
+    for (const [matcher, parent] of this.#parents) {
+      const allowed = await new Promise<boolean>((resolve) => {
+        try {
+          matcher(name, auth, (err, success) => resolve(!err && success === true));
+        } catch (err) {
+          this.#reportError(toError(err), "dynamic namespace matcher");
+          resolve(false);
+        }
+      });
+      if (!allowed) continue;
+      const again = this.byName.get(name); // created meanwhile by another connection
+      if (again !== undefined) return again;
+      const child = parent.createChild(name);
+      this.byName.set(name, child);
+      this.#announce(child);
+      return child;
+    }
+    return undefined;
+  }
+
+  /** Forgets `nsp` if it is a dynamic child; true when it was one. */
+  removeChild(nsp: AnyNamespace): boolean {
+    for (const parent of this.#parents.values()) {
+      if (parent.children.delete(nsp)) {
+        this.byName.delete(nsp.name);
+        return true;
+      }
+    }
+    return false;
+  }
+}

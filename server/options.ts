@@ -1,0 +1,89 @@
+/**
+ * The Server's options: their types, their defaults, and how the nested ones are resolved.
+ */
+import type { Server as HttpServer } from "node:http";
+import type { Http2SecureServer, Http2Server } from "node:http2";
+import type { AttachOptions, ServerOptions as EngineOptions } from "engine.io";
+import type { AdapterConstructor } from "./adapter/adapter.js";
+import type { AllowedOrigins } from "./origins.js";
+import type { EventRateLimitOptions } from "./rate-limit.js";
+
+export type AnyHttpServer = HttpServer | Http2Server | Http2SecureServer;
+
+export interface ConnectionStateRecoveryOptions {
+  /** How long a disconnected session can be recovered, in ms. Default 120 000 (2 min). */
+  maxDisconnectionDuration?: number;
+  /** Skip connection middlewares for a recovered session. Default true. */
+  skipMiddlewares?: boolean;
+  /** Most packets kept for replay per namespace (older ones are dropped first). Default 10 000. */
+  maxPackets?: number;
+}
+
+export interface ServerOptions extends EngineOptions, AttachOptions {
+  /** URL path the server answers on. Default "/socket.io". */
+  path: string;
+  /** Adapter class or factory (e.g. `createAdapter(pub, sub)` from roomcast/redis). Default: in-memory. */
+  adapter: AdapterConstructor;
+  /** Close a connection that has not joined any namespace within this many ms. Default 45 000. */
+  connectTimeout: number;
+  /** Enables connection state recovery (socket.io's feature). */
+  connectionStateRecovery: ConnectionStateRecoveryOptions;
+  /** Remove a dynamic child namespace when its last socket leaves. Default false. */
+  cleanupEmptyChildNamespaces: boolean;
+  /**
+   * Origins allowed to open a session (HTTP long-polling and WebSocket). Requests with another `Origin` header are
+   * refused with HTTP 403; requests without one (non-browser clients) are allowed. Default: all.
+   */
+  allowedOrigins: AllowedOrigins;
+  /** Take `handshake.address` from the first `X-Forwarded-For` entry (only behind a trusted proxy). Default false. */
+  trustProxy: boolean;
+  /** Most binary attachments in one packet. Default 10. */
+  maxAttachments: number;
+  /** Most namespaces one connection may join; one more closes it ("parse error"). Default 100. */
+  maxNamespacesPerConnection: number;
+  /** Serve the browser bundle at `<path>/roomcast.min.js` (and `.map`, and the ESM bundle). Default true. */
+  serveClient: boolean;
+  /** Called with every error roomcast catches from app code (handlers, ack callbacks, adapters). */
+  onError: (err: Error, context: string) => void;
+  /**
+   * Per-socket limit on incoming events (token bucket). An event over it is not dispatched; its ack, if any, gets
+   * `{ error: { code: "rate_limited", … } }`; `maxViolations` refusals within `violationWindowMs` disconnect the
+   * socket ("rate limited"). Default: off.
+   */
+  eventRateLimit: EventRateLimitOptions | false;
+  /** Most concurrent Engine.IO sessions per client address (`trustProxy` honoured); more get HTTP 429. Default: off. */
+  maxConnectionsPerAddress: number;
+  /** How long `close()` lets acks in flight settle before disconnecting everyone, in ms. Default 5000. */
+  shutdownGracePeriod: number;
+  /**
+   * Backpressure: most bytes buffered for one connection (engine.io's queue and the WebSocket's TCP buffer). Above
+   * half of it volatile packets are dropped; a packet written while it is full closes the connection ("transport
+   * buffer full"). At least 128 KiB; `Infinity` turns it off. Default 8 MiB.
+   */
+  maxBufferedBytes: number;
+  /** Backpressure: most packets engine.io may hold for one connection (e.g. a polling client that stopped polling). Default 10 000. */
+  maxBufferedPackets: number;
+}
+
+export type ResolvedRecovery = Required<ConnectionStateRecoveryOptions>;
+
+export const DEFAULT_PATH = "/socket.io";
+export const DEFAULT_CONNECT_TIMEOUT = 45_000;
+export const DEFAULT_MAX_NAMESPACES_PER_CONNECTION = 100;
+export const DEFAULT_SHUTDOWN_GRACE_PERIOD = 5000;
+
+/** The options as given, over the defaults the Server keeps in its copy. */
+export function withDefaults(opts: Partial<ServerOptions>): Partial<ServerOptions> {
+  return { path: DEFAULT_PATH, connectTimeout: DEFAULT_CONNECT_TIMEOUT, cleanupEmptyChildNamespaces: false, ...opts };
+}
+
+/** `connectionStateRecovery` with its defaults filled in; undefined when recovery is off. */
+export function resolveRecovery(recovery: ConnectionStateRecoveryOptions | undefined): ResolvedRecovery | undefined {
+  return recovery
+    ? {
+        maxDisconnectionDuration: recovery.maxDisconnectionDuration ?? 120_000,
+        skipMiddlewares: recovery.skipMiddlewares ?? true,
+        maxPackets: recovery.maxPackets ?? 10_000,
+      }
+    : undefined;
+}

@@ -1,0 +1,45 @@
+/**
+ * Graceful shutdown (`io.close()`): refuse new sessions, let acks in flight settle, disconnect every socket, then
+ * close engine.io, the adapters and the HTTP server.
+ */
+import type { Server as EngineServer } from "engine.io";
+import { toError } from "../shared/errors.js";
+import type { InflightAcks } from "./inflight.js";
+import type { NamespaceRegistry } from "./namespace-registry.js";
+import type { AnyHttpServer } from "./options.js";
+import { refuseWhile } from "./rate-limit.js";
+import { DisconnectReason } from "./reasons.js";
+
+/** What of the Server a shutdown needs (read when each step runs). */
+export interface ShutdownTarget {
+  readonly engine: EngineServer | undefined;
+  readonly httpServer: AnyHttpServer | undefined;
+  readonly inflight: InflightAcks;
+  reportError(err: Error, context: string): void;
+}
+
+/** Runs the whole shutdown; resolves with the HTTP server's close error, if any. */
+export async function shutdown(server: ShutdownTarget, registry: NamespaceRegistry, gracePeriod: number): Promise<Error | undefined> {
+  server.engine?.use(refuseWhile(() => true));
+  await server.inflight.settled(gracePeriod);
+  for (const nsp of registry.byName.values()) {
+    for (const socket of [...nsp.sockets.values()]) socket.onclose(DisconnectReason.SERVER_SHUTTING_DOWN);
+  }
+  server.engine?.close();
+  await Promise.all(
+    [...registry.byName.values(), ...registry.parents()].map((nsp) =>
+      nsp.adapter.close().catch((err: unknown) => server.reportError(toError(err), "adapter.close")),
+    ),
+  );
+  let error: Error | undefined;
+  const http = server.httpServer;
+  if (http !== undefined && http.listening) {
+    await new Promise<void>((resolve) =>
+      http.close((err?: Error) => {
+        error = err;
+        resolve();
+      }),
+    );
+  }
+  return error;
+}
