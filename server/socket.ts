@@ -25,26 +25,13 @@ import type { OutgoingFrames } from "./outgoing.js";
 import { DisconnectReason, RECOVERABLE_REASONS, SERVER_RESERVED_EVENTS } from "./reasons.js";
 import { AckTable, markErrorFirst } from "../shared/ack-table.js";
 import { rateLimitedAck } from "./rate-limit.js";
+import { AnyListeners, type AnyListener } from "./any-listeners.js";
+import { isThenable, runPacketMiddlewares, type PacketMiddleware } from "./packet-middleware.js";
+import type { DefaultSocketData, ListenerOf, SocketReservedEvents } from "./socket-types.js";
 
 export type { DisconnectReason };
-
-/** Events the server emits on a socket by itself. */
-export interface SocketReservedEvents {
-  disconnect: (reason: DisconnectReason, description?: unknown) => void;
-  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
-  error: (err: Error) => void;
-  /** The connection's outgoing buffer fell back under its soft mark after being above it (see README, Backpressure). */
-  drain: () => void;
-}
-
-/** Per-packet middleware: `socket.use(([event, ...args], next) => …)`. */
-export type PacketMiddleware = (event: unknown[], next: (err?: Error) => void) => void | Promise<void>;
-
-// `any` for SocketData's default, like socket.io, so untyped apps can write `socket.data.user = …`.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type DefaultSocketData = any;
-
-type AnyListener = (...args: unknown[]) => void;
+export type { DefaultSocketData, SocketReservedEvents } from "./socket-types.js";
+export type { PacketMiddleware } from "./packet-middleware.js";
 
 export class Socket<
   ListenEvents extends object = DefaultEventsMap,
@@ -72,8 +59,8 @@ export class Socket<
   /** Flags for the next emit (timeout, volatile, compress); undefined when none are set (no object per socket). */
   #flags: BroadcastFlags | undefined;
   #fns: PacketMiddleware[] | undefined;
-  #any: AnyListener[] | undefined;
-  #anyOutgoing: AnyListener[] | undefined;
+  #any: AnyListeners | undefined;
+  #anyOutgoing: AnyListeners | undefined;
   /** Acks the client waits for from handlers that have not called their ack function yet (graceful shutdown). */
   #owed = 0;
 
@@ -157,41 +144,41 @@ export class Socket<
   }
 
   onAny(listener: AnyListener): this {
-    (this.#any ??= []).push(listener);
+    (this.#any ??= new AnyListeners()).add(listener);
     return this;
   }
 
   prependAny(listener: AnyListener): this {
-    (this.#any ??= []).unshift(listener);
+    (this.#any ??= new AnyListeners()).prepend(listener);
     return this;
   }
 
   offAny(listener?: AnyListener): this {
-    this.#any = removeListener(this.#any, listener);
+    this.#any?.remove(listener);
     return this;
   }
 
   listenersAny(): AnyListener[] {
-    return this.#any ? [...this.#any] : [];
+    return this.#any?.copy() ?? [];
   }
 
   onAnyOutgoing(listener: AnyListener): this {
-    (this.#anyOutgoing ??= []).push(listener);
+    (this.#anyOutgoing ??= new AnyListeners()).add(listener);
     return this;
   }
 
   prependAnyOutgoing(listener: AnyListener): this {
-    (this.#anyOutgoing ??= []).unshift(listener);
+    (this.#anyOutgoing ??= new AnyListeners()).prepend(listener);
     return this;
   }
 
   offAnyOutgoing(listener?: AnyListener): this {
-    this.#anyOutgoing = removeListener(this.#anyOutgoing, listener);
+    this.#anyOutgoing?.remove(listener);
     return this;
   }
 
   listenersAnyOutgoing(): AnyListener[] {
-    return this.#anyOutgoing ? [...this.#anyOutgoing] : [];
+    return this.#anyOutgoing?.copy() ?? [];
   }
 
   // ---- emitting -----------------------------------------------------------------------------------------------
@@ -401,9 +388,9 @@ export class Socket<
 
   /** @internal */
   notifyOutgoing(data: unknown[]): void {
-    const listeners = this.#anyOutgoing;
-    if (listeners === undefined || listeners.length === 0) return;
-    for (const listener of listeners.slice()) this.#safely(() => listener.apply(this, data), "onAnyOutgoing");
+    const listeners = this.#anyOutgoing?.snapshot();
+    if (listeners === undefined) return;
+    for (const listener of listeners) this.#safely(() => listener.apply(this, data), "onAnyOutgoing");
   }
 
   #acksTable(): AckTable {
@@ -416,9 +403,9 @@ export class Socket<
     const verdict = this.nsp.server.eventRateLimiter?.check(this);
     if (verdict !== undefined && !verdict.ok) return this.#refuse(id, verdict.retryAfterMs, verdict.disconnect);
     if (id !== undefined) args.push(this.#ackFunction(id));
-    const any = this.#any;
-    if (any !== undefined && any.length > 0) {
-      for (const listener of any.slice()) this.#safely(() => listener.apply(this, args), "onAny");
+    const any = this.#any?.snapshot();
+    if (any !== undefined) {
+      for (const listener of any) this.#safely(() => listener.apply(this, args), "onAny");
     }
     const fns = this.#fns;
     if (fns === undefined || fns.length === 0) {
@@ -487,45 +474,6 @@ export class Socket<
   [Symbol.for("nodejs.rejection")](err: unknown, event: string | symbol): void {
     this.nsp.server.reportError(toError(err), `handler for "${String(event)}"`, this);
   }
-}
-
-type ListenerOf<Map, Ev> = Ev extends keyof Map
-  ? Map[Ev] extends (...args: infer P) => unknown
-    ? (...args: P) => void | Promise<void>
-    : never
-  : never;
-
-function removeListener(list: AnyListener[] | undefined, listener: AnyListener | undefined): AnyListener[] | undefined {
-  if (list === undefined || listener === undefined) return undefined;
-  const index = list.indexOf(listener);
-  if (index !== -1) list.splice(index, 1);
-  return list;
-}
-
-function runPacketMiddlewares(fns: PacketMiddleware[], args: unknown[], done: (err?: Error) => void): void {
-  let index = 0;
-  const step = (err?: Error): void => {
-    if (err) return done(toError(err));
-    const fn = fns[index++];
-    if (fn === undefined) return done();
-    let called = false;
-    const next = (e?: Error) => {
-      if (called) return;
-      called = true;
-      step(e);
-    };
-    try {
-      const result = fn(args, next);
-      if (isThenable(result)) result.then(undefined, (e: unknown) => next(toError(e)));
-    } catch (e) {
-      next(toError(e));
-    }
-  };
-  step();
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 export function randomId(): string {
