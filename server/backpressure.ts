@@ -82,11 +82,6 @@ export function countQueued(conn: EngineSocket, queue: QueueCount, size: number)
   }
 }
 
-/** Size of a frame for the bounds: a Buffer's length, a string's length (its bytes when ASCII). */
-export function frameSize(frame: string | Buffer): number {
-  return frame.length;
-}
-
 export function measureBytes(conn: EngineSocket, queue: QueueCount | undefined): number {
   const n = (conn as unknown as EngineView).writeBuffer.length;
   const queued = queue !== undefined && n !== 0 && n >= queue.length ? queue.bytes : 0;

@@ -9,7 +9,7 @@ import { ProtocolError } from "../shared/errors.js";
 import { PacketType, type Packet } from "../shared/packet.js";
 import type { BroadcastFlags } from "./adapter/types.js";
 import { textFrame, type EngineWriteOptions, type OutgoingFrames } from "./outgoing.js";
-import { abandon, countQueued, frameSize, measureBytes, measurePackets, PressureWatch, type BufferLimits, type QueueCount } from "./backpressure.js";
+import { abandon, countQueued, measureBytes, measurePackets, PressureWatch, type BufferLimits, type QueueCount } from "./backpressure.js";
 import { DisconnectReason } from "./reasons.js";
 import type { Server } from "./server.js";
 import { congested, directSocket, writeFrame } from "./write-coalescing.js";
@@ -17,6 +17,12 @@ import type { Socket } from "./socket.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnySocket = Socket<any, any, any, any>;
+
+/** Flags of a plain write (no volatile, default compression): shared, never mutated. */
+export const NO_FLAGS: Readonly<BroadcastFlags> = Object.freeze({});
+// engine.io sets `compress` on the options it is given: these two are shared by every write (not frozen)
+const WRITE_DEFAULT: EngineWriteOptions = {};
+const WRITE_UNCOMPRESSED: EngineWriteOptions = { compress: false };
 
 export class Connection {
   /** The Engine.IO socket. */
@@ -88,7 +94,7 @@ export class Connection {
   }
 
   /** Encodes and writes one packet to this client. */
-  writePacket(packet: Packet, flags: BroadcastFlags): void {
+  writePacket(packet: Packet, flags: Readonly<BroadcastFlags> = NO_FLAGS): void {
     if (!this.isOpen) return;
     if (this.#pressure !== undefined && !this.#admit(flags.volatile === true)) return;
     if (flags.volatile && congested(this.conn)) return;
@@ -97,7 +103,7 @@ export class Connection {
     if (tcp !== undefined && frames.length === 1) {
       writeFrame(tcp, textFrame("4" + frames[0]));
     } else {
-      const opts: EngineWriteOptions = flags.compress === false ? { compress: false } : {};
+      const opts = flags.compress === false ? WRITE_UNCOMPRESSED : WRITE_DEFAULT;
       for (let i = 0; i < frames.length; i++) this.#write(frames[i] as string | Buffer, opts);
     }
     if (this.#pressure === undefined) this.#checkPressure();
@@ -115,7 +121,7 @@ export class Connection {
       if (tcp !== undefined && opts.wsPreEncodedFrame !== undefined) writeFrame(tcp, opts.wsPreEncodedFrame);
       else this.#write(frames[0], opts);
     } else {
-      const plain: EngineWriteOptions = opts.compress === false ? { compress: false } : {};
+      const plain = opts.compress === false ? WRITE_UNCOMPRESSED : WRITE_DEFAULT;
       for (let i = 0; i < frames.length; i++) this.#write(frames[i] as string | Buffer, plain);
     }
     if (this.#pressure === undefined) this.#checkPressure();
@@ -134,7 +140,7 @@ export class Connection {
   /** A frame through engine.io: it may stay in engine.io's writeBuffer, so its bytes are counted. */
   #write(frame: string | Buffer, opts: EngineWriteOptions): void {
     this.conn.write(frame, opts);
-    countQueued(this.conn, (this.#queue ??= { length: 0, bytes: 0 }), frameSize(frame));
+    countQueued(this.conn, (this.#queue ??= { length: 0, bytes: 0 }), frame.length);
   }
 
   /** After a write: above a soft mark, volatile packets are refused and the buffer is watched until it drains. */
@@ -259,7 +265,7 @@ export class Connection {
         if (!this.isOpen) return;
         if (nsp === undefined) {
           this.#doneConnecting(name);
-          this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } }, {});
+          this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } });
           return;
         }
         return nsp.add(this, auth);

@@ -229,7 +229,7 @@ export class Namespace<
         if (client.isOpen) {
           const data: Record<string, unknown> = { message: err.message };
           if (err.data !== undefined) data["data"] = err.data;
-          client.writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.name, data }, {});
+          client.writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.name, data });
         }
         client.connectFailed(this.name);
         this.adapter.delAll(socket.id); // rooms a middleware joined: no ghost members
@@ -246,7 +246,7 @@ export class Namespace<
     if (previous) {
       await socket.join(previous.rooms);
       for (const data of previous.missedPackets) {
-        client.writePacket({ type: PacketType.EVENT, nsp: this.name, data }, {});
+        client.writePacket({ type: PacketType.EVENT, nsp: this.name, data });
       }
     }
     this.#emitSafely("connect", socket);

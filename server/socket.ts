@@ -18,7 +18,7 @@ import type {
 import type { Adapter } from "./adapter/adapter.js";
 import type { BroadcastFlags, Room, SocketId } from "./adapter/types.js";
 import { BroadcastOperator } from "./broadcast.js";
-import type { Connection } from "./connection.js";
+import { NO_FLAGS, type Connection } from "./connection.js";
 import type { Handshake } from "./handshake.js";
 import type { Namespace } from "./namespace.js";
 import type { OutgoingFrames } from "./outgoing.js";
@@ -187,7 +187,7 @@ export class Socket<
   override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     if (SERVER_RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
     const data: unknown[] = [ev, ...args];
-    const flags = this.#flags ?? {};
+    const flags = this.#flags ?? NO_FLAGS;
     this.#flags = undefined;
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
     const last = data[data.length - 1];
@@ -280,7 +280,7 @@ export class Socket<
   }
 
   #operator(): BroadcastOperator<EmitEvents, SocketData> {
-    const flags = this.#flags ?? {};
+    const flags = this.#flags ?? NO_FLAGS;
     this.#flags = undefined;
     return new BroadcastOperator<EmitEvents, SocketData>(this.adapter, new Set(), new Set([this.id]), flags);
   }
@@ -302,7 +302,7 @@ export class Socket<
     if (close) {
       this.client.disconnectAll();
     } else if (!this.#closing) {
-      this.client.writePacket({ type: PacketType.DISCONNECT, nsp: this.nsp.name }, {});
+      this.client.writePacket({ type: PacketType.DISCONNECT, nsp: this.nsp.name });
       this.onclose(DisconnectReason.SERVER_NAMESPACE_DISCONNECT);
     }
     return this;
@@ -316,7 +316,7 @@ export class Socket<
     void this.join(this.id);
     const data: Record<string, string> = { sid: this.id };
     if (this.pid !== undefined) data["pid"] = this.pid;
-    this.client.writePacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data }, {});
+    this.client.writePacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
   }
 
   /** @internal one packet from the client, for this namespace */
@@ -427,10 +427,10 @@ export class Socket<
   /** An event over `eventRateLimit`: never dispatched; its ack gets the error payload; sustained abuse disconnects. */
   #refuse(id: number | undefined, retryAfterMs: number, disconnect: boolean): void {
     if (id !== undefined) {
-      this.client.writePacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: [rateLimitedAck(retryAfterMs)] }, {});
+      this.client.writePacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: [rateLimitedAck(retryAfterMs)] });
     }
     if (!disconnect) return;
-    this.client.writePacket({ type: PacketType.DISCONNECT, nsp: this.nsp.name }, {});
+    this.client.writePacket({ type: PacketType.DISCONNECT, nsp: this.nsp.name });
     this.onclose(DisconnectReason.RATE_LIMITED);
   }
 
@@ -444,7 +444,7 @@ export class Socket<
       sent = true;
       this.#owed--;
       inflight.paid();
-      this.client.writePacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args }, {});
+      this.client.writePacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args });
     };
   }
 
