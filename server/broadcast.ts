@@ -15,7 +15,7 @@ import { AckTimeoutError } from "../shared/ack-table.js";
 import type { Adapter } from "./adapter/adapter.js";
 import type { BroadcastFlags, BroadcastOptions, Room, SocketId } from "./adapter/types.js";
 import type { Handshake } from "./handshake.js";
-import { SERVER_RESERVED_EVENTS } from "./reasons.js";
+import { NAMESPACE_RESERVED_EVENTS, SERVER_RESERVED_EVENTS } from "./reasons.js";
 
 type MultiAck = (err: Error | null, responses: unknown[]) => void;
 
@@ -98,7 +98,7 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
 
   /** `io.timeout(ms).serverSideEmit(ev, …, (err, responses) => …)`: server-side emit whose acks wait `ms`. */
   serverSideEmit(ev: string, ...args: unknown[]): boolean {
-    if (ev === "connect" || ev === "connection" || ev === "new_namespace") throw new Error(`"${ev}" is a reserved event name`);
+    if (NAMESPACE_RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
     const timeout = this.#flags.timeout;
     this.#adapter.serverSideEmit([ev, ...args], timeout === undefined ? undefined : { timeout });
     return true;

@@ -18,6 +18,7 @@ import type { Room, SocketId } from "./adapter/types.js";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast.js";
 import type { Connection } from "./connection.js";
 import { buildHandshake } from "./handshake.js";
+import { NAMESPACE_RESERVED_EVENTS } from "./reasons.js";
 import type { Server } from "./server.js";
 import { Socket, type DefaultSocketData } from "./socket.js";
 
@@ -31,8 +32,6 @@ export type NamespaceMiddleware<L extends object, E extends object, S extends ob
   next: (err?: ExtendedError) => void,
 ) => void | Promise<void>;
 
-/** Event names reserved by the server for namespaces. */
-const NAMESPACE_RESERVED = new Set(["connect", "connection", "new_namespace"]);
 
 export interface NamespaceReservedEvents<L extends object, E extends object, S extends object, D> {
   connect: (socket: Socket<L, E, S, D>) => void | Promise<void>;
@@ -168,27 +167,20 @@ export class Namespace<
    * `(err, responses[])`, one response per other instance.
    */
   serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
-    if (NAMESPACE_RESERVED.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
-    this.adapter.serverSideEmit([ev, ...args]);
-    return true;
+    return this.#operator().serverSideEmit(ev, ...args);
   }
 
   serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
     ev: Ev,
     ...args: EventParamsWithoutAck<ServerSideEvents, Ev>
   ): Promise<AckResult<ServerSideEvents, Ev>[]> {
-    return new Promise((resolve, reject) => {
-      const callback = (err: Error | null, responses: AckResult<ServerSideEvents, Ev>[]) =>
-        err ? reject(err) : resolve(responses);
-      if (NAMESPACE_RESERVED.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
-      this.adapter.serverSideEmit([ev, ...args, callback]);
-    });
+    return this.#operator().serverSideEmitWithAck(ev, ...args) as Promise<AckResult<ServerSideEvents, Ev>[]>;
   }
 
   /** @internal an event from another instance (cluster adapters call this) */
   onServerSideEmit(args: unknown[]): void {
     const name = args[0];
-    if (typeof name !== "string" || NAMESPACE_RESERVED.has(name)) return;
+    if (typeof name !== "string" || NAMESPACE_RESERVED_EVENTS.has(name)) return;
     try {
       super.emit(name, ...args.slice(1));
     } catch (err) {

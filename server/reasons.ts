@@ -39,3 +39,6 @@ export const SERVER_RESERVED_EVENTS: ReadonlySet<string> = new Set([
   "newListener",
   "removeListener",
 ]);
+
+/** Event names reserved on namespaces: not usable with `serverSideEmit`, never dispatched from another instance. */
+export const NAMESPACE_RESERVED_EVENTS: ReadonlySet<string> = new Set(["connect", "connection", "new_namespace"]);
