@@ -244,7 +244,7 @@ export class Server<
   /** @internal every error caught from app code or adapters ends up here */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   reportError(err: Error, context: string, socket?: Socket<any, any, any, any>): void {
-    if (socket !== undefined && socket.listenerCount("error") > 0 && context !== `handler for "error"`) {
+    if (socket !== undefined && socket.listenerCount("error") > 0) {
       try {
         EventEmitter.prototype.emit.call(socket, "error", err);
         return;

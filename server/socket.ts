@@ -463,16 +463,21 @@ export class Socket<
       const result = fn();
       if (isThenable(result)) {
         // an async listener (onAny, onAnyOutgoing) that rejects is reported like one that throws
-        result.then(undefined, (err: unknown) => this.nsp.server.reportError(toError(err), `handler for "${event}"`, this));
+        result.then(undefined, (err: unknown) => this.#reportHandlerError(err, event));
       }
     } catch (err) {
-      this.nsp.server.reportError(toError(err), `handler for "${event}"`, this);
+      this.#reportHandlerError(err, event);
     }
   }
 
   /** Node calls this when an async listener rejects (captureRejections). */
   [Symbol.for("nodejs.rejection")](err: unknown, event: string | symbol): void {
-    this.nsp.server.reportError(toError(err), `handler for "${String(event)}"`, this);
+    this.#reportHandlerError(err, String(event));
+  }
+
+  /** An error from a listener goes to the socket's "error" listeners, unless it came from one (no loop). */
+  #reportHandlerError(err: unknown, event: string): void {
+    this.nsp.server.reportError(toError(err), `handler for "${event}"`, event === "error" ? undefined : this);
   }
 }
 
