@@ -26,6 +26,10 @@ export interface ManagerReservedEvents {
 
 type ReadyState = "opening" | "open" | "closed";
 
+/** engine.write options, shared by every packet (engine.io-client only reads `compress`). */
+const COMPRESS = { compress: true };
+const NO_COMPRESS = { compress: false };
+
 function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
@@ -195,7 +199,7 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
   _packet(packet: Packet & { compress?: boolean }): void {
     const engine = this.engine;
     if (engine === undefined) return;
-    const options = { compress: packet.compress !== false };
+    const options = packet.compress === false ? NO_COMPRESS : COMPRESS;
     for (const frame of encodePacket(packet)) engine.write(frame, options);
   }
 

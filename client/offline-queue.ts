@@ -12,10 +12,6 @@ export class OfflineQueue<P extends { id?: number | undefined }> {
     readonly overflow: BufferOverflow = "drop-oldest",
   ) {}
 
-  get size(): number {
-    return this.packets.length;
-  }
-
   /** Queues `packet`; returns the packet that was dropped to respect the bound, if any. */
   push(packet: P): P | undefined {
     if (this.max <= 0) return packet;

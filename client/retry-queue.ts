@@ -35,10 +35,6 @@ export class RetryQueue {
     this.#connected = connected;
   }
 
-  get size(): number {
-    return this.#items.length;
-  }
-
   /** Queues `data` ([event, ...args, ack?]). */
   add(data: unknown[], flags: EmitFlags): void {
     const ack = typeof data[data.length - 1] === "function" ? (data.pop() as Callback) : undefined;

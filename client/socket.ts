@@ -70,6 +70,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   readonly #opts: SocketOptions;
   #pid: string | undefined;
   #offset: string | undefined;
+  // replaced, never mutated, on change: an emission iterates the list as it was when it started, without a copy
   #anyIn: Callback[] = [];
   #anyOut: Callback[] = [];
 
@@ -223,12 +224,12 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   // ---- catch-all listeners ------------------------------------------------------------------------------------
 
   onAny(listener: (event: string, ...args: unknown[]) => void): this {
-    this.#anyIn.push(listener as Callback);
+    this.#anyIn = [...this.#anyIn, listener as Callback];
     return this;
   }
 
   prependAny(listener: (event: string, ...args: unknown[]) => void): this {
-    this.#anyIn.unshift(listener as Callback);
+    this.#anyIn = [listener as Callback, ...this.#anyIn];
     return this;
   }
 
@@ -242,12 +243,12 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   }
 
   onAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
-    this.#anyOut.push(listener as Callback);
+    this.#anyOut = [...this.#anyOut, listener as Callback];
     return this;
   }
 
   prependAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
-    this.#anyOut.unshift(listener as Callback);
+    this.#anyOut = [listener as Callback, ...this.#anyOut];
     return this;
   }
 
@@ -343,7 +344,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   }
 
   #emitEvent(args: unknown[]): void {
-    for (const listener of [...this.#anyIn]) listener(...args);
+    for (const listener of this.#anyIn) listener(...args);
     this.emitReserved(...(args as [string, ...unknown[]]));
   }
 
@@ -357,8 +358,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   }
 
   #notifyOutgoing(packet: Packet): void {
-    if (this.#anyOut.length === 0) return;
-    for (const listener of [...this.#anyOut]) listener(...(packet.data as unknown[]));
+    for (const listener of this.#anyOut) listener(...(packet.data as unknown[]));
   }
 
   #send(packet: Outgoing): void {

@@ -49,10 +49,6 @@ export class AckTable {
     return this.#entries.size;
   }
 
-  has(id: number): boolean {
-    return this.#entries.has(id);
-  }
-
   add(id: number, fn: Callback, timeoutMs?: number, errorFirst = false, onGone?: () => void): void {
     const entry: Entry = {
       fn,

@@ -130,7 +130,7 @@ export class Decoder {
         throw new ProtocolError(Code.TOO_DEEP, "payload nests too deep");
       }
       try {
-        data = JSON.parse(i === 0 ? str : str.slice(i));
+        data = JSON.parse(str.slice(i));
       } catch {
         throw new ProtocolError(Code.BAD_JSON, "invalid JSON payload");
       }
