@@ -78,7 +78,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
 
   /** In sharded mode, resolves once this instance receives the rooms' broadcasts (SSUBSCRIBE acknowledged). */
   override addAll(id: SocketId, rooms: Iterable<Room>): void | Promise<void> {
-    const list = [...rooms];
+    const list = Array.isArray(rooms) ? (rooms as Room[]) : [...rooms];
     super.addAll(id, list);
     if (this.#subscribing.size === 0) return;
     const waits = list.map((room) => this.#subscribing.get(room)).filter((p) => p !== undefined);

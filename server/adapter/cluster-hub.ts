@@ -8,7 +8,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { Outbox, type Dropped } from "./outbox.js";
-import { decodeMessage, encodeMessage, MalformedMessageError, type ClusterMessage, type MessageBody } from "./cluster-message.js";
+import { decodeMessage, encodeParts, MalformedMessageError, type ClusterMessage, type MessageBody } from "./cluster-message.js";
+import { toError } from "../../shared/errors.js";
 
 /** What a transport must do: move strings between instances, on the main lane or (sharded mode) a room lane. */
 export interface ClusterTransport {
@@ -69,6 +70,8 @@ export function resolveOptions(opts: ClusterOptions = {}): ResolvedClusterOption
 
 interface Queued {
   payload: string;
+  /** UTF-8 size of `payload`. */
+  bytes: number;
   lane: string | undefined;
   nsp: string;
 }
@@ -84,8 +87,8 @@ export class ClusterHub implements TransportSink {
   readonly #members = new Map<string, HubMember>();
   readonly #outbox: Outbox<Queued>;
   #seq = 0;
-  /** `${uid}\n${lane}` → highest sequence number seen */
-  readonly #seen = new Map<string, number>();
+  /** lane ("" = main) → sender uid → highest sequence number seen */
+  readonly #seen = new Map<string, Map<string, number>>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(makeTransport: () => ClusterTransport, opts: ResolvedClusterOptions) {
@@ -130,8 +133,9 @@ export class ClusterHub implements TransportSink {
 
   /** Sends reliably: buffered while the broker is away, resent after a failure, dropped only beyond the bounds. */
   send(nsp: string, body: MessageBody, to?: string, lane?: string): void {
-    const payload = this.#encode(nsp, body, ++this.#seq, to);
-    this.#report(this.#outbox.push({ payload, lane, nsp }, Buffer.byteLength(payload), Date.now()));
+    const payload = encodeParts(this.uid, ++this.#seq, nsp, to, body);
+    const bytes = Buffer.byteLength(payload);
+    this.#report(this.#outbox.push({ payload, bytes, lane, nsp }, bytes, Date.now()));
     this.#pump();
   }
 
@@ -139,7 +143,7 @@ export class ClusterHub implements TransportSink {
   sendNow(nsp: string, body: MessageBody): void {
     const transport = this.#transport;
     if (transport === undefined || !transport.ready) return;
-    transport.publish(this.#encode(nsp, body, 0, undefined)).catch(() => undefined);
+    transport.publish(encodeParts(this.uid, 0, nsp, undefined, body)).catch(() => undefined);
   }
 
   subscribeLane(lane: string): Promise<void> {
@@ -148,7 +152,7 @@ export class ClusterHub implements TransportSink {
 
   unsubscribeLane(lane: string): void {
     this.#transport?.unsubscribeLane(lane);
-    for (const key of this.#seen.keys()) if (key.endsWith("\n" + lane)) this.#seen.delete(key);
+    this.#seen.delete(lane);
   }
 
   // ---- TransportSink ------------------------------------------------------------------------------------------
@@ -163,10 +167,11 @@ export class ClusterHub implements TransportSink {
     }
     if (msg.uid === this.uid) return;
     if (msg.seq > 0) {
-      const key = msg.uid + "\n" + lane;
-      const last = this.#seen.get(key);
+      let seen = this.#seen.get(lane);
+      if (seen === undefined) this.#seen.set(lane, (seen = new Map()));
+      const last = seen.get(msg.uid);
       if (last !== undefined && msg.seq <= last) return; // a duplicate (resent after a connection loss)
-      this.#seen.set(key, msg.seq);
+      seen.set(msg.uid, msg.seq);
     }
     if (msg.to !== undefined && msg.to !== this.uid) return;
     const member = this.#members.get(msg.nsp);
@@ -174,7 +179,7 @@ export class ClusterHub implements TransportSink {
     try {
       member.onClusterMessage(msg);
     } catch (err) {
-      member.reportError(err instanceof Error ? err : new Error(String(err)), "cluster message handler");
+      member.reportError(toError(err), "cluster message handler");
     }
   }
 
@@ -190,11 +195,6 @@ export class ClusterHub implements TransportSink {
 
   // ---- internals ----------------------------------------------------------------------------------------------
 
-  #encode(nsp: string, body: MessageBody, seq: number, to: string | undefined): string {
-    const msg = { ...body, uid: this.uid, seq, nsp } as ClusterMessage;
-    if (to !== undefined) msg.to = to;
-    return encodeMessage(msg);
-  }
 
   #pump(): void {
     const transport = this.#transport;
@@ -211,7 +211,7 @@ export class ClusterHub implements TransportSink {
         (err: unknown) => {
           this.#outbox.fail(entry, gen); // resent from the oldest unconfirmed once the transport is ready again
           // a refusal while connected (not an outage, which the transport reports itself): retried every second
-          if (transport.ready) this.onError(err instanceof Error ? err : new Error(String(err)), "publish");
+          if (transport.ready) this.onError(toError(err), "publish");
         },
       );
     }
@@ -223,15 +223,14 @@ export class ClusterHub implements TransportSink {
   }
 
   #report(dropped: Array<Dropped<Queued>>): void {
-    for (const { items, bytes, reason } of dropped) {
+    for (const { items, reason } of dropped) {
       const byNsp = new Map<string, { count: number; bytes: number }>();
       for (const item of items) {
         const agg = byNsp.get(item.nsp) ?? { count: 0, bytes: 0 };
         agg.count++;
-        agg.bytes += Buffer.byteLength(item.payload);
+        agg.bytes += item.bytes;
         byNsp.set(item.nsp, agg);
       }
-      void bytes;
       for (const [nsp, agg] of byNsp) this.#members.get(nsp)?.onDropped(agg.count, agg.bytes, reason);
     }
   }

@@ -28,7 +28,6 @@ export class SessionStore {
   readonly #sessions = new Map<string, StoredSession>();
   #log: LoggedPacket[] = [];
   #head = 0;
-  #firstSeq = 0;
   #nextSeq = 0;
   readonly #prefix: string;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -90,8 +89,9 @@ export class SessionStore {
   #indexOf(offset: string): number {
     if (!offset.startsWith(this.#prefix)) return -1;
     const seq = parseInt(offset.slice(this.#prefix.length), 36);
-    if (!Number.isSafeInteger(seq) || seq < this.#firstSeq || seq >= this.#nextSeq) return -1;
-    const index = this.#head + (seq - this.#firstSeq);
+    const firstSeq = this.#nextSeq - this.packetCount; // sequence number of the oldest kept packet
+    if (!Number.isSafeInteger(seq) || seq < firstSeq || seq >= this.#nextSeq) return -1;
+    const index = this.#head + (seq - firstSeq);
     return this.#log[index]?.offset === offset ? index : -1;
   }
 
@@ -102,7 +102,6 @@ export class SessionStore {
       (this.#log.length - this.#head > this.#opts.maxPackets || this.#log[this.#head]!.emittedAt < threshold)
     ) {
       this.#head++;
-      this.#firstSeq++;
     }
     // compact once the dead prefix dominates, so the array does not grow forever
     if (this.#head > 1024 && this.#head * 2 > this.#log.length) {

@@ -17,6 +17,7 @@ import type { Namespace } from "../../namespace.js";
 import { ClusterAdapter } from "../cluster-adapter.js";
 import { ClusterHub, resolveOptions, type ClusterOptions, type ClusterTransport, type TransportSink } from "../cluster-hub.js";
 import { MalformedMessageError } from "../cluster-message.js";
+import { toError } from "../../../shared/errors.js";
 
 export { ClusterAdapter } from "../cluster-adapter.js";
 export { RequestTimeoutError } from "../cluster-requests.js";
@@ -252,8 +253,4 @@ async function shutdown(client: AnyClient): Promise<void> {
   } catch {
     // already closed
   }
-}
-
-function toError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }
