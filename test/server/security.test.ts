@@ -72,6 +72,26 @@ describe("allowedOrigins", { timeout: 10_000 }, () => {
     assert.equal(await wsStatus(wsUrl(fnSrv), EVIL), 403);
   });
 
+  it("the refusal body is engine.io's error shape: {code: 4, message: \"Forbidden\"} (polling and WebSocket)", async () => {
+    const polling = await http(handshake(srv), { origin: EVIL });
+    assert.equal(polling.status, 403);
+    assert.deepEqual(JSON.parse(polling.body), { code: 4, message: "Forbidden" });
+    const ws = await new Promise<{ status: number; body: string }>((resolve) => {
+      const socket = new WebSocket(wsUrl(srv), { origin: EVIL });
+      socket.on("unexpected-response", (_req, res) => {
+        let data = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (data += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data }));
+        res.on("error", () => resolve({ status: res.statusCode ?? 0, body: data }));
+        res.on("close", () => resolve({ status: res.statusCode ?? 0, body: data }));
+      });
+      socket.on("error", () => resolve({ status: 0, body: "" }));
+    });
+    assert.equal(ws.status, 403);
+    assert.deepEqual(JSON.parse(ws.body), { code: 4, message: "Forbidden" });
+  });
+
   it("a session opened from an allowed origin cannot be used from a foreign one", async () => {
     const open = await http(handshake(srv), { origin: GOOD });
     const sid = (JSON.parse(open.body.slice(1)) as { sid: string }).sid;
