@@ -1,6 +1,7 @@
 /**
  * A client Socket: one namespace over a Manager's connection. socket.io-client v4's Socket API.
  */
+import { AnyListeners } from "../shared/any-listeners.js";
 import { AckTable, markErrorFirst } from "../shared/ack-table.js";
 import { PacketType, RESERVED_EVENTS, type Packet } from "../shared/packet.js";
 import type {
@@ -71,8 +72,8 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   #pid: string | undefined;
   #offset: string | undefined;
   // replaced, never mutated, on change: an emission iterates the list as it was when it started, without a copy
-  #anyIn: Callback[] = [];
-  #anyOut: Callback[] = [];
+  readonly #anyIn = new AnyListeners();
+  readonly #anyOut = new AnyListeners();
 
   constructor(io: Manager, nsp: string, opts: SocketOptions = {}) {
     super();
@@ -224,41 +225,41 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   // ---- catch-all listeners ------------------------------------------------------------------------------------
 
   onAny(listener: (event: string, ...args: unknown[]) => void): this {
-    this.#anyIn = [...this.#anyIn, listener as Callback];
+    this.#anyIn.add(listener as Callback);
     return this;
   }
 
   prependAny(listener: (event: string, ...args: unknown[]) => void): this {
-    this.#anyIn = [listener as Callback, ...this.#anyIn];
+    this.#anyIn.prepend(listener as Callback);
     return this;
   }
 
   offAny(listener?: (event: string, ...args: unknown[]) => void): this {
-    this.#anyIn = listener ? this.#anyIn.filter((l) => l !== listener) : [];
+    this.#anyIn.remove(listener as Callback | undefined);
     return this;
   }
 
   listenersAny(): ((event: string, ...args: unknown[]) => void)[] {
-    return [...this.#anyIn];
+    return [...this.#anyIn.list];
   }
 
   onAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
-    this.#anyOut = [...this.#anyOut, listener as Callback];
+    this.#anyOut.add(listener as Callback);
     return this;
   }
 
   prependAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
-    this.#anyOut = [listener as Callback, ...this.#anyOut];
+    this.#anyOut.prepend(listener as Callback);
     return this;
   }
 
   offAnyOutgoing(listener?: (event: string, ...args: unknown[]) => void): this {
-    this.#anyOut = listener ? this.#anyOut.filter((l) => l !== listener) : [];
+    this.#anyOut.remove(listener as Callback | undefined);
     return this;
   }
 
   listenersAnyOutgoing(): ((event: string, ...args: unknown[]) => void)[] {
-    return [...this.#anyOut];
+    return [...this.#anyOut.list];
   }
 
   // ---- called by the Manager ----------------------------------------------------------------------------------
@@ -344,7 +345,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   }
 
   #emitEvent(args: unknown[]): void {
-    for (const listener of this.#anyIn) listener(...args);
+    for (const listener of this.#anyIn.list) listener(...args);
     this.emitReserved(...(args as [string, ...unknown[]]));
   }
 
@@ -358,7 +359,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   }
 
   #notifyOutgoing(packet: Packet): void {
-    for (const listener of this.#anyOut) listener(...(packet.data as unknown[]));
+    for (const listener of this.#anyOut.list) listener(...(packet.data as unknown[]));
   }
 
   #send(packet: Outgoing): void {

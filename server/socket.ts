@@ -25,7 +25,7 @@ import type { OutgoingFrames } from "./outgoing.js";
 import { DisconnectReason, RECOVERABLE_REASONS, SERVER_RESERVED_EVENTS } from "./reasons.js";
 import { AckTable, markErrorFirst } from "../shared/ack-table.js";
 import { rateLimitedAck } from "./rate-limit.js";
-import { AnyListeners, type AnyListener } from "./any-listeners.js";
+import { AnyListeners, type AnyListener } from "../shared/any-listeners.js";
 import { isThenable, runPacketMiddlewares, type PacketMiddleware } from "./packet-middleware.js";
 import type { DefaultSocketData, ListenerOf, SocketReservedEvents } from "./socket-types.js";
 
@@ -159,7 +159,7 @@ export class Socket<
   }
 
   listenersAny(): AnyListener[] {
-    return this.#any?.copy() ?? [];
+    return [...(this.#any?.list ?? [])];
   }
 
   onAnyOutgoing(listener: AnyListener): this {
@@ -178,7 +178,7 @@ export class Socket<
   }
 
   listenersAnyOutgoing(): AnyListener[] {
-    return this.#anyOutgoing?.copy() ?? [];
+    return [...(this.#anyOutgoing?.list ?? [])];
   }
 
   // ---- emitting -----------------------------------------------------------------------------------------------
@@ -388,7 +388,7 @@ export class Socket<
 
   /** @internal */
   notifyOutgoing(data: unknown[]): void {
-    const listeners = this.#anyOutgoing?.snapshot();
+    const listeners = this.#anyOutgoing?.list;
     if (listeners === undefined) return;
     for (const listener of listeners) this.#safely(() => listener.apply(this, data), "onAnyOutgoing");
   }
@@ -403,7 +403,7 @@ export class Socket<
     const verdict = this.nsp.server.eventRateLimiter?.check(this);
     if (verdict !== undefined && !verdict.ok) return this.#refuse(id, verdict.retryAfterMs, verdict.disconnect);
     if (id !== undefined) args.push(this.#ackFunction(id));
-    const any = this.#any?.snapshot();
+    const any = this.#any?.list;
     if (any !== undefined) {
       for (const listener of any) this.#safely(() => listener.apply(this, args), "onAny");
     }
