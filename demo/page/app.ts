@@ -27,6 +27,8 @@ const state = {
   user: "",
   current: undefined as string | undefined,
   joined: new Set<string>(),
+  /** Rooms whose join is waiting for its ack. */
+  joining: new Set<string>(),
   messages: new Map<string, Message[]>(),
   members: new Map<string, string[]>(),
   rooms: [] as RoomInfo[],
@@ -111,7 +113,12 @@ async function joinRoom(room: string, show = true): Promise<void> {
     state.current = room;
     return renderRoom();
   }
+  // a "presence" for this room can arrive before the join's ack (it is newer than the ack's member list): the
+  // pending set keeps it, and the ack's list is used only when none came
+  state.joining.add(room);
+  state.members.delete(room);
   const result = await socket.timeout(10_000).emitWithAck("room:join", room).catch(() => undefined);
+  state.joining.delete(room);
   if (!result) {
     chatError.textContent = "The server did not answer; try again.";
     return;
@@ -122,7 +129,7 @@ async function joinRoom(room: string, show = true): Promise<void> {
   }
   state.joined.add(room);
   state.messages.set(room, result.history);
-  state.members.set(room, result.members);
+  if (!state.members.has(room)) state.members.set(room, result.members);
   if (show || state.current === undefined) state.current = room;
   renderRoom();
 }
@@ -230,7 +237,7 @@ function connect(token: string): void {
     messagesList.scrollTop = messagesList.scrollHeight;
   });
   socket.on("presence", ({ room, members }) => {
-    if (!state.joined.has(room)) return;
+    if (!state.joined.has(room) && !state.joining.has(room)) return;
     state.members.set(room, members);
     if (room === state.current) renderRoom();
   });
