@@ -8,6 +8,7 @@ import type { AnyHttpServer, ServerOptions } from "./options.js";
 import { originChecker, refuseForeignOrigins } from "./origins.js";
 import { closeSessionOnOversizedBody } from "./oversized-body.js";
 import { clientAddress, refuseBusyAddresses, type AddressCounter } from "./rate-limit.js";
+import { WebSocketEngine } from "./websocket/engine.js";
 
 /** One Engine.IO session, as engine.io's "connection" event gives it. */
 export type EngineConnection = EngineServer["clients"][string];
@@ -16,6 +17,8 @@ export type EngineConnection = EngineServer["clients"][string];
 export function engineOptions(opts: Partial<ServerOptions>, path: string): Partial<ServerOptions> {
   const { allowedOrigins, allowRequest, ...rest } = opts;
   const engineOpts: Partial<ServerOptions> = { ...rest, path };
+  // roomcast's own WebSocket server unless compression is wanted (then ws, which implements permessage-deflate)
+  if (engineOpts.wsEngine === undefined && !engineOpts.perMessageDeflate) engineOpts.wsEngine = WebSocketEngine;
   if (allowedOrigins !== undefined) {
     const allowed = originChecker(allowedOrigins);
     engineOpts.allowRequest = (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) => {

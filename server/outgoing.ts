@@ -4,6 +4,7 @@
  */
 import type { EncodedPacket } from "../shared/encoder.js";
 import type { BroadcastFlags } from "./adapter/types.js";
+import { textFrameBuffer } from "./websocket/frame.js";
 
 /** Options handed to engine.io's `socket.write` for every frame of a packet. */
 export interface EngineWriteOptions {
@@ -39,20 +40,5 @@ export class OutgoingFrames {
  * buffer (one `write` per recipient; ws's Sender writes a one-element list as is).
  */
 export function textFrame(text: string): Buffer[] {
-  const length = Buffer.byteLength(text, "utf8");
-  const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(headerLength + length);
-  frame[0] = 0x81; // FIN + opcode 1 (text)
-  if (length < 126) {
-    frame[1] = length;
-  } else if (length < 65536) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-    frame.writeUInt32BE(length >>> 0, 6);
-  }
-  frame.write(text, headerLength, "utf8");
-  return [frame];
+  return [textFrameBuffer(text)];
 }

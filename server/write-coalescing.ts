@@ -12,6 +12,7 @@
  */
 import type { Socket as NetSocket } from "node:net";
 import type { Socket as EngineSocket } from "engine.io";
+import { ServerWebSocket } from "./websocket/socket.js";
 
 /** What we read of ws's WebSocket (the object under engine.io's websocket transport). */
 interface WsLike {
@@ -24,7 +25,7 @@ interface WsLike {
 interface EngineInternals {
   readyState: string;
   writeBuffer: unknown[];
-  transport: { name: string; writable: boolean; socket?: WsLike };
+  transport: { name: string; writable: boolean; socket?: WsLike | ServerWebSocket };
 }
 
 const WS_OPEN = 1;
@@ -71,6 +72,16 @@ export function directSocket(conn: EngineSocket): NetSocket | undefined {
   const transport = c.transport;
   if (transport.name !== "websocket") return undefined;
   const ws = transport.socket;
+  if (ws instanceof ServerWebSocket) {
+    // roomcast's own WebSocket: no sender queue, no extension
+    if (ws.readyState !== WS_OPEN) return undefined;
+    const tcp = ws._socket;
+    holdWrites(tcp);
+    if (c.writeBuffer.length !== 0 || c.readyState !== "open" || conn.listenerCount("packetCreate") !== 0 || conn.listenerCount("flush") !== 0) {
+      return undefined;
+    }
+    return tcp;
+  }
   const tcp = ws?._socket;
   if (ws === undefined || tcp == null || ws.readyState !== WS_OPEN) return undefined;
   holdWrites(tcp);

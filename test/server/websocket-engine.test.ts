@@ -1,0 +1,394 @@
+/**
+ * roomcast's own WebSocket server (server/websocket/): the opening handshake through a real Server, and the frame
+ * reader / writer of one connection over a real loopback TCP pair — fragments, control frames, chunking, every way a
+ * client can break RFC 6455 (with the close code it gets), and the closing handshake.
+ */
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { createServer, connect, type Socket as NetSocket, type AddressInfo } from "node:net";
+import { ServerWebSocket, WebSocketProtocolError } from "../../server/websocket/socket.js";
+import { startServer } from "../helpers/server.js";
+
+const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+
+/** A client frame: masked unless told otherwise. */
+function clientFrame(opcode: number, payload: Buffer | string, opts: { fin?: boolean; mask?: boolean; rsv?: number; length?: number } = {}): Buffer {
+  const data = typeof payload === "string" ? Buffer.from(payload) : payload;
+  const length = opts.length ?? data.length;
+  const mask = opts.mask !== false;
+  const ext = length < 126 ? 0 : length < 65536 ? 2 : 8;
+  const head = Buffer.alloc(2 + ext + (mask ? 4 : 0));
+  head[0] = (opts.fin === false ? 0 : 0x80) | ((opts.rsv ?? 0) << 4) | opcode;
+  head[1] = (mask ? 0x80 : 0) | (ext === 0 ? length : ext === 2 ? 126 : 127);
+  if (ext === 2) head.writeUInt16BE(length, 2);
+  if (ext === 8) head.writeBigUInt64BE(BigInt(length), 2);
+  if (!mask) return Buffer.concat([head, data]);
+  const key = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+  key.copy(head, 2 + ext);
+  const masked = Buffer.from(data.map((b, i) => b ^ key[i & 3]!));
+  return Buffer.concat([head, masked]);
+}
+
+interface ServerFrame {
+  fin: boolean;
+  opcode: number;
+  payload: Buffer;
+}
+
+/** Reads unmasked server frames from a TCP socket (after the HTTP response, if any, has been taken off). */
+class FrameReader {
+  #buf: Buffer = Buffer.alloc(0);
+  #frames: ServerFrame[] = [];
+  #waiters: Array<() => void> = [];
+  ended = false;
+  constructor(socket: NetSocket, initial: Buffer = Buffer.alloc(0)) {
+    this.#buf = initial;
+    this.#parse();
+    socket.on("data", (chunk: Buffer) => {
+      this.#buf = Buffer.concat([this.#buf, chunk]);
+      this.#parse();
+    });
+    socket.on("close", () => {
+      this.ended = true;
+      this.#wake();
+    });
+  }
+  #parse(): void {
+    for (;;) {
+      const b = this.#buf;
+      if (b.length < 2) return;
+      let len = b[1]! & 0x7f;
+      let off = 2;
+      if (len === 126) {
+        if (b.length < 4) return;
+        len = b.readUInt16BE(2);
+        off = 4;
+      } else if (len === 127) {
+        if (b.length < 10) return;
+        len = Number(b.readBigUInt64BE(2));
+        off = 10;
+      }
+      if (b.length < off + len) return;
+      this.#frames.push({ fin: (b[0]! & 0x80) !== 0, opcode: b[0]! & 0x0f, payload: b.subarray(off, off + len) });
+      this.#buf = b.subarray(off + len);
+      this.#wake();
+    }
+  }
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+  /** The next frame, or undefined once the TCP connection closed with none left. */
+  async next(): Promise<ServerFrame | undefined> {
+    while (this.#frames.length === 0 && !this.ended) await new Promise<void>((r) => this.#waiters.push(r));
+    return this.#frames.shift();
+  }
+  /** Skips frames until a close frame; returns its code (1005 when it has none) and whether TCP then closed. */
+  async closeCode(): Promise<number> {
+    for (;;) {
+      const f = await this.next();
+      if (f === undefined) throw new Error("connection closed without a close frame");
+      if (f.opcode === 8) return f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 1005;
+    }
+  }
+}
+
+/** A ServerWebSocket over a real loopback TCP pair; `client` is the raw peer. */
+async function pair(maxPayload = 1024 * 1024): Promise<{ ws: ServerWebSocket; client: NetSocket; serverTcp: NetSocket; reader: FrameReader; close(): void }> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const accepted = once(srv, "connection");
+  const client = connect((srv.address() as AddressInfo).port, "127.0.0.1");
+  const [serverTcp] = (await accepted) as [NetSocket];
+  const ws = new ServerWebSocket(serverTcp, Buffer.alloc(0), maxPayload);
+  const reader = new FrameReader(client);
+  return {
+    ws,
+    client,
+    serverTcp,
+    reader,
+    close() {
+      client.destroy();
+      serverTcp.destroy();
+      srv.close();
+    },
+  };
+}
+
+function messages(ws: ServerWebSocket): Array<[string, boolean]> {
+  const got: Array<[string, boolean]> = [];
+  ws.on("message", (data: Buffer, binary: boolean) => got.push([binary ? data.toString("hex") : data.toString(), binary]));
+  return got;
+}
+
+function nextMessage(ws: ServerWebSocket): Promise<[Buffer, boolean]> {
+  return new Promise((resolve) => ws.once("message", (data: Buffer, binary: boolean) => resolve([data, binary])));
+}
+
+describe("WebSocket engine: the opening handshake through a Server", () => {
+  async function rawUpgrade(port: number, headers: Record<string, string>): Promise<{ head: string; rest: Buffer; socket: NetSocket }> {
+    const socket = connect(port, "127.0.0.1");
+    const lines = [`GET /socket.io/?EIO=4&transport=websocket HTTP/1.1`, `Host: 127.0.0.1:${port}`];
+    for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+    socket.write(lines.join("\r\n") + "\r\n\r\n");
+    let buf = Buffer.alloc(0);
+    for (;;) {
+      const [chunk] = (await once(socket, "data")) as [Buffer];
+      buf = Buffer.concat([buf, chunk]);
+      const end = buf.indexOf("\r\n\r\n");
+      if (end >= 0) return { head: buf.subarray(0, end).toString(), rest: buf.subarray(end + 4), socket };
+    }
+  }
+  const upgradeHeaders = { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": KEY };
+
+  test("101 with the RFC's accept value; the session opens and CONNECT is answered", async () => {
+    const srv = await startServer();
+    try {
+      const { head, rest, socket } = await rawUpgrade(srv.port, upgradeHeaders);
+      assert.match(head, /^HTTP\/1\.1 101 /);
+      const accept = createHash("sha1").update(KEY + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
+      assert.equal(accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="); // RFC 6455 §1.3's example
+      assert.match(head, new RegExp(`\\r\\nSec-WebSocket-Accept: ${accept.replace(/[+/]/g, "\\$&")}`));
+      assert.doesNotMatch(head, /Sec-WebSocket-Extensions/);
+      const reader = new FrameReader(socket, rest);
+      const open = await reader.next();
+      assert.equal(open?.payload.toString()[0], "0");
+      socket.write(clientFrame(1, "40"));
+      const connect = await reader.next();
+      assert.match(connect!.payload.toString(), /^40\{"sid":"/);
+      socket.destroy();
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test("the first offered subprotocol is selected; offered extensions are declined", async () => {
+    const srv = await startServer();
+    try {
+      const { head, socket } = await rawUpgrade(srv.port, {
+        ...upgradeHeaders,
+        "Sec-WebSocket-Protocol": "chat, superchat",
+        "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits",
+      });
+      assert.match(head, /\r\nSec-WebSocket-Protocol: chat(\r|$)/);
+      assert.doesNotMatch(head, /Sec-WebSocket-Extensions/);
+      socket.destroy();
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test("with perMessageDeflate the ws engine is used and compression is negotiated", async () => {
+    const srv = await startServer({ perMessageDeflate: true });
+    try {
+      const { head, socket } = await rawUpgrade(srv.port, { ...upgradeHeaders, "Sec-WebSocket-Extensions": "permessage-deflate" });
+      assert.match(head, /^HTTP\/1\.1 101 /);
+      assert.match(head, /\r\nSec-WebSocket-Extensions: permessage-deflate/);
+      socket.destroy();
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test("refusals: bad key 400, bad version 400 naming the versions, bad subprotocol list 400", async () => {
+    const srv = await startServer();
+    try {
+      const cases: Array<[Record<string, string>, RegExp]> = [
+        [{ ...upgradeHeaders, "Sec-WebSocket-Key": "short" }, /^HTTP\/1\.1 400 [\s\S]*Sec-WebSocket-Key/],
+        [{ ...upgradeHeaders, "Sec-WebSocket-Version": "12" }, /^HTTP\/1\.1 400 [\s\S]*Sec-WebSocket-Version: 13, 8/],
+        [{ ...upgradeHeaders, "Sec-WebSocket-Protocol": "a, a" }, /^HTTP\/1\.1 400 /],
+        [{ ...upgradeHeaders, "Sec-WebSocket-Protocol": "bad protocol" }, /^HTTP\/1\.1 400 /],
+      ];
+      for (const [headers, expected] of cases) {
+        const { head, rest, socket } = await rawUpgrade(srv.port, headers);
+        const body: Buffer[] = [rest];
+        socket.on("data", (chunk: Buffer) => body.push(chunk));
+        await once(socket, "close");
+        assert.match(`${head}\r\n\r\n${Buffer.concat(body).toString()}`, expected);
+      }
+      assert.equal(srv.io.engine.clientsCount, 0);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe("WebSocket engine: one connection's frames", () => {
+  test("several frames in one chunk arrive as messages in order; binary stays binary", async () => {
+    const p = await pair();
+    try {
+      const got = messages(p.ws);
+      const last = nextMessage(p.ws);
+      p.client.write(Buffer.concat([clientFrame(1, "one"), clientFrame(2, Buffer.from([1, 2, 3])), clientFrame(1, "tr€s")]));
+      await last;
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(got, [["one", false], ["010203", true], ["tr€s", false]]);
+    } finally {
+      p.close();
+    }
+  });
+
+  test("a frame delivered one byte per TCP chunk is reassembled (16-bit length)", async () => {
+    const p = await pair();
+    try {
+      const text = "x".repeat(300) + "€";
+      const bytes = clientFrame(1, text);
+      const got = nextMessage(p.ws);
+      for (const b of bytes) {
+        const arrived = once(p.serverTcp, "data");
+        p.client.write(Buffer.from([b]));
+        await arrived;
+      }
+      const [data, binary] = await got;
+      assert.equal(binary, false);
+      assert.equal(data.toString(), text);
+    } finally {
+      p.close();
+    }
+  });
+
+  test("fragments with a ping in between: one message, and a pong echoing the ping", async () => {
+    const p = await pair();
+    try {
+      const got = nextMessage(p.ws);
+      p.client.write(clientFrame(1, "frag", { fin: false }));
+      p.client.write(clientFrame(9, "are you there"));
+      p.client.write(clientFrame(0, "men", { fin: false }));
+      p.client.write(clientFrame(0, "ted"));
+      const pong = await p.reader.next();
+      assert.equal(pong?.opcode, 0xa);
+      assert.equal(pong?.payload.toString(), "are you there");
+      assert.equal((await got)[0].toString(), "fragmented");
+    } finally {
+      p.close();
+    }
+  });
+
+  test("a 64-bit length message both ways (70,000 bytes binary)", async () => {
+    const p = await pair();
+    try {
+      const payload = Buffer.alloc(70_000, 7);
+      payload[69_999] = 9;
+      const got = nextMessage(p.ws);
+      p.client.write(clientFrame(2, payload));
+      const [data, binary] = await got;
+      assert.equal(binary, true);
+      assert.ok(data.equals(payload));
+      p.ws.send(payload);
+      const frame = await p.reader.next();
+      assert.equal(frame?.opcode, 2);
+      assert.ok(frame?.payload.equals(payload));
+    } finally {
+      p.close();
+    }
+  });
+
+  const failures: Array<[string, Buffer | Buffer[], number]> = [
+    ["an unmasked frame", clientFrame(1, "hi", { mask: false }), 1002],
+    ["an RSV bit without an extension", clientFrame(1, "hi", { rsv: 4 }), 1002],
+    ["an unknown opcode", clientFrame(3, "hi"), 1002],
+    ["a continuation with nothing to continue", clientFrame(0, "hi"), 1002],
+    ["a new message inside a fragmented one", [clientFrame(1, "a", { fin: false }), clientFrame(1, "b")], 1002],
+    ["a fragmented ping", clientFrame(9, "p", { fin: false }), 1002],
+    ["a ping over 125 bytes", clientFrame(9, Buffer.alloc(126)), 1002],
+    ["text that is not UTF-8", clientFrame(1, Buffer.from([0xc3, 0x28])), 1007],
+    ["a close code that may not be sent", clientFrame(8, Buffer.from([0x03, 0xe7])), 1002],
+    ["a close frame with a 1-byte payload", clientFrame(8, Buffer.from([3])), 1002],
+  ];
+  for (const [what, bytes, code] of failures) {
+    test(`fails the connection on ${what}: close ${code}, an error, TCP closed`, async () => {
+      const p = await pair();
+      try {
+        const errors: WebSocketProtocolError[] = [];
+        p.ws.on("error", (err: WebSocketProtocolError) => errors.push(err));
+        const got = messages(p.ws);
+        const closed = new Promise<number>((r) => p.ws.on("close", (c: number) => r(c)));
+        p.client.write(Buffer.concat(Array.isArray(bytes) ? bytes : [bytes]));
+        assert.equal(await p.reader.closeCode(), code);
+        p.client.end();
+        await closed;
+        assert.equal(errors.length, 1);
+        assert.ok(errors[0] instanceof WebSocketProtocolError);
+        assert.equal(errors[0].closeCode, code);
+        assert.deepEqual(got, []);
+        assert.equal(p.ws.readyState, 3);
+      } finally {
+        p.close();
+      }
+    });
+  }
+
+  test("a message over maxPayload fails with 1009 from its header alone (the payload is never awaited)", async () => {
+    const p = await pair(1000);
+    try {
+      const header = clientFrame(2, Buffer.alloc(0), { length: 1001 }); // header only: no payload is sent
+      p.client.write(header);
+      assert.equal(await p.reader.closeCode(), 1009);
+      // fragments count together: 600 + 600 > 1000
+      const q = await pair(1000);
+      try {
+        q.client.write(Buffer.concat([clientFrame(2, Buffer.alloc(600), { fin: false }), clientFrame(0, Buffer.alloc(600))]));
+        assert.equal(await q.reader.closeCode(), 1009);
+      } finally {
+        q.close();
+      }
+    } finally {
+      p.close();
+    }
+  });
+
+  test("the peer's close is echoed with its code, TCP is closed by the server, 'close' gets code and reason", async () => {
+    const p = await pair();
+    try {
+      const closed = new Promise<[number, string]>((r) => p.ws.on("close", (c: number, reason: Buffer) => r([c, reason.toString()])));
+      const reason = Buffer.from("bye now");
+      p.client.write(clientFrame(8, Buffer.concat([Buffer.from([0x03, 0xe8]), reason])));
+      assert.equal(await p.reader.closeCode(), 1000);
+      assert.equal(await p.reader.next(), undefined); // the server ended TCP first
+      assert.deepEqual(await closed, [1000, "bye now"]);
+    } finally {
+      p.close();
+    }
+  });
+
+  test("close() sends a close frame, waits for the peer's, then ends TCP; sends after it fail in their callback", async () => {
+    const p = await pair();
+    try {
+      const closed = new Promise<number>((r) => p.ws.on("close", (c: number) => r(c)));
+      p.ws.close();
+      assert.equal(await p.reader.closeCode(), 1005); // empty close frame (no code given)
+      assert.equal(p.ws.readyState, 2);
+      const sendError = await new Promise<Error | null | undefined>((r) => p.ws.send("late", r));
+      assert.match(String(sendError), /not open/);
+      p.client.write(clientFrame(8, Buffer.from([0x03, 0xe8])));
+      assert.equal(await p.reader.next(), undefined);
+      assert.equal(await closed, 1000);
+    } finally {
+      p.close();
+    }
+  });
+
+  test("listeners: once, removeListener and listenerCount behave as on an EventEmitter", async () => {
+    const p = await pair();
+    try {
+      const seen: string[] = [];
+      const a = (d: Buffer): void => void seen.push(`a:${d}`);
+      const b = (d: Buffer): void => void seen.push(`b:${d}`);
+      p.ws.on("message", a);
+      p.ws.once("message", b);
+      assert.equal(p.ws.listenerCount("message"), 2);
+      const second = new Promise<void>((r) => {
+        let n = 0;
+        p.ws.on("message", () => ++n === 1 || r());
+      });
+      p.client.write(Buffer.concat([clientFrame(1, "1"), clientFrame(1, "2")]));
+      await second;
+      p.ws.removeListener("message", a);
+      assert.deepEqual(seen, ["a:1", "b:1", "a:2"]);
+      assert.equal(p.ws.listenerCount("message"), 1);
+    } finally {
+      p.close();
+    }
+  });
+});
