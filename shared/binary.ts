@@ -2,7 +2,7 @@
  * Binary attachments: Buffer / ArrayBuffer / typed arrays / Blob anywhere in a payload travel as separate frames,
  * replaced in the JSON by `{"_placeholder":true,"num":N}`.
  */
-import { ProtocolError, ProtocolErrorCode } from "./errors.js";
+import { ProtocolError } from "./errors.js";
 
 /** Bytes as they may appear in a payload. Blob only exists in browsers and Node >= 18. */
 export type BinaryLike = ArrayBuffer | ArrayBufferView | Blob;
@@ -74,7 +74,7 @@ export const MAX_RECONSTRUCT_DEPTH = 100;
 export function reconstruct(value: unknown, buffers: readonly unknown[], depth = 0): unknown {
   if (value === null || typeof value !== "object") return value;
   if (depth > MAX_RECONSTRUCT_DEPTH) {
-    throw new ProtocolError(ProtocolErrorCode.TOO_DEEP, "binary payload nests too deep");
+    throw new ProtocolError("ERR_TOO_DEEP", "binary payload nests too deep");
   }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = reconstruct(value[i], buffers, depth + 1);
@@ -84,7 +84,7 @@ export function reconstruct(value: unknown, buffers: readonly unknown[], depth =
   if (record["_placeholder"] === true) {
     const num = record["num"];
     if (typeof num !== "number" || !Number.isInteger(num) || num < 0 || num >= buffers.length) {
-      throw new ProtocolError(ProtocolErrorCode.BAD_PLACEHOLDER, "placeholder out of range");
+      throw new ProtocolError("ERR_BAD_PLACEHOLDER", "placeholder out of range");
     }
     return buffers[num];
   }

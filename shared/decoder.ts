@@ -3,7 +3,7 @@
  * attachments. Every refusal throws a ProtocolError with a stable code; the caller closes that connection.
  */
 import { isBinary, MAX_RECONSTRUCT_DEPTH, reconstruct, type BinaryLike } from "./binary.js";
-import { ProtocolError, ProtocolErrorCode as Code } from "./errors.js";
+import { ProtocolError } from "./errors.js";
 import { MAX_ACK_ID, PacketType, RESERVED_EVENTS, type Packet } from "./packet.js";
 
 export interface DecoderOptions {
@@ -40,12 +40,27 @@ export class Decoder {
   add(frame: unknown): Packet | undefined {
     try {
       // engine.io(-client) hands an empty text message ("4" on the wire) over as undefined: it is an empty text frame
-      return typeof frame === "string" || frame === undefined ? this.#addText(frame ?? "") : this.#addBinary(frame);
+      if (typeof frame === "string" || frame === undefined) {
+        if (this.#pending !== null) {
+          throw new ProtocolError("ERR_UNEXPECTED_TEXT", "text frame while awaiting attachments");
+        }
+        const packet = this.#decodeString(frame ?? "");
+        if (this.#expected === 0) return packet;
+        this.#pending = packet;
+        return undefined;
+      }
+      const packet = this.#pending;
+      if (packet === null) throw new ProtocolError("ERR_UNEXPECTED_BINARY", "binary frame without a binary packet");
+      if (!isBinary(frame)) throw new ProtocolError("ERR_UNEXPECTED_BINARY", "frame is neither text nor binary");
+      if (this.#buffers.push(frame) < this.#expected) return undefined;
+      packet.data = reconstruct(packet.data, this.#buffers);
+      this.reset();
+      return packet;
     } catch (err) {
       this.reset();
       if (err instanceof ProtocolError) throw err;
       // a RangeError from a pathological payload, for instance
-      throw new ProtocolError(Code.BAD_PAYLOAD, "payload could not be decoded");
+      throw new ProtocolError("ERR_BAD_PAYLOAD", "payload could not be decoded");
     }
   }
 
@@ -56,43 +71,21 @@ export class Decoder {
     this.#buffers = [];
   }
 
-  #addText(str: string): Packet | undefined {
-    if (this.#pending !== null) throw new ProtocolError(Code.UNEXPECTED_TEXT, "text frame while awaiting attachments");
-    const packet = this.#decodeString(str);
-    if (this.#expected > 0) {
-      this.#pending = packet;
-      return undefined;
-    }
-    return packet;
-  }
-
-  #addBinary(data: unknown): Packet | undefined {
-    if (this.#pending === null) throw new ProtocolError(Code.UNEXPECTED_BINARY, "binary frame without a binary packet");
-    if (!isBinary(data)) throw new ProtocolError(Code.UNEXPECTED_BINARY, "frame is neither text nor binary");
-    this.#buffers.push(data);
-    if (this.#buffers.length < this.#expected) return undefined;
-    const packet = this.#pending;
-    packet.data = reconstruct(packet.data, this.#buffers);
-    this.reset();
-    return packet;
-  }
-
   #decodeString(str: string): Packet {
     const typeCode = str.charCodeAt(0) - 48;
-    if (!(typeCode >= 0 && typeCode <= 6)) throw new ProtocolError(Code.UNKNOWN_TYPE, "unknown packet type");
+    if (!(typeCode >= 0 && typeCode <= 6)) throw new ProtocolError("ERR_UNKNOWN_TYPE", "unknown packet type");
     let type = typeCode as PacketType;
     let i = 1;
     const len = str.length;
 
     if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
       const start = i;
-      while (i < len && isDigit(str.charCodeAt(i))) i++;
-      if (i === start || i - start > 6 || str.charCodeAt(i) !== 45 /* - */) {
-        throw new ProtocolError(Code.BAD_ATTACHMENTS, "illegal attachments");
+      i = skipDigits(str, i);
+      const count = Number(str.slice(start, i)); // 0 without digits
+      if (count < 1 || i - start > 6 || str.charCodeAt(i) !== 45 /* - */) {
+        throw new ProtocolError("ERR_BAD_ATTACHMENTS", "illegal attachments");
       }
-      const count = Number(str.slice(start, i));
-      if (count < 1) throw new ProtocolError(Code.BAD_ATTACHMENTS, "illegal attachments");
-      if (count > this.#maxAttachments) throw new ProtocolError(Code.TOO_MANY_ATTACHMENTS, "too many attachments");
+      if (count > this.#maxAttachments) throw new ProtocolError("ERR_TOO_MANY_ATTACHMENTS", "too many attachments");
       this.#expected = count;
       i++;
     }
@@ -101,41 +94,40 @@ export class Decoder {
     if (str.charCodeAt(i) === 47 /* / */) {
       const comma = str.indexOf(",", i);
       const end = comma === -1 ? len : comma;
-      if (end - i > this.#maxNamespaceLength) throw new ProtocolError(Code.BAD_NAMESPACE, "namespace too long");
+      if (end - i > this.#maxNamespaceLength) throw new ProtocolError("ERR_BAD_NAMESPACE", "namespace too long");
       nsp = str.slice(i, end);
       i = comma === -1 ? len : comma + 1;
     } else if (i < len && looksLikeNamespace(str, i)) {
-      throw new ProtocolError(Code.BAD_NAMESPACE, "namespace must start with /");
+      throw new ProtocolError("ERR_BAD_NAMESPACE", "namespace must start with /");
     }
 
     let id: number | undefined;
-    if (i < len && isDigit(str.charCodeAt(i))) {
+    if (isDigit(str.charCodeAt(i))) {
       const start = i;
-      while (i < len && isDigit(str.charCodeAt(i))) i++;
-      if (i - start > 10) throw new ProtocolError(Code.BAD_ACK_ID, "ack id too large");
+      i = skipDigits(str, i);
       id = Number(str.slice(start, i));
-      if (id > MAX_ACK_ID) throw new ProtocolError(Code.BAD_ACK_ID, "ack id too large");
+      if (i - start > 10 || id > MAX_ACK_ID) throw new ProtocolError("ERR_BAD_ACK_ID", "ack id too large");
       const after = str.charCodeAt(i);
       if (after === 46 /* . */ || after === 101 /* e */ || after === 69 /* E */) {
-        throw new ProtocolError(Code.BAD_ACK_ID, "ack id is not an integer");
+        throw new ProtocolError("ERR_BAD_ACK_ID", "ack id is not an integer");
       }
     } else if (str.charCodeAt(i) === 45 /* - */ && isDigit(str.charCodeAt(i + 1))) {
-      throw new ProtocolError(Code.BAD_ACK_ID, "negative ack id");
+      throw new ProtocolError("ERR_BAD_ACK_ID", "negative ack id");
     }
 
     let data: unknown;
     if (i < len) {
       // V8 parses any depth; refuse what later walks (reconstruct, re-encoding by the app) could not handle
       if (len - i > MAX_RECONSTRUCT_DEPTH && nestsTooDeep(str, i)) {
-        throw new ProtocolError(Code.TOO_DEEP, "payload nests too deep");
+        throw new ProtocolError("ERR_TOO_DEEP", "payload nests too deep");
       }
       try {
         data = JSON.parse(str.slice(i));
       } catch {
-        throw new ProtocolError(Code.BAD_JSON, "invalid JSON payload");
+        throw new ProtocolError("ERR_BAD_JSON", "invalid JSON payload");
       }
     }
-    if (!isPayloadValid(type, data, id)) throw new ProtocolError(Code.BAD_PAYLOAD, "invalid payload");
+    if (!isPayloadValid(type, data, id)) throw new ProtocolError("ERR_BAD_PAYLOAD", "invalid payload");
 
     if (type === PacketType.BINARY_EVENT) type = PacketType.EVENT;
     else if (type === PacketType.BINARY_ACK) type = PacketType.ACK;
@@ -171,6 +163,12 @@ function nestsTooDeep(str: string, from: number): boolean {
     }
   }
   return false;
+}
+
+/** The index of the first non-digit at or after `i` (past the end, charCodeAt is NaN: not a digit). */
+function skipDigits(str: string, i: number): number {
+  while (isDigit(str.charCodeAt(i))) i++;
+  return i;
 }
 
 function isDigit(code: number): boolean {

@@ -1,6 +1,8 @@
 /**
  * Stable error codes for everything the codec and the connection layer refuse.
  * Each one closes the offending connection with the Socket.IO reason "parse error".
+ * The codec throws them as string literals (checked against the ProtocolErrorCode type), so this table stays out of
+ * the client's browser bundle.
  */
 export const ProtocolErrorCode = {
   /** The first character is not a known packet type. */
