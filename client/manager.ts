@@ -7,7 +7,7 @@ import { Decoder } from "../shared/decoder.js";
 import { encodePacket } from "../shared/encoder.js";
 import type { Packet } from "../shared/packet.js";
 import type { DefaultEventsMap } from "../shared/typed-events.js";
-import { Backoff } from "./backoff.js";
+import { backoffDelay } from "./backoff.js";
 import { Emitter } from "./emitter.js";
 import type { ManagerOptions, SocketOptions } from "./options.js";
 import { Socket, type DisconnectDescription, type DisconnectReason } from "./socket.js";
@@ -25,10 +25,8 @@ export interface ManagerReservedEvents {
 }
 
 type ReadyState = "opening" | "open" | "closed";
-
-/** engine.write options, shared by every packet (engine.io-client only reads `compress`). */
-const COMPRESS = { compress: true };
-const NO_COMPRESS = { compress: false };
+/** The options read and set through the socket.io-style getter/setter methods of the same name. */
+type AccessorOption = "reconnectionAttempts" | "reconnectionDelay" | "reconnectionDelayMax" | "randomizationFactor" | "timeout";
 
 // not shared/errors.ts toError: that one JSON-encodes non-Errors (for the wire) and adds ~26 B gzip to the bundle;
 // engine.io-client only reports Errors and strings, for which both agree
@@ -49,7 +47,8 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
   _reconnecting = false;
   /** @internal */
   declare readonly _autoConnect: boolean;
-  readonly #backoff: Backoff;
+  /** Reconnection attempts since the last successful connection. */
+  #attempts = 0;
   readonly #decoder = new Decoder();
   #subs: (() => void)[] = [];
   #skipReconnect = false;
@@ -64,11 +63,6 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
     }
     this.uri = uri;
     this.opts = { ...opts, path: opts.path ?? "/socket.io" };
-    this.#backoff = new Backoff(
-      opts.reconnectionDelay ?? 1000,
-      opts.reconnectionDelayMax ?? 5000,
-      opts.randomizationFactor ?? 0.5,
-    );
     this._autoConnect = opts.autoConnect !== false;
     if (this._autoConnect) this.open();
   }
@@ -87,40 +81,41 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
   reconnectionAttempts(): number;
   reconnectionAttempts(v: number): this;
   reconnectionAttempts(v?: number): number | this {
-    if (v === undefined) return this.opts.reconnectionAttempts ?? Infinity;
-    this.opts.reconnectionAttempts = v;
-    return this;
+    return this.#option("reconnectionAttempts", v, Infinity);
   }
 
   reconnectionDelay(): number;
   reconnectionDelay(v: number): this;
   reconnectionDelay(v?: number): number | this {
-    if (v === undefined) return this.#backoff.min;
-    this.#backoff.min = v;
-    return this;
+    return this.#option("reconnectionDelay", v, 1000);
   }
 
   reconnectionDelayMax(): number;
   reconnectionDelayMax(v: number): this;
   reconnectionDelayMax(v?: number): number | this {
-    if (v === undefined) return this.#backoff.max;
-    this.#backoff.max = v;
-    return this;
+    return this.#option("reconnectionDelayMax", v, 5000);
   }
 
   randomizationFactor(): number;
   randomizationFactor(v: number): this;
   randomizationFactor(v?: number): number | this {
-    if (v === undefined) return this.#backoff.jitter;
-    this.#backoff.jitter = v;
-    return this;
+    return this.#option("randomizationFactor", v, 0.5);
   }
 
   timeout(): number | false;
   timeout(v: number | false): this;
   timeout(v?: number | false): number | false | this {
-    if (v === undefined) return this.opts.timeout ?? 20_000;
-    this.opts.timeout = v;
+    return this.#option("timeout", v, 20_000);
+  }
+
+  /** The value of option `key` (`fallback` when unset), or, given `v`, sets it and returns this. */
+  #option<K extends AccessorOption>(
+    key: K,
+    v: ManagerOptions[K],
+    fallback: NonNullable<ManagerOptions[K]>,
+  ): NonNullable<ManagerOptions[K]> | this {
+    if (v === undefined) return this.opts[key] ?? fallback;
+    this.opts[key] = v;
     return this;
   }
 
@@ -129,37 +124,29 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
   /** Opens the connection (no-op while opening or open); `fn` gets the outcome. */
   open(fn?: (err?: Error) => void): this {
     if (this._readyState !== "closed") return this;
-    const engine = this.uri === undefined ? new Engine(this.opts) : new Engine(this.uri, this.opts);
+    // engine.io-client reads its options from `opts` when `uri` is undefined, as with `new Engine(opts)`
+    const engine = new Engine(this.uri as string, this.opts);
     this.engine = engine;
     this._readyState = "opening";
     this.#skipReconnect = false;
     const onError = (e: unknown): void => {
       this.#cleanup();
       this._readyState = "closed";
-      const err = toError(e);
-      this.emitReserved("error", err);
-      for (const socket of this.#active()) socket._onerror(err);
+      const err = this.#onerror(e);
       if (fn) fn(err);
-      else if (!this._reconnecting && this.reconnection() && this.#backoff.attempts === 0) this.#reconnect();
+      else if (!this._reconnecting && this.reconnection() && this.#attempts === 0) this.#reconnect();
     };
-    const onOpen = (): void => {
+    this.#on(engine, "open", () => {
       this.#onopen(engine);
       fn?.();
-    };
-    engine.on("open", onOpen);
-    engine.on("error", onError);
-    this.#subs.push(() => {
-      engine.off("open", onOpen);
-      engine.off("error", onError);
     });
+    this.#on(engine, "error", onError);
     const timeout = this.timeout();
     if (timeout !== false) {
-      const timer = setTimeout(() => {
+      this.#timer(() => {
         onError(new Error("timeout"));
         engine.close();
       }, timeout);
-      if (this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
-      this.#subs.push(() => clearTimeout(timer));
     }
     return this;
   }
@@ -201,7 +188,7 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
   _packet(packet: Packet & { compress?: boolean }): void {
     const engine = this.engine;
     if (engine === undefined) return;
-    const options = packet.compress === false ? NO_COMPRESS : COMPRESS;
+    const options = { compress: packet.compress !== false }; // the only engine.write option engine.io-client reads
     for (const frame of encodePacket(packet)) engine.write(frame, options);
   }
 
@@ -222,21 +209,36 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
   #onopen(engine: Engine): void {
     this.#cleanup();
     this._readyState = "open";
-    const sub = <A extends unknown[]>(event: string, fn: (...args: A) => void): void => {
-      const on = engine.on as (e: string, f: (...args: A) => void) => void;
-      on.call(engine, event, fn);
-      this.#subs.push(() => (engine.off as (e: string, f: (...args: A) => void) => void).call(engine, event, fn));
-    };
-    sub("ping", () => this.emitReserved("ping"));
-    sub("data", (data: unknown) => this.#ondata(data));
-    sub("error", (e: unknown) => {
-      const err = toError(e);
-      this.emitReserved("error", err);
-      for (const socket of this.#active()) socket._onerror(err);
-    });
-    sub("close", (reason: DisconnectReason, description?: DisconnectDescription) => this.#onclose(reason, description));
+    this.#on(engine, "ping", () => this.emitReserved("ping"));
+    this.#on(engine, "data", (data: unknown) => this.#ondata(data));
+    this.#on(engine, "error", (e: unknown) => this.#onerror(e));
+    this.#on(engine, "close", (reason: DisconnectReason, description?: DisconnectDescription) =>
+      this.#onclose(reason, description),
+    );
     this.emitReserved("open");
     for (const socket of this.#active()) socket._onopen();
+  }
+
+  /** Listens to `event` of `engine` until the next cleanup. */
+  #on(engine: Engine, event: string, fn: (...args: never[]) => void): void {
+    const emitter = engine as unknown as Record<"on" | "off", (event: string, fn: (...args: never[]) => void) => void>;
+    emitter.on(event, fn);
+    this.#subs.push(() => emitter.off(event, fn));
+  }
+
+  /** A timer, cleared at the next cleanup (and unref'd with `autoUnref`). */
+  #timer(fn: () => void, ms: number): void {
+    const timer = setTimeout(fn, ms);
+    if (this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
+    this.#subs.push(() => clearTimeout(timer));
+  }
+
+  /** A connection error: reported on the Manager and to the sockets that are not connected yet. */
+  #onerror(e: unknown): Error {
+    const err = toError(e);
+    this.emitReserved("error", err);
+    for (const socket of this.#active()) socket._onerror(err);
+    return err;
   }
 
   #ondata(data: unknown): void {
@@ -256,7 +258,7 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
   #onclose(reason: string, description?: DisconnectDescription): void {
     this.#cleanup();
     this.engine?.close();
-    this.#backoff.reset();
+    this.#attempts = 0;
     this._readyState = "closed";
     this.emitReserved("close", reason, description);
     for (const socket of this.#active()) socket._onclose(reason as DisconnectReason, description);
@@ -265,18 +267,22 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
 
   #reconnect(): void {
     if (this._reconnecting || this.#skipReconnect) return;
-    const backoff = this.#backoff;
-    if (backoff.attempts >= this.reconnectionAttempts()) {
-      backoff.reset();
+    if (this.#attempts >= this.reconnectionAttempts()) {
+      this.#attempts = 0;
       this.emitReserved("reconnect_failed");
       this._reconnecting = false;
       return;
     }
-    const delay = backoff.duration();
+    const delay = backoffDelay(
+      this.#attempts++,
+      this.reconnectionDelay(),
+      this.reconnectionDelayMax(),
+      this.randomizationFactor(),
+    );
     this._reconnecting = true;
-    const timer = setTimeout(() => {
+    this.#timer(() => {
       if (this.#skipReconnect) return;
-      this.emitReserved("reconnect_attempt", backoff.attempts);
+      this.emitReserved("reconnect_attempt", this.#attempts);
       if (this.#skipReconnect) return;
       this.open((err) => {
         if (err) {
@@ -284,14 +290,12 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
           this.#reconnect();
           this.emitReserved("reconnect_error", err);
         } else {
-          const attempt = backoff.attempts;
+          const attempt = this.#attempts;
           this._reconnecting = false;
-          backoff.reset();
+          this.#attempts = 0;
           this.emitReserved("reconnect", attempt);
         }
       });
     }, delay);
-    if (this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
-    this.#subs.push(() => clearTimeout(timer));
   }
 }
