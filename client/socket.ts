@@ -15,7 +15,7 @@ import type {
 } from "../shared/typed-events.js";
 import { Emitter } from "./emitter.js";
 import type { Manager } from "./manager.js";
-import { OfflineQueue } from "./offline-queue.js";
+import { enqueue, removeAck } from "./offline-queue.js";
 import type { AuthPayload, SocketOptions } from "./options.js";
 import { RetryQueue, type EmitFlags } from "./retry-queue.js";
 
@@ -62,11 +62,12 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   declare auth: SocketOptions["auth"];
   /** Events received before the CONNECT answer, delivered on "connect". */
   receiveBuffer: unknown[][] = [];
+  /** The offline buffer (emits made while disconnected). Assign `[]` (or call `clearSendBuffer()`) to clear it. */
+  sendBuffer: Packet[] = [];
   #active = false;
   #flags: EmitFlags = {};
   #ids = 0;
   readonly #acks = new AckTable();
-  readonly #buffer: OfflineQueue<Outgoing>;
   readonly #retry: RetryQueue | undefined;
   readonly #opts: SocketOptions;
   #pid: string | undefined;
@@ -81,7 +82,6 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     this.nsp = nsp;
     this.#opts = opts;
     this.auth = opts.auth;
-    this.#buffer = new OfflineQueue(opts.maxBufferedPackets ?? 1000, opts.bufferOverflow);
     if (opts.retries) {
       this.#retry = new RetryQueue(
         opts.retries,
@@ -104,18 +104,10 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     return this.#active;
   }
 
-  /** The offline buffer (emits made while disconnected). Assign `[]` (or call `clearSendBuffer()`) to clear it. */
-  get sendBuffer(): Packet[] {
-    return this.#buffer.packets;
-  }
-
-  set sendBuffer(packets: Packet[]) {
-    this.#buffer.packets = packets;
-  }
-
   /** Empties the offline buffer; the dropped emits' error-first acks get an Error. Returns how many were dropped. */
   clearSendBuffer(): number {
-    const dropped = this.#buffer.drain();
+    const dropped = this.sendBuffer;
+    this.sendBuffer = [];
     for (const p of dropped) if (p.id !== undefined) this.#acks.fail(p.id, new Error("send buffer cleared"));
     return dropped.length;
   }
@@ -165,7 +157,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
       if (timeout !== undefined) {
         const user = ack as Callback;
         ack = markErrorFirst((err: Error | null, ...rest: unknown[]) => {
-          if (err) this.#buffer.removeAck(id);
+          if (err) removeAck(this.sendBuffer, id);
           user(err, ...rest);
         });
       }
@@ -176,10 +168,10 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     if (flags.volatile && !(online && engine.transport?.writable)) {
       if (packet.id !== undefined) this.#acks.fail(packet.id, new Error("volatile packet discarded"));
     } else if (online) {
-      this.#notifyOutgoing(packet);
-      this.#send(packet);
+      this.#sendEvent(packet);
     } else {
-      const dropped = this.#buffer.push(packet);
+      const max = this.#opts.maxBufferedPackets ?? 1000;
+      const dropped = enqueue(this.sendBuffer, packet, max, this.#opts.bufferOverflow);
       if (dropped?.id !== undefined) this.#acks.fail(dropped.id, new Error("offline buffer full"));
     }
     return this;
@@ -308,7 +300,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     this.connected = false;
     this.id = undefined;
     this.emitReserved("disconnect", reason, description);
-    this.#acks.failAll(new Error("socket has been disconnected"), (id) => this.#buffer.hasAck(id));
+    this.#acks.failAll(new Error("socket has been disconnected"), (id) => this.sendBuffer.some((p) => p.id === id));
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
@@ -325,10 +317,9 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     this.#pid = pid;
     this.connected = true;
     for (const args of this.receiveBuffer.splice(0)) this.#emitEvent(args);
-    for (const packet of this.#buffer.drain()) {
-      this.#notifyOutgoing(packet);
-      this.#send(packet);
-    }
+    const buffered = this.sendBuffer;
+    this.sendBuffer = [];
+    for (const packet of buffered) this.#sendEvent(packet);
     this.emitReserved("connect");
     this.#retry?.drain(true);
   }
@@ -358,8 +349,10 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     };
   }
 
-  #notifyOutgoing(packet: Packet): void {
+  /** Sends an EVENT packet, after the `onAnyOutgoing` listeners have seen it. */
+  #sendEvent(packet: Outgoing): void {
     for (const listener of this.#anyOut.list) listener(...(packet.data as unknown[]));
+    this.#send(packet);
   }
 
   #send(packet: Outgoing): void {
