@@ -2,7 +2,9 @@
  * One Engine.IO session (socket.io's "Client"): decodes its frames, routes packets to the namespace sockets it
  * multiplexes, and writes encoded packets. A protocol error closes this connection only.
  */
+import type { EventEmitter } from "node:events";
 import type { Socket as EngineSocket } from "engine.io";
+import { compactListeners } from "./listener-table.js";
 import { Decoder } from "../shared/decoder.js";
 import { encodePacket } from "../shared/encoder.js";
 import { ProtocolError } from "../shared/errors.js";
@@ -23,6 +25,9 @@ export const NO_FLAGS: Readonly<BroadcastFlags> = Object.freeze({});
 // engine.io sets `compress` on the options it is given: these two are shared by every write (not frozen)
 const WRITE_DEFAULT: EngineWriteOptions = {};
 const WRITE_UNCOMPRESSED: EngineWriteOptions = { compress: false };
+
+const kConnection = Symbol("roomcast.connection");
+type Tagged = EngineSocket & { [kConnection]?: Connection };
 
 export class Connection {
   /** The Engine.IO socket. */
@@ -48,10 +53,14 @@ export class Connection {
     this.conn = conn;
     this.#decoder = new Decoder({ maxAttachments: server.maxAttachments });
     this.#limits = server.bufferLimits;
-    conn.on("data", (data: unknown) => this.#ondata(data));
+    compactListeners(conn);
+    compactListeners((conn as unknown as { transport: EventEmitter }).transport);
+    // shared listeners that find this object on the engine.io socket: no closures per connection
+    (conn as Tagged)[kConnection] = this;
+    conn.on("data", Connection.#onEngineData);
     conn.on("error", ignoreError);
     // engine.io emits "close" once per session (`on`, not `once`: no wrapper object per connection)
-    conn.on("close", (reason: string, description?: unknown) => this.#onclose(reason, description));
+    conn.on("close", Connection.#onEngineClose);
     this.#connectTimer = setTimeout(() => {
       this.#connectTimer = undefined;
       if (this.#socketCount === 0) this.conn.close();
@@ -222,6 +231,14 @@ export class Connection {
   close(reason: DisconnectReason, description?: unknown): void {
     this.#closeSockets(reason, description);
     this.conn.close();
+  }
+
+  static #onEngineData(this: Tagged, data: unknown): void {
+    this[kConnection]!.#ondata(data);
+  }
+
+  static #onEngineClose(this: Tagged, reason: string, description?: unknown): void {
+    this[kConnection]!.#onclose(reason, description);
   }
 
   #ondata(data: unknown): void {

@@ -27,21 +27,22 @@ interface EngineRequest extends IncomingMessage {
   _query?: ParsedUrlQuery;
 }
 
+/** The handshake of a socket created at `issued` (ms since the epoch): sockets build it on first read. */
 export function buildHandshake(
   req: IncomingMessage,
   remoteAddress: string,
   auth: Record<string, unknown>,
   trustProxy: boolean,
+  issued: number,
 ): Handshake {
-  const now = new Date();
   const headers = req.headers;
   return {
     headers,
-    time: now.toString(),
+    time: new Date(issued).toString(),
     address: trustProxy ? forwardedFor(headers) ?? remoteAddress : remoteAddress,
     xdomain: headers.origin !== undefined,
     secure: (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true,
-    issued: now.getTime(),
+    issued,
     url: req.url ?? "",
     query: (req as EngineRequest)._query ?? {},
     auth,

@@ -17,7 +17,6 @@ import { type Adapter, type AdapterConstructor } from "./adapter/adapter.js";
 import type { Room, SocketId } from "./adapter/types.js";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast.js";
 import type { Connection } from "./connection.js";
-import { buildHandshake } from "./handshake.js";
 import { NAMESPACE_RESERVED_EVENTS } from "./reasons.js";
 import type { Server } from "./server.js";
 import { Socket, type DefaultSocketData } from "./socket.js";
@@ -208,13 +207,7 @@ export class Namespace<
         this.server.reportError(toError(err), "adapter.restoreSession");
       }
     }
-    const handshake = buildHandshake(client.conn.request, client.remoteAddress, auth, this.server.trustProxy);
-    const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(
-      this,
-      client,
-      handshake,
-      previous ?? undefined,
-    );
+    const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, client, auth, previous ?? undefined);
     if (!(previous && recovery && recovery.skipMiddlewares)) {
       const err = await this.#runMiddlewares(socket);
       if (err) {

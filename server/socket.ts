@@ -19,7 +19,8 @@ import type { Adapter } from "./adapter/adapter.js";
 import type { BroadcastFlags, Room, SocketId } from "./adapter/types.js";
 import { BroadcastOperator } from "./broadcast.js";
 import { NO_FLAGS, type Connection } from "./connection.js";
-import type { Handshake } from "./handshake.js";
+import { buildHandshake, type Handshake } from "./handshake.js";
+import { compactListeners } from "./listener-table.js";
 import type { Namespace } from "./namespace.js";
 import type { OutgoingFrames } from "./outgoing.js";
 import { DisconnectReason, RECOVERABLE_REASONS, SERVER_RESERVED_EVENTS } from "./reasons.js";
@@ -44,9 +45,6 @@ export class Socket<
   readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The underlying connection (one per Engine.IO session, shared by its namespaces). */
   readonly client: Connection;
-  readonly handshake: Handshake;
-  /** Free-form data, shared with other instances by fetchSockets() and kept across recovery. */
-  data: SocketData;
   connected = false;
   /** True when this socket is a recovered session (same id, rooms, data; missed packets delivered). */
   readonly recovered: boolean;
@@ -63,29 +61,49 @@ export class Socket<
   #anyOutgoing: AnyListeners | undefined;
   /** Acks the client waits for from handlers that have not called their ack function yet (graceful shutdown). */
   #owed = 0;
+  /** `handshake` and `data` are built on first read (most apps read neither for most sockets): until then, the
+   * CONNECT payload and the creation time are all that is kept. */
+  #handshake: Handshake | undefined;
+  readonly #auth: Record<string, unknown>;
+  readonly #issued = Date.now();
+  #data: SocketData | undefined;
 
   /** @internal */
   constructor(
     nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     client: Connection,
-    handshake: Handshake,
+    auth: Record<string, unknown>,
     previous?: { sid: string; pid: string; data: unknown },
   ) {
     super({ captureRejections: true });
+    compactListeners(this);
     this.nsp = nsp;
     this.client = client;
-    this.handshake = handshake;
+    this.#auth = auth;
     if (previous) {
       this.id = previous.sid;
       this.pid = previous.pid;
-      this.data = previous.data as SocketData;
+      this.#data = previous.data as SocketData;
       this.recovered = true;
     } else {
       this.id = randomId();
       this.pid = nsp.server.connectionStateRecovery ? randomId() : undefined;
-      this.data = {} as SocketData;
       this.recovered = false;
     }
+  }
+
+  /** The first request of the session and the CONNECT payload (`auth`), as socket.io presents them. */
+  get handshake(): Handshake {
+    return (this.#handshake ??= buildHandshake(this.request, this.client.remoteAddress, this.#auth, this.nsp.server.trustProxy, this.#issued));
+  }
+
+  /** Free-form data, shared with other instances by fetchSockets() and kept across recovery. */
+  get data(): SocketData {
+    return (this.#data ??= {} as SocketData);
+  }
+
+  set data(value: SocketData) {
+    this.#data = value;
   }
 
   get adapter(): Adapter {
