@@ -40,12 +40,8 @@ export function io<C extends EventContract = DefaultContract>(uri?: string | Cli
   }
   const { href, nsp, key } = parseUrl(uri, opts.path ?? "/socket.io");
   const shared = managers[key];
-  let manager: Manager;
-  if (opts.forceNew || opts.multiplex === false || (shared !== undefined && nsp in shared.nsps)) {
-    manager = new Manager(href, opts);
-  } else {
-    manager = shared ?? (managers[key] = new Manager(href, opts));
-  }
+  const fresh = opts.forceNew || opts.multiplex === false || (shared !== undefined && nsp in shared.nsps);
+  const manager = fresh ? new Manager(href, opts) : (managers[key] ??= new Manager(href, opts));
   return manager.socket(nsp, opts);
 }
 

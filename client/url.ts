@@ -7,7 +7,7 @@ export interface ParsedUrl {
   href: string;
   /** The namespace, "/" by default. */
   nsp: string;
-  /** scheme://host:port + engine path: connections are shared per key. */
+  /** scheme://host[:port] + engine path (URL omits the scheme's default port): connections are shared per key. */
   key: string;
 }
 
@@ -20,11 +20,9 @@ export function parseUrl(uri: string | undefined, path: string): ParsedUrl {
   else if (s.startsWith("/")) s = (loc ? loc.host : "localhost") + s;
   if (!/^(https?|wss?):\/\//i.test(s)) s = (loc?.protocol === "https:" ? "https://" : "http://") + s;
   const url = new URL(s);
-  const secure = url.protocol === "https:" || url.protocol === "wss:";
-  const port = url.port || (secure ? "443" : "80");
   return {
     href: url.href,
-    nsp: url.pathname || "/",
-    key: url.protocol + "//" + url.hostname + ":" + port + path,
+    nsp: url.pathname, // "/" at least, for these schemes
+    key: url.protocol + "//" + url.host + path,
   };
 }
