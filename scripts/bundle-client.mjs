@@ -38,12 +38,25 @@ export const pollingAndWebSocketOnly = {
 };
 
 /**
- * Flags for roomcast's own bundle only (not applied to socket.io-client when it is measured): the Manager/Socket
- * members marked @internal (stripped from the .d.ts, called only between our two classes) get short names. The list
- * is explicit: engine.io-client's own `_`-members are left alone (they are called by name across its modules).
+ * Our own internal member names, which roomcast's bundle shortens (mangleProps): the Manager/Socket members marked
+ * @internal (stripped from the .d.ts, called only between our two classes), the members of the helpers the client
+ * uses internally (ack table, catch-all listeners, decoder, retry queue) and PacketType's keys (the packets apps see
+ * carry the numeric values). The list is explicit and holds no name engine.io-client, engine.io-parser or the
+ * component emitter use: their own `_`-members are called by name across their modules and are left alone; generic
+ * names (add, list, reset, …) stay out too, so that a built-in method of the same name is never renamed.
  */
+const internalMembers = [
+  ...["_readyState", "_reconnecting", "_autoConnect", "_onopen", "_onpacket", "_onerror", "_onclose", "_destroy", "_packet"],
+  ...["settle", "failAll", "errorFirst", "timer", "onGone", "added", "removed"], // shared/ack-table.ts
+  ...["prepend"], // shared/any-listeners.ts
+  ...["awaitingAttachments"], // shared/decoder.ts
+  ...["flags", "tries", "pending", "fromQueue"], // client/retry-queue.ts
+  ...["CONNECT", "DISCONNECT", "EVENT", "ACK", "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK"], // shared/packet.ts
+];
+
+/** Flags for roomcast's own bundle only (not applied to socket.io-client when it is measured). */
 export const roomcastFlags = {
-  mangleProps: /^_(readyState|reconnecting|autoConnect|onopen|onpacket|onerror|onclose|destroy|packet)$/,
+  mangleProps: new RegExp(`^(${internalMembers.join("|")})$`),
 };
 
 /** What we ship: our flags plus the transport trim. */
