@@ -38,6 +38,22 @@ export const pollingAndWebSocketOnly = {
 };
 
 /**
+ * engine.io-client parses the URI its Socket is given with a regex parser of its own (contrib/parseuri.js), while
+ * roomcast's client already parses every URL with the platform's URL parser (client/url.ts): the browser bundle swaps
+ * the former for client/parse-uri.ts, which reads the same fields with URL, so it carries one URL parser, not two.
+ * (The npm module, used through Node or an app's own bundler, keeps engine.io-client's parser.)
+ */
+export const urlParserFromPlatform = {
+  name: "engine.io-client-parseuri",
+  setup(b) {
+    b.onLoad({ filter: /engine\.io-client[\\/]build[\\/]esm[\\/]contrib[\\/]parseuri\.js$/ }, () => ({
+      contents: `export { parse } from ${JSON.stringify(`${root}client/parse-uri.ts`)};\n`,
+      loader: "js",
+    }));
+  },
+};
+
+/**
  * Our own internal member names, which roomcast's bundle shortens (mangleProps): the Manager/Socket members marked
  * @internal (stripped from the .d.ts, called only between our two classes), the members of the helpers the client
  * uses internally (ack table, catch-all listeners, decoder, retry queue) and PacketType's keys (the packets apps see
@@ -46,7 +62,9 @@ export const pollingAndWebSocketOnly = {
  * names (add, list, reset, …) stay out too, so that a built-in method of the same name is never renamed.
  */
 const internalMembers = [
-  ...["_readyState", "_reconnecting", "_autoConnect", "_onopen", "_onpacket", "_onerror", "_onclose", "_destroy", "_packet"],
+  // client/manager.ts <-> client/socket.ts
+  ...["_readyState", "_reconnecting", "_autoConnect", "_onopen", "_onpacket", "_onerror", "_onclose", "_destroy"],
+  ...["_packet"],
   ...["settle", "failAll", "errorFirst", "timer", "onGone", "added", "removed"], // shared/ack-table.ts
   ...["prepend"], // shared/any-listeners.ts
   ...["awaitingAttachments"], // shared/decoder.ts
@@ -59,8 +77,12 @@ export const roomcastFlags = {
   mangleProps: new RegExp(`^(${internalMembers.join("|")})$`),
 };
 
-/** What we ship: our flags plus the transport trim. */
-export const shippedBundle = { ...bundleFlags, ...roomcastFlags, plugins: [pollingAndWebSocketOnly] };
+/** What we ship: our flags plus the transport trim and the URL parser swap. */
+export const shippedBundle = {
+  ...bundleFlags,
+  ...roomcastFlags,
+  plugins: [pollingAndWebSocketOnly, urlParserFromPlatform],
+};
 
 export async function bundleClient() {
   const entry = `${root}client/index.ts`;

@@ -1,10 +1,11 @@
 // `npm run size`: min+gzip bytes of roomcast's browser bundle vs socket.io-client's, built the same way
 // (esbuild, same flags, IIFE of `import { io }`), from fresh in-memory builds. Also printed: both built with and
-// without the engine.io-client transport trim our bundle uses (see scripts/bundle-client.mjs).
+// without the engine.io-client transport trim our bundle uses (see scripts/bundle-client.mjs; our bundle's other
+// plugin, engine.io-client's URI parser read from the platform's URL parser, applies to our two lines).
 import { build } from "esbuild";
 import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
-import { bundleFlags, pollingAndWebSocketOnly, roomcastFlags } from "./bundle-client.mjs";
+import { bundleFlags, pollingAndWebSocketOnly, roomcastFlags, urlParserFromPlatform } from "./bundle-client.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -25,9 +26,12 @@ async function measure(label, contents, plugins = [], extra = {}) {
 
 const ours = await measure("roomcast.min.js (what we ship: polling + websocket)", `export { io } from "./client/index.ts";`, [
   pollingAndWebSocketOnly,
+  urlParserFromPlatform,
 ], roomcastFlags);
 const theirs = await measure("socket.io-client", `export { io } from "socket.io-client";`);
-const oursAll = await measure("roomcast/client with every engine.io-client transport (incl. WebTransport)", `export { io } from "./client/index.ts";`, [], roomcastFlags);
+const oursAll = await measure("roomcast/client with every engine.io-client transport (incl. WebTransport)", `export { io } from "./client/index.ts";`, [
+  urlParserFromPlatform,
+], roomcastFlags);
 const theirsTrimmed = await measure("socket.io-client, same transport trim", `export { io } from "socket.io-client";`, [
   pollingAndWebSocketOnly,
 ]);
