@@ -5,8 +5,8 @@
  * `host` option); here the platform's URL parser provides them.
  *
  * For the URLs io() hands to engine.io-client (absolute http(s)/ws(s) URLs, already normalised by URL: see url.ts)
- * both parsers agree, except where engine.io-client's is wrong: brackets in a path or query, which it takes for an
- * IPv6 host. A path ("/chat", "//host") has no host for either (engine.io-client then uses the page's). The npm
+ * both parsers agree, except where engine.io-client's is wrong: brackets after the host (path, query, fragment),
+ * which it takes for an IPv6 host. A path ("/chat", "//host") has no host for either (engine.io-client then uses the page's). The npm
  * module (Node, app bundlers) keeps engine.io-client's own parser.
  */
 export interface ParsedUri {
