@@ -1,11 +1,9 @@
-// Benchmark load generator: a separate process speaking raw Engine.IO v4 / Socket.IO v5 frames over `ws` and HTTP
-// long-polling (no client library), so the client-side cost is identical whichever server is measured.
+// Benchmark load generator: a separate process speaking raw Engine.IO v4 / Socket.IO v5 frames over WebSocket and
+// HTTP long-polling (no client library), so the client-side cost is identical whichever server is measured.
 // Driven by the orchestrator over IPC; reports its own CPU so a saturated load generator is visible.
-import { request, Agent } from "node:http";
-import { createRequire } from "node:module";
-
-const require = createRequire(import.meta.url);
-const WebSocket = require("ws");
+// The WebSocket and HTTP clients are minimal ones over node:net (raw-client.mjs): cheap per operation, so the server
+// under test rather than this process is the bottleneck.
+import { RawWebSocket, HttpConnection } from "./raw-client.mjs";
 
 const now = () => performance.timeOrigin + performance.now();
 const sockets = []; // open WebSocket sessions (with .group)
@@ -51,7 +49,7 @@ function onEvent(data, group) {
 
 // ack waiters: per socket, the pending ack id and its callback
 function onMessage(data) {
-  // `this` is the WebSocket; data is a Buffer (skipUTF8Validation, no decoding)
+  // `this` is the RawWebSocket; data is a Buffer view of the frame payload (no decoding)
   const c0 = data[0];
   if (c0 === 0x34 /* 4: socket.io packet */) {
     const c1 = data[1];
@@ -62,17 +60,18 @@ function onMessage(data) {
   else if (c0 === 0x30 /* open */) this.send("40");
 }
 
-function openSocket(url, group) {
+/** Opens a WebSocket session and completes the Socket.IO CONNECT to "/"; resolves once the CONNECT reply came. */
+function openSocket(port, group) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
+    const ws = new RawWebSocket(port, WS_PATH);
     ws.group = group;
-    ws.on("message", onMessage);
+    ws.onmessage = onMessage;
     ws.onconnect = () => {
       ws.onconnect = undefined;
+      ws.onclose = undefined;
       resolve(ws);
     };
-    ws.once("error", reject);
-    ws.once("close", () => reject(new Error("closed before connect")));
+    ws.onclose = (err) => reject(err ?? new Error("closed before connect"));
   });
 }
 
@@ -89,7 +88,7 @@ async function pool(n, concurrency, task) {
   await Promise.all(workers);
 }
 
-const wsUrl = (port) => `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`;
+const WS_PATH = "/socket.io/?EIO=4&transport=websocket";
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
@@ -109,7 +108,7 @@ function cpuReport() {
 async function connect({ port, n, concurrency = 50, group = 0 }) {
   const t0 = performance.now();
   await pool(n, concurrency, async () => {
-    sockets.push(await openSocket(wsUrl(port), group));
+    sockets.push(await openSocket(port, group));
   });
   return { ms: performance.now() - t0, open: sockets.length };
 }
@@ -196,11 +195,12 @@ async function handshakes({ port, n, concurrency }) {
   let failed = 0;
   await pool(n, concurrency, async () => {
     try {
-      const ws = await openSocket(wsUrl(port), 0);
-      ws.removeAllListeners("close");
+      const ws = await openSocket(port, 0);
+      // closing handshake: our close frame, the server's, then both ends of the TCP connection
       await new Promise((resolve) => {
-        ws.once("close", resolve);
-        ws.close();
+        ws.onclose = resolve;
+        if (ws.closed) resolve();
+        else ws.close();
       });
     } catch {
       failed++;
@@ -212,44 +212,24 @@ async function handshakes({ port, n, concurrency }) {
 
 // ---- HTTP long-polling ------------------------------------------------------------------------------------------
 
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
-
-function http(method, port, query, body) {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        method,
-        agent,
-        path: `/socket.io/?EIO=4&transport=polling${query}`,
-        headers: body === undefined ? {} : { "content-type": "text/plain;charset=UTF-8", "content-length": Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () =>
-          res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString()) : reject(new Error(`HTTP ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+// Each session has two keep-alive connections: one for its long-poll GETs, one for its POSTs (one request in flight
+// on each, as engine.io allows per session).
+const http = (conn, method, query, body) => conn.request(method, `/socket.io/?EIO=4&transport=polling${query}`, body);
 
 /** `n` polling-only sessions, each doing sequential emit-with-ack for `durationMs`. */
 async function polling({ port, n, durationMs }) {
   // handshakes first (not timed)
   const sessions = [];
   await pool(n, 10, async () => {
-    const open = await http("GET", port, "");
+    const get = new HttpConnection(port);
+    const post = new HttpConnection(port);
+    const open = await http(get, "GET", "");
     const sid = JSON.parse(open.slice(1)).sid;
-    const s = { sid, q: `&sid=${sid}`, pending: undefined, closed: false, packets: [] };
-    await http("POST", port, s.q, "40");
+    const s = { sid, q: `&sid=${sid}`, get, post, closed: false };
+    await http(post, "POST", s.q, "40");
     // the CONNECT ack
     let got = "";
-    while (!got.includes("40")) got = await http("GET", port, s.q);
+    while (!got.includes("40")) got = await http(get, "GET", s.q);
     sessions.push(s);
   });
   const rtts = [];
@@ -273,14 +253,15 @@ async function polling({ port, n, durationMs }) {
         while (!s.closed) {
           let body;
           try {
-            body = await http("GET", port, s.q);
+            body = await http(s.get, "GET", s.q);
           } catch {
             if (!s.closed) errors++;
             s.closed = true;
             break;
           }
           for (const p of body.split("\x1e")) {
-            if (p === "2") void http("POST", port, s.q, "3").catch(() => errors++);
+            // (a pong queues behind an echo POST in flight: engine.io rejects overlapping POSTs)
+            if (p === "2") void http(s.post, "POST", s.q, "3").catch(() => errors++);
             else if (p.startsWith("43")) inbox.push(p);
           }
           wake();
@@ -301,13 +282,15 @@ async function polling({ port, n, durationMs }) {
       while (performance.now() < deadline && !s.closed) {
         id++;
         const sentAt = performance.now();
-        await http("POST", port, s.q, `42${id}["echo",${id}]`);
+        await http(s.post, "POST", s.q, `42${id}["echo",${id}]`);
         if (await waitFor(`43${id}[`)) rtts.push(performance.now() - sentAt);
       }
       // close the session: the pending GET ends with a NOOP/close
       s.closed = true;
-      await http("POST", port, s.q, "1").catch(() => {});
+      await http(s.post, "POST", s.q, "1").catch(() => {});
       await Promise.race([poller, new Promise((r) => setTimeout(r, 2000))]);
+      s.get.close();
+      s.post.close();
     }),
   );
   const wall = performance.now() - t0;
@@ -317,10 +300,7 @@ async function polling({ port, n, durationMs }) {
 }
 
 async function closeAll() {
-  for (const ws of sockets) {
-    ws.removeAllListeners("close");
-    ws.terminate();
-  }
+  for (const ws of sockets) ws.terminate();
   sockets.length = 0;
   return {};
 }
