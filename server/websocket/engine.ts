@@ -11,7 +11,7 @@
  * malformed `Sec-WebSocket-Key`, a malformed `Sec-WebSocket-Protocol`, or a version other than 13 or 8 (then with
  * `Sec-WebSocket-Version: 13, 8`); 503 once closed. Offered extensions are declined (none is negotiated).
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Socket as NetSocket } from "node:net";
@@ -57,14 +57,21 @@ export class WebSocketEngine extends EventEmitter {
     if (this.#closed) return refuse(socket, 503, "Server closed");
     if (!socket.readable || !socket.writable) return void socket.destroy();
 
-    const accept = createHash("sha1").update(key + GUID).digest("base64");
+    const accept = hash("sha1", key + GUID, "base64"); // one-shot: no Hash object per handshake
     const lines = ["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade", `Sec-WebSocket-Accept: ${accept}`];
     if (protocol !== undefined) lines.push(`Sec-WebSocket-Protocol: ${protocol}`);
     this.emit("headers", lines, req);
     lines.push("", "");
+    // the 101 response and engine.io's open packet leave in one writev: engine.io writes that packet after an
+    // `await` in its handshake (a microtask later), so the socket is uncorked in the check phase of this turn
+    socket.cork();
     socket.write(lines.join("\r\n"));
     socket.removeListener("error", destroyOnError);
-    cb(new ServerWebSocket(socket, head, this.#maxPayload), req);
+    try {
+      cb(new ServerWebSocket(socket, head, this.#maxPayload), req);
+    } finally {
+      setImmediate(uncork, socket);
+    }
   }
 
   /** Refuses later upgrades with 503 (open connections are engine.io's to close). */
@@ -79,6 +86,10 @@ function firstProtocol(header: string): string | undefined {
   const names = header.split(",").map((p) => p.trim());
   if (!names.every((p) => TOKEN.test(p)) || new Set(names).size !== names.length) return undefined;
   return names[0];
+}
+
+function uncork(socket: NetSocket): void {
+  socket.uncork();
 }
 
 function destroyOnError(this: NetSocket): void {

@@ -398,7 +398,7 @@ export class ServerWebSocket {
     const ws = this[kWebSocket]!;
     ws.readyState = CLOSING;
     ws.#flags &= ~READING;
-    this.end();
+    if (!this.writableEnded) this.end(); // (ending twice makes Node build an error object)
   }
 
   static #onTcpError(this: Tcp): void {
