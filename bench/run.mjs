@@ -192,7 +192,7 @@ const scenarios = {
 
   async handshakes(impl) {
     return withProcs(impl, async (server, load) => {
-      await load.call("handshakes", { port: server.port, n: 100, concurrency: 50 }); // warm-up
+      await load.call("handshakes", { port: server.port, n: 1000, concurrency: 50 }); // warm-up (JIT) as long as the measured run
       await sleep(200);
       await server.call("cpu-start");
       const r = await load.call("handshakes", { port: server.port, n: 1000, concurrency: 50 });
