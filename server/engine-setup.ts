@@ -9,6 +9,7 @@ import { originChecker, refuseForeignOrigins } from "./origins.js";
 import { closeSessionOnOversizedBody } from "./oversized-body.js";
 import { clientAddress, refuseBusyAddresses, type AddressCounter } from "./rate-limit.js";
 import { WebSocketEngine } from "./websocket/engine.js";
+import { preparseQuery } from "./query.js";
 
 /** One Engine.IO session, as engine.io's "connection" event gives it. */
 export type EngineConnection = EngineServer["clients"][string];
@@ -46,6 +47,12 @@ export function attachEngine(
   if (addresses !== undefined) engine.use(refuseBusyAddresses(addresses, trustProxy));
   engine.use(closeSessionOnOversizedBody(engine));
   engine.attach(srv as HttpServer, engineOpts);
+  // engine.io's own request path (its `_computePath`): the query of its requests is parsed ahead of it
+  let path = (engineOpts.path ?? "/engine.io").replace(/\/$/, "");
+  if (engineOpts.addTrailingSlash !== false) path += "/";
+  const preparse = preparseQuery(path);
+  (srv as HttpServer).prependListener("request", preparse);
+  (srv as HttpServer).prependListener("upgrade", preparse);
 }
 
 /**
