@@ -14,8 +14,12 @@ interface EngineSession {
 
 /** An engine.io middleware (`engine.use(...)`). */
 export function closeSessionOnOversizedBody(engine: EngineServer) {
+  const maxBytes = (engine as unknown as { opts: { maxHttpBufferSize: number } }).opts.maxHttpBufferSize;
   return (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void => {
-    if (req.method === "POST") {
+    // engine.io counts the UTF-8 bytes of the decoded body, and a byte that is not valid UTF-8 decodes to 3 of them:
+    // a body declared at most a third of the limit cannot be refused, so the common POST gets no listener
+    const declared = Number(req.headers["content-length"]);
+    if (req.method === "POST" && !(declared * 3 <= maxBytes)) {
       res.once("finish", () => {
         if (res.statusCode !== 413) return;
         const sid = new URL(req.url ?? "/", "http://localhost").searchParams.get("sid");
