@@ -63,14 +63,17 @@ export class WebSocketEngine extends EventEmitter {
     this.emit("headers", lines, req);
     lines.push("", "");
     // the 101 response and engine.io's open packet leave in one writev: engine.io writes that packet after an
-    // `await` in its handshake (a microtask later), so the socket is uncorked in the check phase of this turn
+    // `await` in its handshake (a microtask later); the socket is uncorked as soon as it is written (or, should
+    // engine.io write nothing, in the check phase of this turn)
     socket.cork();
     socket.write(lines.join("\r\n"));
     socket.removeListener("error", destroyOnError);
+    const ws = new ServerWebSocket(socket, head, this.#maxPayload);
+    ws.hold();
     try {
-      cb(new ServerWebSocket(socket, head, this.#maxPayload), req);
+      cb(ws, req);
     } finally {
-      setImmediate(uncork, socket);
+      setImmediate(release, ws);
     }
   }
 
@@ -88,8 +91,8 @@ function firstProtocol(header: string): string | undefined {
   return names[0];
 }
 
-function uncork(socket: NetSocket): void {
-  socket.uncork();
+function release(ws: ServerWebSocket): void {
+  ws.release();
 }
 
 function destroyOnError(this: NetSocket): void {

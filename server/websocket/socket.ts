@@ -64,6 +64,7 @@ const READING = 1; // frames are still parsed (cleared once a close frame arrive
 const CLOSE_SENT = 2;
 const CLOSE_RECEIVED = 4;
 const FRAGMENTS_BINARY = 8;
+const HELD = 16; // the TCP socket is corked until the first message is written (see hold())
 
 type SendCallback = (err?: Error | null) => void;
 
@@ -194,6 +195,7 @@ export class ServerWebSocket {
     if (this.readyState !== OPEN) return notOpen(this.readyState, cb);
     if (typeof data === "string" && options?.binary !== true) {
       this._socket.write(textFrameBuffer(data), cb);
+      if (this.#flags & HELD) this.release();
       return;
     }
     const bytes =
@@ -211,6 +213,22 @@ export class ServerWebSocket {
     const last = list.length - 1;
     for (let i = 0; i < last; i++) this._socket.write(list[i]!);
     this._socket.write(list[last]!, cb);
+    if (this.#flags & HELD) this.release();
+  }
+
+  /**
+   * @internal The TCP socket is corked (it holds the 101 response): it is uncorked right after the first message —
+   * engine.io's open packet — so both leave in one write, or by `release()` if that never comes.
+   */
+  hold(): void {
+    this.#flags |= HELD;
+  }
+
+  /** @internal Uncorks a socket held by `hold()` (once). */
+  release(): void {
+    if ((this.#flags & HELD) === 0) return;
+    this.#flags &= ~HELD;
+    this._socket.uncork();
   }
 
   /** Starts the closing handshake (no code: an empty close frame, as ws sends). */
