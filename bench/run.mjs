@@ -192,7 +192,7 @@ const scenarios = {
 
   async handshakes(impl) {
     return withProcs(impl, async (server, load) => {
-      await load.call("handshakes", { port: server.port, n: 1000, concurrency: 50 }); // warm-up (JIT) as long as the measured run
+      await load.call("handshakes", { port: server.port, n: 3000, concurrency: 50 }); // warm-up: both servers reach their steady rate only after ~3,000 (JIT)
       await sleep(200);
       await server.call("cpu-start");
       const r = await load.call("handshakes", { port: server.port, n: 1000, concurrency: 50 });
