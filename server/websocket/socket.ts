@@ -65,6 +65,7 @@ const CLOSE_SENT = 2;
 const CLOSE_RECEIVED = 4;
 const FRAGMENTS_BINARY = 8;
 const HELD = 16; // the TCP socket is corked until the first message is written (see hold())
+const STARTED = 32; // the TCP socket's "data" is listened to
 
 type SendCallback = (err?: Error | null) => void;
 
@@ -121,7 +122,10 @@ export class ServerWebSocket {
     tcp.setTimeout(0);
     tcp.setNoDelay(true);
     if (head.length > 0) tcp.unshift(head);
-    tcp.on("data", ServerWebSocket.#onTcpData);
+    // reading starts with the first "message" listener (or close(), or at the latest in this turn's check phase):
+    // frames a client sent right behind its upgrade request wait for engine.io's transport, which it creates a
+    // microtask later, instead of being emitted before anyone listens
+    setImmediate(ServerWebSocket.#startLater, this);
     tcp.on("end", ServerWebSocket.#onTcpEnd);
     tcp.on("error", ServerWebSocket.#onTcpError);
     tcp.on("close", ServerWebSocket.#onTcpClose);
@@ -130,8 +134,10 @@ export class ServerWebSocket {
   // ---- events -------------------------------------------------------------------------------------------------
 
   on(event: string, fn: Listener): this {
-    if (event === "message") this.#onMessage = addTo(this.#onMessage, fn);
-    else if (event === "close") this.#onClose = addTo(this.#onClose, fn);
+    if (event === "message") {
+      this.#onMessage = addTo(this.#onMessage, fn);
+      this.#startReading();
+    } else if (event === "close") this.#onClose = addTo(this.#onClose, fn);
     else if (event === "error") this.#onError = addTo(this.#onError, fn);
     return this;
   }
@@ -234,6 +240,7 @@ export class ServerWebSocket {
   /** Starts the closing handshake (no code: an empty close frame, as ws sends). */
   close(code?: number, reason?: string): void {
     if (this.readyState === CLOSED) return;
+    this.#startReading(); // the peer's close frame must be read
     if (this.#flags & CLOSE_SENT) {
       if (this.#flags & CLOSE_RECEIVED) this._socket.end();
       return;
@@ -254,6 +261,16 @@ export class ServerWebSocket {
   }
 
   // ---- reading ------------------------------------------------------------------------------------------------
+
+  static #startLater(ws: ServerWebSocket): void {
+    ws.#startReading();
+  }
+
+  #startReading(): void {
+    if (this.#flags & STARTED) return;
+    this.#flags |= STARTED;
+    this._socket.on("data", ServerWebSocket.#onTcpData);
+  }
 
   #receive(chunk: Buffer): void {
     if ((this.#flags & READING) === 0) return;

@@ -163,6 +163,28 @@ describe("WebSocket engine: the opening handshake through a Server", () => {
     }
   });
 
+  test("a frame sent right behind the upgrade request (before the 101) is not lost", async () => {
+    const srv = await startServer();
+    try {
+      const socket = connect(srv.port, "127.0.0.1");
+      const request =
+        `GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\n` +
+        Object.entries(upgradeHeaders).map(([k, v]) => `${k}: ${v}\r\n`).join("") +
+        "\r\n";
+      socket.write(Buffer.concat([Buffer.from(request), clientFrame(1, "40")])); // one write: CONNECT rides along
+      let buf = Buffer.alloc(0);
+      while (buf.indexOf("\r\n\r\n") < 0) buf = Buffer.concat([buf, ((await once(socket, "data")) as [Buffer])[0]]);
+      const end = buf.indexOf("\r\n\r\n");
+      assert.match(buf.subarray(0, end).toString(), /^HTTP\/1\.1 101 /);
+      const reader = new FrameReader(socket, buf.subarray(end + 4));
+      assert.equal((await reader.next())?.payload.toString()[0], "0"); // engine.io's open packet
+      assert.match((await reader.next())!.payload.toString(), /^40\{"sid":"/); // the CONNECT was answered
+      socket.destroy();
+    } finally {
+      await srv.close();
+    }
+  });
+
   test("the first offered subprotocol is selected; offered extensions are declined", async () => {
     const srv = await startServer();
     try {
