@@ -2,7 +2,7 @@
 // for ≥ 3 rounds. Prints medians (min–max) and the roomcast/socket.io ratio per figure, saves
 // bench/results/latest.json and bench/results/latest.svg.
 //
-//   node bench/run.mjs [--rounds 3] [--only fanout,acks] [--no-save]
+//   node bench/run.mjs [--rounds 5] [--only fanout,acks] [--no-save]
 //   node bench/run.mjs --render      re-renders latest.md / latest.svg from latest.json (no measuring)
 //
 // Every load is bounded in count and time and stays on 127.0.0.1.
@@ -20,7 +20,7 @@ const flag = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const ROUNDS = Math.max(1, Number(flag("rounds", "3")));
+const ROUNDS = Math.max(1, Number(flag("rounds", "5"))); // medians of 5: a single figure swings ±8 % on 2 shared cores
 const ONLY = flag("only", "")?.split(",").filter(Boolean);
 const SAVE = !args.includes("--no-save");
 const IMPLS = ["roomcast", "socketio"];

@@ -64,17 +64,13 @@ export class WebSocketEngine extends EventEmitter {
     lines.push("", "");
     // the 101 response and engine.io's open packet leave in one writev: engine.io writes that packet after an
     // `await` in its handshake (a microtask later); the socket is uncorked as soon as it is written (or, should
-    // engine.io write nothing, in the check phase of this turn)
+    // engine.io write nothing, in the check phase of this turn: see ServerWebSocket.hold)
     socket.cork();
     socket.write(lines.join("\r\n"));
     socket.removeListener("error", destroyOnError);
     const ws = new ServerWebSocket(socket, head, this.#maxPayload);
     ws.hold();
-    try {
-      cb(ws, req);
-    } finally {
-      setImmediate(release, ws);
-    }
+    cb(ws, req);
   }
 
   /** Refuses later upgrades with 503 (open connections are engine.io's to close). */
@@ -89,10 +85,6 @@ function firstProtocol(header: string): string | undefined {
   const names = header.split(",").map((p) => p.trim());
   if (!names.every((p) => TOKEN.test(p)) || new Set(names).size !== names.length) return undefined;
   return names[0];
-}
-
-function release(ws: ServerWebSocket): void {
-  ws.release();
 }
 
 function destroyOnError(this: NetSocket): void {

@@ -201,7 +201,7 @@ export class ServerWebSocket {
     if (this.readyState !== OPEN) return notOpen(this.readyState, cb);
     if (typeof data === "string" && options?.binary !== true) {
       this._socket.write(textFrameBuffer(data), cb);
-      if (this.#flags & HELD) this.release();
+      if (this.#flags & HELD) this.#release();
       return;
     }
     const bytes =
@@ -219,19 +219,19 @@ export class ServerWebSocket {
     const last = list.length - 1;
     for (let i = 0; i < last; i++) this._socket.write(list[i]!);
     this._socket.write(list[last]!, cb);
-    if (this.#flags & HELD) this.release();
+    if (this.#flags & HELD) this.#release();
   }
 
   /**
    * @internal The TCP socket is corked (it holds the 101 response): it is uncorked right after the first message —
-   * engine.io's open packet — so both leave in one write, or by `release()` if that never comes.
+   * engine.io's open packet — so both leave in one write, or in the check phase of this turn if none comes.
    */
   hold(): void {
     this.#flags |= HELD;
   }
 
-  /** @internal Uncorks a socket held by `hold()` (once). */
-  release(): void {
+  /** Uncorks a socket held by `hold()` (once). */
+  #release(): void {
     if ((this.#flags & HELD) === 0) return;
     this.#flags &= ~HELD;
     this._socket.uncork();
@@ -262,8 +262,10 @@ export class ServerWebSocket {
 
   // ---- reading ------------------------------------------------------------------------------------------------
 
+  /** The check phase of the turn this connection was made in: read from now on, and let a held 101 go. */
   static #startLater(ws: ServerWebSocket): void {
     ws.#startReading();
+    ws.#release();
   }
 
   #startReading(): void {
