@@ -179,7 +179,11 @@ export function refuseBusyAddresses(counter: AddressCounter, trustProxy: boolean
 /** engine.io middleware: no new session while the server shuts down (HTTP 503). */
 export function refuseWhile(closing: () => boolean) {
   return (req: IncomingMessage, res: ServerResponse | UpgradeResponse, next: (err?: unknown) => void): void => {
-    if (!closing() || isSessionRequest(req)) return next();
+    if (!closing()) return next();
+    // every answer while closing ends its keep-alive connection: a client retrying on one would otherwise keep it
+    // busy, and the HTTP server's close() waits for every connection
+    if (res instanceof ServerResponse) res.setHeader("Connection", "close");
+    if (isSessionRequest(req)) return next();
     refuse(res, 503, "Service Unavailable", "server shutting down", next);
   };
 }

@@ -19,6 +19,9 @@ export interface ShutdownTarget {
 }
 
 /** Runs the whole shutdown; resolves with the HTTP server's close error, if any. */
+/** How often idle keep-alive connections are closed while the HTTP server closes. */
+const IDLE_SWEEP_MS = 100;
+
 export async function shutdown(server: ShutdownTarget, registry: NamespaceRegistry, gracePeriod: number): Promise<Error | undefined> {
   server.engine?.use(refuseWhile(() => true));
   await server.inflight.settled(gracePeriod);
@@ -34,8 +37,15 @@ export async function shutdown(server: ShutdownTarget, registry: NamespaceRegist
   let error: Error | undefined;
   const http = server.httpServer;
   if (http !== undefined && http.listening) {
+    // close() waits for every connection: keep-alive ones that go idle later are closed as they do, and whatever
+    // is still open after the grace period (a request the app never answers) is closed then
+    const h = http as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+    const sweep = setInterval(() => h.closeIdleConnections?.(), IDLE_SWEEP_MS);
+    const force = setTimeout(() => h.closeAllConnections?.(), gracePeriod);
     await new Promise<void>((resolve) =>
       http.close((err?: Error) => {
+        clearInterval(sweep);
+        clearTimeout(force);
         error = err;
         resolve();
       }),

@@ -4,7 +4,7 @@
  */
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { request } from "node:http";
+import { Agent, request } from "node:http";
 import { createClient } from "redis";
 import { createAdapter } from "../../server/adapter/redis/index.js";
 import type { ClusterAdapter } from "../../server/adapter/cluster-adapter.js";
@@ -120,6 +120,46 @@ describe("graceful shutdown", { timeout: 30_000 }, () => {
     await Promise.all([a, b]);
     assert.ok(performance.now() - started < 2000);
     srv = undefined;
+  });
+
+  it("a client retrying on a keep-alive connection does not hold close(): answers close their connection", async () => {
+    // an ack the server waits for keeps it closing (answering 503) for the grace period
+    srv = await startServer({ shutdownGracePeriod: 500 });
+    const entered = deferred();
+    srv.io.on("connection", (socket) => {
+      socket.on("never", () => entered.resolve());
+    });
+    const client = await clients.connect(srv.url);
+    client.emit("never", () => undefined);
+    await entered.promise;
+    const port = srv.port;
+    // a reconnecting client: handshake after handshake on one keep-alive connection, each sent as the last is answered
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const seen: Array<{ status: number; connection: string | undefined }> = [];
+    let stop = false;
+    const retrying = (async () => {
+      while (!stop) {
+        const answer = await new Promise<{ status: number; connection: string | undefined } | undefined>((resolve) => {
+          const req = request({ host: "127.0.0.1", port, agent, path: "/socket.io/?EIO=4&transport=polling" }, (res) => {
+            res.resume();
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+          });
+          req.on("error", () => resolve(undefined)); // refused: the server stopped listening
+          req.end();
+        });
+        if (answer === undefined) break;
+        seen.push(answer);
+      }
+    })();
+    while (seen.length < 3) await new Promise((r) => setImmediate(r)); // retrying before close() starts
+    await srv.io.close(); // hung for as long as the client kept retrying (its connection never idle), before the fix
+    srv = undefined;
+    stop = true;
+    await retrying;
+    agent.destroy();
+    const refused = seen.filter((a) => a.status === 503);
+    assert.ok(refused.length > 0, "the client was answered while the server was closing");
+    for (const a of refused) assert.equal(a.connection, "close");
   });
 });
 
