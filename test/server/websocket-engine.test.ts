@@ -127,11 +127,16 @@ function nextMessage(ws: ServerWebSocket): Promise<[Buffer, boolean]> {
 }
 
 describe("WebSocket engine: the opening handshake through a Server", () => {
-  async function rawUpgrade(port: number, headers: Record<string, string>): Promise<{ head: string; rest: Buffer; socket: NetSocket }> {
+  /** Sends an upgrade request (and `behind` it, in the same write, if given); resolves with the response head. */
+  async function rawUpgrade(
+    port: number,
+    headers: Record<string, string>,
+    behind: Buffer = Buffer.alloc(0),
+  ): Promise<{ head: string; rest: Buffer; socket: NetSocket }> {
     const socket = connect(port, "127.0.0.1");
     const lines = [`GET /socket.io/?EIO=4&transport=websocket HTTP/1.1`, `Host: 127.0.0.1:${port}`];
     for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
-    socket.write(lines.join("\r\n") + "\r\n\r\n");
+    socket.write(Buffer.concat([Buffer.from(lines.join("\r\n") + "\r\n\r\n"), behind]));
     let buf = Buffer.alloc(0);
     for (;;) {
       const [chunk] = (await once(socket, "data")) as [Buffer];
@@ -166,17 +171,10 @@ describe("WebSocket engine: the opening handshake through a Server", () => {
   test("a frame sent right behind the upgrade request (before the 101) is not lost", async () => {
     const srv = await startServer();
     try {
-      const socket = connect(srv.port, "127.0.0.1");
-      const request =
-        `GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\n` +
-        Object.entries(upgradeHeaders).map(([k, v]) => `${k}: ${v}\r\n`).join("") +
-        "\r\n";
-      socket.write(Buffer.concat([Buffer.from(request), clientFrame(1, "40")])); // one write: CONNECT rides along
-      let buf = Buffer.alloc(0);
-      while (buf.indexOf("\r\n\r\n") < 0) buf = Buffer.concat([buf, ((await once(socket, "data")) as [Buffer])[0]]);
-      const end = buf.indexOf("\r\n\r\n");
-      assert.match(buf.subarray(0, end).toString(), /^HTTP\/1\.1 101 /);
-      const reader = new FrameReader(socket, buf.subarray(end + 4));
+      // one write: the CONNECT rides along with the upgrade request
+      const { head, rest, socket } = await rawUpgrade(srv.port, upgradeHeaders, clientFrame(1, "40"));
+      assert.match(head, /^HTTP\/1\.1 101 /);
+      const reader = new FrameReader(socket, rest);
       assert.equal((await reader.next())?.payload.toString()[0], "0"); // engine.io's open packet
       assert.match((await reader.next())!.payload.toString(), /^40\{"sid":"/); // the CONNECT was answered
       socket.destroy();
