@@ -10,7 +10,8 @@ import { encodePacket } from "../shared/encoder.js";
 import { ProtocolError } from "../shared/errors.js";
 import { PacketType, type Packet } from "../shared/packet.js";
 import type { BroadcastFlags } from "./adapter/types.js";
-import { textFrame, type EngineWriteOptions, type OutgoingFrames } from "./outgoing.js";
+import type { EngineWriteOptions, OutgoingFrames } from "./outgoing.js";
+import { textFrameBuffer } from "./websocket/frame.js";
 import { abandon, countQueued, measureBytes, measurePackets, PressureWatch, type BufferLimits, type QueueCount } from "./backpressure.js";
 import { DisconnectReason } from "./reasons.js";
 import type { Server } from "./server.js";
@@ -110,7 +111,7 @@ export class Connection {
     const frames = encodePacket(packet);
     const tcp = directSocket(this.conn);
     if (tcp !== undefined && frames.length === 1) {
-      writeFrame(tcp, textFrame("4" + frames[0]));
+      tcp.write(textFrameBuffer("4" + frames[0])); // one buffer: header and payload
     } else {
       const opts = flags.compress === false ? WRITE_UNCOMPRESSED : WRITE_DEFAULT;
       for (let i = 0; i < frames.length; i++) this.#write(frames[i] as string | Buffer, opts);

@@ -28,17 +28,10 @@ export class OutgoingFrames {
   get writeOptions(): EngineWriteOptions {
     if (this.#writeOptions === undefined) {
       const opts: EngineWriteOptions = { compress: this.#compress };
-      if (this.frames.length === 1) opts.wsPreEncodedFrame = textFrame("4" + this.frames[0]);
+      // one buffer holding header and payload (ws's Sender writes a one-element list as is)
+      if (this.frames.length === 1) opts.wsPreEncodedFrame = [textFrameBuffer("4" + this.frames[0])];
       this.#writeOptions = opts;
     }
     return this.#writeOptions;
   }
-}
-
-/**
- * An unmasked, final, uncompressed WebSocket text frame (RFC 6455 §5.2) carrying `text`, header and payload in one
- * buffer (one `write` per recipient; ws's Sender writes a one-element list as is).
- */
-export function textFrame(text: string): Buffer[] {
-  return [textFrameBuffer(text)];
 }

@@ -22,7 +22,7 @@ export function closeSessionOnOversizedBody(engine: EngineServer) {
     if (req.method === "POST" && !(declared * 3 <= maxBytes)) {
       res.once("finish", () => {
         if (res.statusCode !== 413) return;
-        const sid = new URL(req.url ?? "/", "http://localhost").searchParams.get("sid");
+        const sid = (req as IncomingMessage & { _query?: Record<string, string> })._query?.sid ?? null; // parsed before middlewares run
         const clients = (engine as unknown as { clients: Record<string, EngineSession> }).clients;
         const session = sid !== null && Object.hasOwn(clients, sid) ? clients[sid] : undefined;
         if (session === undefined) return;

@@ -6,7 +6,7 @@
  *
  * Same bytes, same order: the direct path is taken only when engine.io has nothing queued for the session (its
  * `writeBuffer` is empty — packets already handed to the transport are already in the TCP socket, ahead of ours),
- * the ws sender has nothing queued (no permessage-deflate negotiated, no message being deflated), the WebSocket is
+ * the WebSocket has nothing queued (roomcast's own never has; ws's sender: no permessage-deflate negotiated, no message being deflated), the WebSocket is
  * OPEN, and no one observes engine.io's per-packet events ("packetCreate", "flush") on this session. Otherwise the
  * packet goes through engine.io as before (still coalesced by the cork).
  */
@@ -72,32 +72,29 @@ export function directSocket(conn: EngineSocket): NetSocket | undefined {
   const transport = c.transport;
   if (transport.name !== "websocket") return undefined;
   const ws = transport.socket;
-  if (ws instanceof ServerWebSocket) {
-    // roomcast's own WebSocket: no sender queue, no extension
-    if (ws.readyState !== WS_OPEN) return undefined;
-    const tcp = ws._socket;
-    holdWrites(tcp);
-    if (c.writeBuffer.length !== 0 || c.readyState !== "open" || conn.listenerCount("packetCreate") !== 0 || conn.listenerCount("flush") !== 0) {
-      return undefined;
-    }
-    return tcp;
-  }
   const tcp = ws?._socket;
   if (ws === undefined || tcp == null || ws.readyState !== WS_OPEN) return undefined;
   holdWrites(tcp);
   if (
     c.writeBuffer.length !== 0 ||
     c.readyState !== "open" ||
-    ws._sender === undefined ||
-    ws._sender._queue.length !== 0 ||
-    (ws._sender._state ?? 0) !== 0 ||
-    ws._extensions["permessage-deflate"] !== undefined ||
+    !senderIdle(ws) ||
     conn.listenerCount("packetCreate") !== 0 ||
     conn.listenerCount("flush") !== 0
   ) {
     return undefined;
   }
   return tcp;
+}
+
+/**
+ * Whether nothing handed to the WebSocket is still queued inside it: always for roomcast's own (it writes to the TCP
+ * socket at once); for ws, when its sender has no queue and no permessage-deflate is negotiated.
+ */
+function senderIdle(ws: WsLike | ServerWebSocket): boolean {
+  if (ws instanceof ServerWebSocket) return true;
+  const sender = ws._sender;
+  return sender !== undefined && sender._queue.length === 0 && (sender._state ?? 0) === 0 && ws._extensions["permessage-deflate"] === undefined;
 }
 
 /** Writes a prepared [header, payload] (or single-buffer) WebSocket frame to a held socket. */
