@@ -1,10 +1,9 @@
 /** Broadcasts that want acknowledgements: `io.timeout(ms).emit(ev, (err, responses) => …)` and emitWithAck. */
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server } from "../../server/index.js";
-import { Clients, MODES, serverSocketOf, type ClientSocket } from "./util.js";
+import { Clients, MODES, serverSocketOf, type ClientSocket, serverForSuite } from "./util.js";
 
 type Result = [Error | null, unknown[]];
 
@@ -15,13 +14,8 @@ function answering(client: ClientSocket, value: unknown): ClientSocket {
 
 for (const mode of MODES) {
   describe(`broadcast acks over ${mode}`, { timeout: 10_000 }, () => {
-    let srv: TestServer<Server>;
     const clients = new Clients(mode);
-    before(async () => {
-      srv = await startServer();
-    });
-    afterEach(() => clients.closeAll());
-    after(() => srv.close());
+    const srv = serverForSuite(clients);
 
     it("every socket answers: (null, responses)", async () => {
       const list = await Promise.all([1, 2, 3].map(() => clients.connect(srv.url)));
@@ -41,13 +35,8 @@ for (const mode of MODES) {
 }
 
 describe("broadcast acks", { timeout: 10_000 }, () => {
-  let srv: TestServer<Server>;
   const clients = new Clients("websocket");
-  before(async () => {
-    srv = await startServer();
-  });
-  afterEach(() => clients.closeAll());
-  after(() => srv.close());
+  const srv = serverForSuite(clients);
 
   it("some sockets do not answer: an Error and the responses received", async () => {
     const [a, b, c] = await Promise.all([1, 2, 3].map(() => clients.connect(srv.url)));

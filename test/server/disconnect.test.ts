@@ -5,7 +5,7 @@ import { WebSocket } from "ws";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
-import { Clients, MODES, connected, serverSocketOf } from "./util.js";
+import { Clients, MODES, connected, serverSocketOf, serverForSuite } from "./util.js";
 
 type Reason = [string, unknown?];
 
@@ -38,13 +38,8 @@ class RawPeer {
 
 for (const mode of MODES) {
   describe(`disconnect reasons over ${mode}`, { timeout: 10_000 }, () => {
-    let srv: TestServer<Server>;
     const clients = new Clients(mode);
-    before(async () => {
-      srv = await startServer();
-    });
-    afterEach(() => clients.closeAll());
-    after(() => srv.close());
+    const srv = serverForSuite(clients);
 
     async function pair(): Promise<{ client: Awaited<ReturnType<Clients["connect"]>>; socket: Socket }> {
       const client = await clients.connect(srv.url);

@@ -1,10 +1,9 @@
 /** Events, binary payloads and acknowledgements in both directions, over every transport. */
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server } from "../../server/index.js";
-import { Clients, MODES, serverSocketOf } from "./util.js";
+import { Clients, MODES, serverSocketOf, serverForSuite } from "./util.js";
 
 /** Bytes of any binary (Buffer, ArrayBuffer, typed array) as a plain array, for comparisons. */
 function bytes(value: unknown): number[] {
@@ -36,13 +35,8 @@ function assertMixed(got: any): void {
 
 for (const mode of MODES) {
   describe(`events and acks over ${mode}`, { timeout: 10_000 }, () => {
-    let srv: TestServer<Server>;
     const clients = new Clients(mode);
-    before(async () => {
-      srv = await startServer();
-    });
-    afterEach(() => clients.closeAll());
-    after(() => srv.close());
+    const srv = serverForSuite(clients);
 
     it("delivers JSON events both ways", async () => {
       const client = await clients.connect(srv.url);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Namespace, Server, Socket } from "../../server/index.js";
-import { Clients, connected, serverSocketOf } from "./util.js";
+import { Clients, connected, serverSocketOf, serverForSuite } from "./util.js";
 
 describe("namespaces", { timeout: 10_000 }, () => {
   let srv: TestServer<Server>;
@@ -175,13 +175,8 @@ describe("namespaces", { timeout: 10_000 }, () => {
 });
 
 describe("cleanupEmptyChildNamespaces", { timeout: 10_000 }, () => {
-  let srv: TestServer<Server>;
   const clients = new Clients("websocket");
-  before(async () => {
-    srv = await startServer({ cleanupEmptyChildNamespaces: true });
-  });
-  afterEach(() => clients.closeAll());
-  after(() => srv.close());
+  const srv = serverForSuite(clients, { cleanupEmptyChildNamespaces: true });
 
   it("removes a child namespace when its last socket leaves, and re-creates it on demand", async () => {
     const parent = srv.io.of(/^\/tmp-\d+$/) as unknown as { children: Set<Namespace> };

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
-import { Clients, connected, serverSocketOf, type ClientSocket } from "./util.js";
+import { Clients, connected, serverSocketOf, type ClientSocket, serverForSuite } from "./util.js";
 
 /** Records the first argument of every "tick" (the trailing offset argument is socket.io's, not the app's). */
 function ticks(client: ClientSocket): unknown[] {
@@ -121,13 +121,8 @@ for (const mode of ["websocket", "polling", "upgrade"] as const) {
 }
 
 describe("connection state recovery limits", { timeout: 10_000 }, () => {
-  let srv: TestServer<Server>;
   const clients = new Clients("websocket");
-  before(async () => {
-    srv = await startServer({ connectionStateRecovery: { maxDisconnectionDuration: 100 } });
-  });
-  afterEach(() => clients.closeAll());
-  after(() => srv.close());
+  const srv = serverForSuite(clients, { connectionStateRecovery: { maxDisconnectionDuration: 100 } });
 
   it("a session is not recovered after maxDisconnectionDuration", async () => {
     const client = await clients.connect(srv.url);

@@ -1,10 +1,10 @@
 /** Rooms and broadcasting: to / in / except, dedupe across rooms, sender exclusion, flags. */
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
-import { Clients, MODES, serverSocketOf, type ClientSocket } from "./util.js";
+import { Clients, MODES, serverSocketOf, type ClientSocket, serverForSuite } from "./util.js";
 
 /** Counts "x" events per client until each got the "end" marker (sent after the broadcasts under test). */
 async function countUntilEnd(srv: TestServer<Server>, list: ClientSocket[], event = "x"): Promise<number[]> {
@@ -19,13 +19,8 @@ async function countUntilEnd(srv: TestServer<Server>, list: ClientSocket[], even
 
 for (const mode of MODES) {
   describe(`broadcast over ${mode}`, { timeout: 10_000 }, () => {
-    let srv: TestServer<Server>;
     const clients = new Clients(mode);
-    before(async () => {
-      srv = await startServer();
-    });
-    afterEach(() => clients.closeAll());
-    after(() => srv.close());
+    const srv = serverForSuite(clients);
 
     it("io.emit reaches every socket of the namespace, with JSON and binary", async () => {
       const list = await Promise.all([0, 1, 2].map(() => clients.connect(srv.url)));
@@ -57,13 +52,8 @@ for (const mode of MODES) {
 }
 
 describe("rooms", { timeout: 10_000 }, () => {
-  let srv: TestServer<Server>;
   const clients = new Clients("websocket");
-  before(async () => {
-    srv = await startServer();
-  });
-  afterEach(() => clients.closeAll());
-  after(() => srv.close());
+  const srv = serverForSuite(clients);
 
   it("join and leave return promises and update socket.rooms and the adapter", async () => {
     const client = await clients.connect(srv.url);

@@ -6,7 +6,7 @@ import { WebSocket } from "ws";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
-import { Clients, MODES, serverSocketOf } from "./util.js";
+import { Clients, MODES, serverSocketOf, serverForSuite } from "./util.js";
 
 const GOOD = "https://good.example";
 const EVIL = "https://evil.example";
@@ -176,13 +176,8 @@ describe("maxHttpBufferSize", { timeout: 10_000 }, () => {
 });
 
 describe("maxAttachments", { timeout: 10_000 }, () => {
-  let srv: TestServer<Server>;
   const clients = new Clients("websocket");
-  before(async () => {
-    srv = await startServer({ maxAttachments: 3 });
-  });
-  afterEach(() => clients.closeAll());
-  after(() => srv.close());
+  const srv = serverForSuite(clients, { maxAttachments: 3 });
 
   it("accepts up to maxAttachments binaries in one packet, closes the connection above", async () => {
     const client = await clients.connect(srv.url);

@@ -1,6 +1,9 @@
 /** Helpers for the server interop suites: official socket.io-client sockets over a chosen transport, closed together. */
 import { io as ioc, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from "socket.io-client";
+import { after, afterEach, before } from "node:test";
+import type { Server, ServerOptions } from "../../server/index.js";
 import { next } from "../helpers/events.js";
+import { startServer, type TestServer } from "../helpers/server.js";
 
 export type { ClientSocket };
 export type TransportMode = "websocket" | "polling" | "upgrade";
@@ -81,4 +84,33 @@ export function serverSocketOf<T extends { sockets: Map<string, unknown> }>(nsp:
   const socket = nsp.sockets.get(client.id!);
   if (socket === undefined) throw new Error(`no server socket for ${client.id}`);
   return socket as NonNullable<ReturnType<T["sockets"]["get"]>>;
+}
+
+/**
+ * The usual suite set-up: one server for the suite (started in `before`, closed in `after`) and `clients` closed
+ * after each test. The returned object reads the running server; use it inside tests and hooks.
+ */
+export function serverForSuite(clients: Clients, opts: Partial<ServerOptions> = {}): TestServer<Server> {
+  let current: TestServer<Server> | undefined;
+  before(async () => {
+    current = await startServer(opts);
+  });
+  afterEach(() => clients.closeAll());
+  after(() => current?.close());
+  const running = (): TestServer<Server> => {
+    if (current === undefined) throw new Error("the suite's server runs only inside its tests and hooks");
+    return current;
+  };
+  return {
+    get io() {
+      return running().io;
+    },
+    get port() {
+      return running().port;
+    },
+    get url() {
+      return running().url;
+    },
+    close: () => running().close(),
+  };
 }

@@ -1,19 +1,13 @@
 /** Server-side utilities: fetchSockets, socketsJoin, socketsLeave, disconnectSockets. */
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
-import { Clients, connected, serverSocketOf, type ClientSocket } from "./util.js";
+import { Clients, connected, serverSocketOf, type ClientSocket, serverForSuite } from "./util.js";
 
 describe("server utilities", { timeout: 10_000 }, () => {
-  let srv: TestServer<Server>;
   const clients = new Clients("websocket");
-  before(async () => {
-    srv = await startServer();
-  });
-  afterEach(() => clients.closeAll());
-  after(() => srv.close());
+  const srv = serverForSuite(clients);
 
   async function three(): Promise<{ list: ClientSocket[]; sockets: Socket[] }> {
     const list = await Promise.all([0, 1, 2].map((i) => clients.connect(srv.url, "/", { auth: { i } })));

@@ -1,11 +1,10 @@
 /** Write coalescing (server/write-coalescing.ts): same packets in the same order, one TCP write per turn. */
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Socket as NetSocket } from "node:net";
-import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server } from "../../server/index.js";
-import { Clients, MODES, serverSocketOf } from "./util.js";
+import { Clients, MODES, serverSocketOf, serverForSuite } from "./util.js";
 
 function collect(client: { onAny(fn: (...args: unknown[]) => void): unknown }, until: string): Promise<unknown[][]> {
   const got: unknown[][] = [];
@@ -19,13 +18,8 @@ function collect(client: { onAny(fn: (...args: unknown[]) => void): unknown }, u
 
 for (const mode of MODES) {
   describe(`write coalescing over ${mode}`, { timeout: 10_000 }, () => {
-    let srv: TestServer<Server>;
     const clients = new Clients(mode);
-    before(async () => {
-      srv = await startServer();
-    });
-    afterEach(() => clients.closeAll());
-    after(() => srv.close());
+    const srv = serverForSuite(clients);
 
     it("keeps the order of broadcasts, single emits, binary packets and large frames written in one turn", async () => {
       const client = await clients.connect(srv.url);
@@ -79,13 +73,8 @@ for (const mode of MODES) {
 }
 
 describe("write coalescing on a WebSocket session", { timeout: 10_000 }, () => {
-  let srv: TestServer<Server>;
   const clients = new Clients("websocket");
-  before(async () => {
-    srv = await startServer();
-  });
-  afterEach(() => clients.closeAll());
-  after(() => srv.close());
+  const srv = serverForSuite(clients);
 
   it("sends everything written in one turn with two TCP writes (the first at once, the rest coalesced)", async () => {
     const client = await clients.connect(srv.url);
