@@ -15,25 +15,40 @@ import { hash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Socket as NetSocket } from "node:net";
-import { ServerWebSocket } from "./socket.js";
+import { ServerWebSocket, type WebSocketLimits } from "./socket.js";
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const KEY = /^[+/0-9A-Za-z]{22}==$/;
 /** A subprotocol name: an HTTP token (RFC 7230 §3.2.6). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-export interface WebSocketEngineOptions {
-  /** Largest message in bytes (engine.io passes `maxHttpBufferSize`); 0 or less: no limit. */
+export interface WebSocketEngineOptions extends Partial<WebSocketLimits> {
+  /** Largest message in bytes (engine.io passes `maxHttpBufferSize`); 0 or less: no limit. Default 100 MiB. */
   maxPayload?: number;
 }
 
+type EngineConstructor = new (options?: WebSocketEngineOptions) => WebSocketEngine;
+
 export class WebSocketEngine extends EventEmitter {
-  readonly #maxPayload: number;
+  readonly #limits: WebSocketLimits;
   #closed = false;
 
   constructor(options: WebSocketEngineOptions = {}) {
     super();
-    this.#maxPayload = options.maxPayload ?? 100 * 1024 * 1024;
+    const { maxPayload = 100 * 1024 * 1024, maxFragments, maxBufferedBytes, maxBufferedPackets } = options;
+    this.#limits = { maxPayload, maxFragments, maxBufferedBytes, maxBufferedPackets };
+  }
+
+  /**
+   * The class to give engine.io as `wsEngine` (engine.io constructs it with its own options — `maxPayload` among
+   * them): the same engine with `limits` (the server's outgoing bounds) added to what engine.io passes.
+   */
+  static withLimits(limits: Omit<WebSocketEngineOptions, "maxPayload">): EngineConstructor {
+    return class extends WebSocketEngine {
+      constructor(options: WebSocketEngineOptions = {}) {
+        super({ ...options, ...limits });
+      }
+    };
   }
 
   handleUpgrade(req: IncomingMessage, socket: NetSocket, head: Buffer, cb: (ws: ServerWebSocket, req: IncomingMessage) => void): void {
@@ -68,7 +83,7 @@ export class WebSocketEngine extends EventEmitter {
     socket.cork();
     socket.write(lines.join("\r\n"));
     socket.removeListener("error", destroyOnError);
-    const ws = new ServerWebSocket(socket, head, this.#maxPayload);
+    const ws = new ServerWebSocket(socket, head, this.#limits);
     ws.hold();
     cb(ws, req);
   }

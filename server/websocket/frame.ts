@@ -14,6 +14,7 @@ export const OPCODE_PONG = 0xa;
 export const CLOSE_NORMAL = 1000;
 export const CLOSE_PROTOCOL_ERROR = 1002;
 export const CLOSE_INVALID_PAYLOAD = 1007;
+export const CLOSE_POLICY_VIOLATION = 1008;
 export const CLOSE_TOO_BIG = 1009;
 
 /** Largest payload of a control frame (close, ping, pong). */

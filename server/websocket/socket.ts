@@ -3,11 +3,17 @@
  * subset of `ws`'s WebSocket that engine.io calls ("message" / "close" / "error" events, `send`, `close`,
  * `terminate`, `_sender.sendFrame` for pre-encoded frames), without ws's per-connection Receiver stream and Sender.
  *
- * Reading: frames are parsed straight from the TCP socket's chunks; a frame split across chunks waits in a list and
- * is joined once, when enough bytes are there. Every client frame must be masked; RSV bits, unknown opcodes,
- * fragmented or long control frames, a continuation out of place, a payload over `maxPayload` (1009) and a text
- * message that is not UTF-8 (1007) fail the connection: a close frame with the code, an "error" event, the TCP
- * socket ended (destroyed after 30 s if the peer never closes its side).
+ * Reading is `FrameReader`'s (./reader.ts): frames are parsed straight from the TCP socket's chunks, with every
+ * buffer a peer can grow bounded. A protocol error or a limit fails the connection: a close frame with the code,
+ * an "error" event (`WebSocketProtocolError`), the TCP socket ended (destroyed after 30 s if the peer never closes
+ * its side).
+ *
+ * Writing: every frame this object writes — engine.io's messages, pongs, close frames — goes through one bound on
+ * what the TCP socket holds unsent: a write while it holds `maxBufferedBytes` bytes, or `maxBufferedPackets` writes
+ * since it was last empty, destroys the connection ("error" with ERR_WS_OUTGOING_BUFFER_FULL; no close frame can
+ * get through a full buffer). A ping is answered at once while the peer reads; once the TCP socket needs a drain
+ * (the peer does not read), only the latest ping is answered, at the drain (RFC 6455 §5.5.3 allows it), so a ping
+ * flood from a client that never reads holds one pong.
  *
  * Closing: `close()` sends a close frame and ends the TCP socket once the peer's close frame arrives (the server
  * closes TCP first, §7.1.1); a peer's close frame is echoed with its code. "close" is emitted once, when the TCP
@@ -17,25 +23,11 @@
  * emits — "message" (data, isBinary), "close" (code, reason) and "error" (WebSocketProtocolError). "close" and
  * "error" fire at most once each. Listeners for other event names are accepted and never called.
  */
-import { isUtf8 } from "node:buffer";
 import type { Socket as NetSocket } from "node:net";
-import {
-  binaryFrame,
-  CLOSE_INVALID_PAYLOAD,
-  CLOSE_PROTOCOL_ERROR,
-  CLOSE_TOO_BIG,
-  closeFrame,
-  isValidCloseCode,
-  MAX_CONTROL_PAYLOAD,
-  OPCODE_BINARY,
-  OPCODE_CLOSE,
-  OPCODE_CONTINUATION,
-  OPCODE_PING,
-  OPCODE_PONG,
-  OPCODE_TEXT,
-  textFrameBuffer,
-  unmask,
-} from "./frame.js";
+import { binaryFrame, closeFrame, OPCODE_BINARY, OPCODE_PONG, OPCODE_TEXT, textFrameBuffer } from "./frame.js";
+import { FrameReader, WebSocketErrorCode, WebSocketProtocolError } from "./reader.js";
+
+export { WebSocketProtocolError } from "./reader.js";
 
 /** ws's readyState values. */
 export const OPEN = 1;
@@ -49,23 +41,27 @@ const EMPTY = Buffer.alloc(0);
 const kWebSocket = Symbol("roomcast.websocket");
 type Tcp = NetSocket & { [kWebSocket]?: ServerWebSocket };
 
-/** Why a connection was failed: `closeCode` is the code sent in the close frame. */
-export class WebSocketProtocolError extends Error {
-  readonly closeCode: number;
-  constructor(message: string, closeCode: number) {
-    super(message);
-    this.name = "WebSocketProtocolError";
-    this.closeCode = closeCode;
-  }
+/** Bounds of one connection (the WebSocketEngine passes the server's). */
+export interface WebSocketLimits {
+  /** Largest message in bytes; 0 or less: no limit. */
+  maxPayload: number;
+  /** Most frames in one message (default 16,384). */
+  maxFragments?: number;
+  /** Most bytes the TCP socket may hold unsent when a frame is written (default 8 MiB; Infinity: no bound). */
+  maxBufferedBytes?: number;
+  /** Most writes since the TCP socket's buffer was last empty (default 10,000; Infinity: no bound). */
+  maxBufferedPackets?: number;
 }
 
+const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+const DEFAULT_MAX_BUFFERED_PACKETS = 10_000;
+
 // #flags bits
-const READING = 1; // frames are still parsed (cleared once a close frame arrived or the connection failed)
 const CLOSE_SENT = 2;
 const CLOSE_RECEIVED = 4;
-const FRAGMENTS_BINARY = 8;
 const HELD = 16; // the TCP socket is corked until the first message is written (see hold())
 const STARTED = 32; // the TCP socket's "data" is listened to
+const FAILED = 64; // "error" has been emitted
 
 type SendCallback = (err?: Error | null) => void;
 
@@ -94,19 +90,17 @@ function call(slot: Slot, a?: unknown, b?: unknown): void {
 
 const count = (slot: Slot): number => (slot === undefined ? 0 : Array.isArray(slot) ? slot.length : 1);
 
-export class ServerWebSocket {
+export class ServerWebSocket extends FrameReader {
   /** The TCP socket (named as ws names it: engine.io-facing code reads `_socket` of either). */
   readonly _socket: NetSocket;
   readyState = OPEN;
-  readonly #maxPayload: number;
-  #flags = READING;
-  /** An incomplete frame's bytes, joined once `#pendingBytes` reaches `#need`. */
-  #pending: Buffer[] | undefined;
-  #pendingBytes = 0;
-  #need = 0;
-  /** The frames of a fragmented message so far. */
-  #fragments: Buffer[] | undefined;
-  #fragmentsBytes = 0;
+  readonly #maxBufferedBytes: number;
+  readonly #maxBufferedPackets: number;
+  #flags = 0;
+  /** Writes since the TCP socket's buffer was last seen empty. */
+  #queuedWrites = 0;
+  /** The payload of the latest ping not answered yet (the peer is not reading: answered at the drain). */
+  #pongDue: Buffer | undefined;
   /** The peer's close frame: code (1005 when it had none) and reason. */
   #peerClose: [number, Buffer] | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
@@ -115,9 +109,11 @@ export class ServerWebSocket {
   #onError: Slot;
 
   /** `head`: bytes that arrived with the upgrade request (replayed before anything else is read). */
-  constructor(tcp: NetSocket, head: Buffer, maxPayload: number) {
+  constructor(tcp: NetSocket, head: Buffer, limits: WebSocketLimits) {
+    super(limits.maxPayload, limits.maxFragments);
     this._socket = tcp;
-    this.#maxPayload = maxPayload > 0 ? maxPayload : Infinity;
+    this.#maxBufferedBytes = limits.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.#maxBufferedPackets = limits.maxBufferedPackets ?? DEFAULT_MAX_BUFFERED_PACKETS;
     (tcp as Tcp)[kWebSocket] = this;
     tcp.setTimeout(0);
     tcp.setNoDelay(true);
@@ -200,6 +196,7 @@ export class ServerWebSocket {
     }
     if (this.readyState !== OPEN) return notOpen(this.readyState, cb);
     if (typeof data === "string" && options?.binary !== true) {
+      if (!this.#admit()) return notOpen(this.readyState, cb);
       this._socket.write(textFrameBuffer(data), cb);
       if (this.#flags & HELD) this.#release();
       return;
@@ -215,11 +212,25 @@ export class ServerWebSocket {
 
   /** Writes a frame already encoded (a header and payload, or one buffer holding both). */
   sendFrame(list: Buffer[], cb?: SendCallback): void {
-    if (this.readyState !== OPEN) return notOpen(this.readyState, cb);
+    if (this.readyState !== OPEN || !this.#admit()) return notOpen(this.readyState, cb);
     const last = list.length - 1;
     for (let i = 0; i < last; i++) this._socket.write(list[i]!);
     this._socket.write(list[last]!, cb);
     if (this.#flags & HELD) this.#release();
+  }
+
+  /**
+   * Whether one more frame may be written: false (and the connection destroyed, "error" emitted) when the TCP
+   * socket already holds `maxBufferedBytes` unsent, or `maxBufferedPackets` writes since it was last empty.
+   */
+  #admit(): boolean {
+    const queued = this._socket.writableLength;
+    if (queued === 0) this.#queuedWrites = 0;
+    if (queued < this.#maxBufferedBytes && ++this.#queuedWrites <= this.#maxBufferedPackets) return true;
+    const what = queued >= this.#maxBufferedBytes ? `${queued} bytes` : `${this.#queuedWrites - 1} writes`;
+    this.#emitError(new WebSocketProtocolError(WebSocketErrorCode.OUTGOING_BUFFER_FULL, `outgoing buffer full (${what} unsent)`, 1006));
+    this.terminate();
+    return false;
   }
 
   /**
@@ -240,15 +251,18 @@ export class ServerWebSocket {
   /** Starts the closing handshake (no code: an empty close frame, as ws sends). */
   close(code?: number, reason?: string): void {
     if (this.readyState === CLOSED) return;
-    this.#startReading(); // the peer's close frame must be read
     if (this.#flags & CLOSE_SENT) {
       if (this.#flags & CLOSE_RECEIVED) this._socket.end();
       return;
     }
+    this.#startReading(); // the peer's close frame must be read
     this.readyState = CLOSING;
     this.#flags |= CLOSE_SENT;
     const tcp = this._socket;
-    if (tcp.writable) tcp.write(closeFrame(code, reason));
+    if (tcp.writable) {
+      if (!this.#admit()) return;
+      tcp.write(closeFrame(code, reason));
+    }
     if (this.#flags & CLOSE_RECEIVED) tcp.end();
     this.#armCloseTimer(); // the peer may never close its side (HTTP server sockets allow half-open)
   }
@@ -274,147 +288,51 @@ export class ServerWebSocket {
     this._socket.on("data", ServerWebSocket.#onTcpData);
   }
 
-  #receive(chunk: Buffer): void {
-    if ((this.#flags & READING) === 0) return;
-    let buf = chunk;
-    if (this.#pending !== undefined) {
-      this.#pending.push(chunk);
-      this.#pendingBytes += chunk.length;
-      if (this.#pendingBytes < this.#need) return;
-      buf = Buffer.concat(this.#pending, this.#pendingBytes);
-      this.#pending = undefined;
-    }
-    const end = buf.length;
-    let o = 0;
-    let need = 2;
-    while (end - o >= 2) {
-      const b0 = buf[o]!;
-      const b1 = buf[o + 1]!;
-      const opcode = b0 & 0x0f;
-      const fin = (b0 & 0x80) !== 0;
-      let length = b1 & 0x7f;
-      let header = 6; // 2 + the 4-byte mask
-      if ((b0 & 0x70) !== 0) return void this.#fail("RSV bits set without a negotiated extension", CLOSE_PROTOCOL_ERROR);
-      if ((b1 & 0x80) === 0) return void this.#fail("client frame not masked", CLOSE_PROTOCOL_ERROR);
-      if (length === 126) {
-        if (end - o < 4) {
-          need = 4;
-          break;
-        }
-        length = buf.readUInt16BE(o + 2);
-        header = 8;
-      } else if (length === 127) {
-        if (end - o < 10) {
-          need = 10;
-          break;
-        }
-        const high = buf.readUInt32BE(o + 2);
-        if (high > 0x1fffff) return void this.#fail("payload length over 2^53 - 1", CLOSE_TOO_BIG);
-        length = high * 2 ** 32 + buf.readUInt32BE(o + 6);
-        header = 14;
-      }
-      if (!this.#check(opcode, fin, length)) return;
-      if (end - o < header + length) {
-        need = header + length;
-        break;
-      }
-      const payload = buf.subarray(o + header, o + header + length);
-      if (length !== 0) unmask(payload, buf, o + header - 4);
-      o += header + length;
-      this.#frame(opcode, fin, payload);
-      if ((this.#flags & READING) === 0) return;
-    }
-    if (o < end) {
-      const rest = o === 0 ? buf : buf.subarray(o);
-      this.#pending = [rest];
-      this.#pendingBytes = rest.length;
-      this.#need = need;
-    }
-  }
+  // ---- what the reader reports -------------------------------------------------------------------------------
 
-  /** Validates a frame header before its payload is waited for: false (the connection failed) if it is bad. */
-  #check(opcode: number, fin: boolean, length: number): boolean {
-    if (opcode >= OPCODE_CLOSE) {
-      if (opcode > OPCODE_PONG) return this.#fail(`unknown opcode ${opcode}`, CLOSE_PROTOCOL_ERROR);
-      if (!fin) return this.#fail("fragmented control frame", CLOSE_PROTOCOL_ERROR);
-      if (length > MAX_CONTROL_PAYLOAD) return this.#fail("control frame payload over 125 bytes", CLOSE_PROTOCOL_ERROR);
-    } else if (opcode === OPCODE_CONTINUATION) {
-      if (this.#fragments === undefined) return this.#fail("continuation frame without a message to continue", CLOSE_PROTOCOL_ERROR);
-      if (this.#fragmentsBytes + length > this.#maxPayload) return this.#fail("message over maxPayload", CLOSE_TOO_BIG);
-    } else if (opcode === OPCODE_TEXT || opcode === OPCODE_BINARY) {
-      if (this.#fragments !== undefined) return this.#fail("new message before the fragmented one ended", CLOSE_PROTOCOL_ERROR);
-      if (length > this.#maxPayload) return this.#fail("message over maxPayload", CLOSE_TOO_BIG);
-    } else {
-      return this.#fail(`unknown opcode ${opcode}`, CLOSE_PROTOCOL_ERROR);
-    }
-    return true;
-  }
-
-  #frame(opcode: number, fin: boolean, payload: Buffer): void {
-    switch (opcode) {
-      case OPCODE_TEXT:
-      case OPCODE_BINARY:
-        if (fin) return this.#deliver(payload, opcode === OPCODE_BINARY);
-        this.#fragments = [payload];
-        this.#fragmentsBytes = payload.length;
-        if (opcode === OPCODE_BINARY) this.#flags |= FRAGMENTS_BINARY;
-        else this.#flags &= ~FRAGMENTS_BINARY;
-        return;
-      case OPCODE_CONTINUATION: {
-        const fragments = this.#fragments!;
-        fragments.push(payload);
-        this.#fragmentsBytes += payload.length;
-        if (!fin) return;
-        const message = Buffer.concat(fragments, this.#fragmentsBytes);
-        this.#fragments = undefined;
-        this.#fragmentsBytes = 0;
-        return this.#deliver(message, (this.#flags & FRAGMENTS_BINARY) !== 0);
-      }
-      case OPCODE_CLOSE:
-        return this.#receiveClose(payload);
-      case OPCODE_PING:
-        if ((this.#flags & CLOSE_SENT) === 0 && this._socket.writable) this.sendFrame(binaryFrame(OPCODE_PONG, payload));
-        return;
-      default: // pong: nothing to do
-        return;
-    }
-  }
-
-  #deliver(data: Buffer, binary: boolean): void {
-    if (!binary && !isUtf8(data)) return void this.#fail("text message is not valid UTF-8", CLOSE_INVALID_PAYLOAD);
+  protected override onMessage(data: Buffer, binary: boolean): void {
     call(this.#onMessage, data, binary);
   }
 
-  #receiveClose(payload: Buffer): void {
-    let code = 1005;
-    let reason = EMPTY;
-    if (payload.length === 1) return void this.#fail("close frame with a 1-byte payload", CLOSE_PROTOCOL_ERROR);
-    if (payload.length >= 2) {
-      code = payload.readUInt16BE(0);
-      if (!isValidCloseCode(code)) return void this.#fail(`invalid close code ${code}`, CLOSE_PROTOCOL_ERROR);
-      reason = Buffer.from(payload.subarray(2));
-      if (!isUtf8(reason)) return void this.#fail("close reason is not valid UTF-8", CLOSE_INVALID_PAYLOAD);
+  protected override onPing(payload: Buffer): void {
+    const tcp = this._socket;
+    if (this.#flags & CLOSE_SENT || !tcp.writable) return;
+    if (tcp.writableNeedDrain) {
+      // the peer is not reading what we send: keep only the latest ping's answer, sent at the drain (§5.5.3)
+      if (this.#pongDue === undefined) tcp.once("drain", ServerWebSocket.#onTcpDrain);
+      this.#pongDue = Buffer.from(payload);
+      return;
     }
+    this.sendFrame(binaryFrame(OPCODE_PONG, payload));
+  }
+
+  protected override onPong(): void {
+    // nothing to do: engine.io's heartbeat runs over Engine.IO packets, not WebSocket pings
+  }
+
+  protected override onCloseFrame(code: number, reason: Buffer): void {
     this.#peerClose = [code, reason];
-    this.#flags = (this.#flags | CLOSE_RECEIVED) & ~READING;
-    this.#pending = this.#fragments = undefined;
+    this.#flags |= CLOSE_RECEIVED;
     // echo the peer's code (none when it sent none), then close TCP: both close frames have been sent
     if (this.#flags & CLOSE_SENT) this._socket.end();
     else this.close(code === 1005 ? undefined : code);
   }
 
-  /** Fails the connection (RFC 6455 §7.1.7): close frame with `code`, "error" event, TCP socket ended. */
-  #fail(message: string, code: number): false {
-    this.#flags &= ~READING;
-    this.#pending = this.#fragments = undefined;
+  /** Fails the connection (RFC 6455 §7.1.7): close frame with the error's code, "error" event, TCP socket ended. */
+  protected override onProtocolError(err: WebSocketProtocolError): void {
     if ((this.#flags & CLOSE_SENT) === 0) {
       this.#flags |= CLOSE_SENT;
       this.readyState = CLOSING;
-      if (this._socket.writable) this._socket.end(closeFrame(code));
+      if (this._socket.writable) this._socket.end(closeFrame(err.closeCode));
       this.#armCloseTimer();
     }
-    call(this.#onError, new WebSocketProtocolError(message, code));
-    return false;
+    this.#emitError(err);
+  }
+
+  #emitError(err: WebSocketProtocolError): void {
+    if (this.#flags & FAILED) return;
+    this.#flags |= FAILED;
+    call(this.#onError, err);
   }
 
   #armCloseTimer(): void {
@@ -427,14 +345,22 @@ export class ServerWebSocket {
   // ---- TCP socket events (shared functions: `this` is the TCP socket) ------------------------------------------
 
   static #onTcpData(this: Tcp, chunk: Buffer): void {
-    this[kWebSocket]!.#receive(chunk);
+    this[kWebSocket]!.read(chunk);
+  }
+
+  /** The peer read again: answer the latest ping it sent meanwhile. */
+  static #onTcpDrain(this: Tcp): void {
+    const ws = this[kWebSocket]!;
+    const payload = ws.#pongDue;
+    ws.#pongDue = undefined;
+    if (payload !== undefined && ws.readyState === OPEN) ws.sendFrame(binaryFrame(OPCODE_PONG, payload));
   }
 
   /** The peer ended its side: end ours (a close without the closing handshake). */
   static #onTcpEnd(this: Tcp): void {
     const ws = this[kWebSocket]!;
     ws.readyState = CLOSING;
-    ws.#flags &= ~READING;
+    ws.stopReading();
     if (!this.writableEnded) this.end(); // (ending twice makes Node build an error object)
   }
 
@@ -447,7 +373,8 @@ export class ServerWebSocket {
   static #onTcpClose(this: Tcp): void {
     const ws = this[kWebSocket]!;
     ws.readyState = CLOSED;
-    ws.#pending = ws.#fragments = undefined;
+    ws.stopReading();
+    ws.#pongDue = undefined;
     if (ws.#closeTimer !== undefined) clearTimeout(ws.#closeTimer);
     const [code, reason] = ws.#peerClose ?? [1006, EMPTY];
     call(ws.#onClose, code, reason);

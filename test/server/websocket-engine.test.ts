@@ -101,7 +101,7 @@ async function pair(maxPayload = 1024 * 1024): Promise<{ ws: ServerWebSocket; cl
   const accepted = once(srv, "connection");
   const client = connect((srv.address() as AddressInfo).port, "127.0.0.1");
   const [serverTcp] = (await accepted) as [NetSocket];
-  const ws = new ServerWebSocket(serverTcp, Buffer.alloc(0), maxPayload);
+  const ws = new ServerWebSocket(serverTcp, Buffer.alloc(0), { maxPayload });
   const reader = new FrameReader(client);
   return {
     ws,

@@ -1,0 +1,328 @@
+/**
+ * RFC 6455 frame reader, server side: the bytes one client sends, in whatever chunks TCP hands them over, become
+ * messages, pings, pongs, a close frame, or one protocol error (§5, §7.4, §8.1). Pure: no socket, no timer, no
+ * event table; `ServerWebSocket` extends it and answers what it reports.
+ *
+ * What one peer can make it hold (everything is copied; no list of chunks and no view into a TCP chunk is kept
+ * between reads):
+ *   - an incomplete frame: one buffer, grown ×2 as its bytes arrive, never beyond the frame's size
+ *     (≤ maxPayload + 14), whatever the chunking — one byte per TCP segment costs no more than one large read;
+ *   - an unfinished fragmented message: one buffer, grown ×2, never beyond maxPayload, and at most `maxFragments`
+ *     frames (empty ones count: ws's 16,384 and close code 1008).
+ * So at most 2 × maxPayload + 14 bytes in two buffers between reads (3 × maxPayload for an instant while the
+ * message buffer grows), plus this object's fields.
+ *
+ * A frame header is checked as soon as it is complete, before its payload is waited for: a frame over maxPayload
+ * fails from its header alone. UTF-8 is checked on the whole text message (as ws does), close reasons on arrival.
+ */
+import { isUtf8 } from "node:buffer";
+import {
+  CLOSE_INVALID_PAYLOAD,
+  CLOSE_POLICY_VIOLATION,
+  CLOSE_PROTOCOL_ERROR,
+  CLOSE_TOO_BIG,
+  isValidCloseCode,
+  MAX_CONTROL_PAYLOAD,
+  OPCODE_BINARY,
+  OPCODE_CLOSE,
+  OPCODE_CONTINUATION,
+  OPCODE_PING,
+  OPCODE_PONG,
+  OPCODE_TEXT,
+  unmask,
+} from "./frame.js";
+
+/** Stable codes of the reasons a connection is failed (the close code sent is `WebSocketProtocolError.closeCode`). */
+export const WebSocketErrorCode = {
+  /** An RSV bit is set but no extension was negotiated (1002). */
+  RSV_BITS: "ERR_WS_RSV_BITS",
+  /** A client frame without a mask (1002). */
+  UNMASKED: "ERR_WS_UNMASKED",
+  /** An opcode RFC 6455 does not define (1002). */
+  UNKNOWN_OPCODE: "ERR_WS_UNKNOWN_OPCODE",
+  /** A close, ping or pong frame with FIN clear, or with a payload over 125 bytes (1002). */
+  BAD_CONTROL_FRAME: "ERR_WS_BAD_CONTROL_FRAME",
+  /** A continuation frame with no message to continue, or a new message before the fragmented one ended (1002). */
+  BAD_CONTINUATION: "ERR_WS_BAD_CONTINUATION",
+  /** A message (all its fragments together) over maxPayload, or a 64-bit length over 2^53 - 1 (1009). */
+  TOO_BIG: "ERR_WS_TOO_BIG",
+  /** A message in more than `maxFragments` frames (1008). */
+  TOO_MANY_FRAGMENTS: "ERR_WS_TOO_MANY_FRAGMENTS",
+  /** A text message or a close reason that is not valid UTF-8 (1007). */
+  INVALID_UTF8: "ERR_WS_INVALID_UTF8",
+  /** A close frame with a 1-byte payload or a close code that may not be sent (1002). */
+  BAD_CLOSE_FRAME: "ERR_WS_BAD_CLOSE_FRAME",
+  /** The connection's outgoing buffer is over its bound (no close frame: the TCP socket is destroyed). */
+  OUTGOING_BUFFER_FULL: "ERR_WS_OUTGOING_BUFFER_FULL",
+} as const;
+export type WebSocketErrorCode = (typeof WebSocketErrorCode)[keyof typeof WebSocketErrorCode];
+
+/** Why a connection was failed: `code` says why, `closeCode` is the code sent in the close frame. */
+export class WebSocketProtocolError extends Error {
+  readonly code: WebSocketErrorCode;
+  readonly closeCode: number;
+  constructor(code: WebSocketErrorCode, message: string, closeCode: number) {
+    super(message);
+    this.name = "WebSocketProtocolError";
+    this.code = code;
+    this.closeCode = closeCode;
+  }
+}
+
+/** Most frames in one message, empty ones included (ws's default; one more closes with 1008). */
+export const DEFAULT_MAX_FRAGMENTS = 16_384;
+
+/** Smallest buffer allocated for a partial frame or an unfinished message. */
+const MIN_BUFFER = 256;
+
+// #rflags bits
+const READING = 1; // bytes are still parsed (cleared after a close frame, a failure, or the end of the stream)
+const IN_MESSAGE = 2; // a fragmented message has begun
+const MESSAGE_BINARY = 4;
+
+export abstract class FrameReader {
+  readonly #maxPayload: number;
+  readonly #maxFragments: number;
+  #rflags = READING;
+  /** An incomplete frame's bytes (a copy), `#partialBytes` of them; the frame needs `#need` in all so far. */
+  #partial: Buffer | undefined;
+  #partialBytes = 0;
+  #need = 0;
+  /** The unfinished fragmented message so far (a copy), `#messageBytes` of it, in `#frames` frames. */
+  #message: Buffer | undefined;
+  #messageBytes = 0;
+  #frames = 0;
+
+  /** `maxPayload`: largest message in bytes (0 or less: no limit); `maxFragments`: most frames per message. */
+  constructor(maxPayload: number, maxFragments = DEFAULT_MAX_FRAGMENTS) {
+    this.#maxPayload = maxPayload > 0 ? maxPayload : Infinity;
+    this.#maxFragments = maxFragments > 0 ? maxFragments : Infinity;
+  }
+
+  /** A complete message: `data` may be a view into a TCP chunk; `binary` false for a text (valid UTF-8) message. */
+  protected abstract onMessage(data: Buffer, binary: boolean): void;
+  /** A ping (payload ≤ 125 bytes, a view valid only during the call). */
+  protected abstract onPing(payload: Buffer): void;
+  /** A pong. */
+  protected abstract onPong(payload: Buffer): void;
+  /** The peer's close frame (1005 when it carried no code); nothing more is read. */
+  protected abstract onCloseFrame(code: number, reason: Buffer): void;
+  /** The peer broke the protocol or a limit; nothing more is read. */
+  protected abstract onProtocolError(err: WebSocketProtocolError): void;
+
+  /** Bytes held for an incomplete frame and an unfinished message (buffer capacities, not just what they hold). */
+  get bufferedIncoming(): number {
+    return (this.#partial?.length ?? 0) + (this.#message?.length ?? 0);
+  }
+
+  /** Whether bytes are still parsed. */
+  protected get reading(): boolean {
+    return (this.#rflags & READING) !== 0;
+  }
+
+  /** Stops reading and lets go of everything held (the stream ended, or the connection is being failed). */
+  protected stopReading(): void {
+    this.#rflags = 0;
+    this.#partial = this.#message = undefined;
+    this.#partialBytes = this.#messageBytes = this.#frames = 0;
+  }
+
+  /** Parses the next chunk of the stream. */
+  protected read(chunk: Buffer): void {
+    if ((this.#rflags & READING) === 0) return;
+    let o = 0;
+    const end = chunk.length;
+    // first finish the frame begun in earlier chunks: its bytes are copied into one buffer, never a list of chunks
+    while (this.#partial !== undefined) {
+      const take = Math.min(this.#need - this.#partialBytes, end - o);
+      const have = this.#partialBytes + take;
+      let partial = this.#partial;
+      if (have > partial.length) {
+        const grown = Buffer.allocUnsafeSlow(Math.min(this.#need, Math.max(2 * partial.length, have)));
+        partial.copy(grown, 0, 0, this.#partialBytes);
+        this.#partial = partial = grown;
+      }
+      chunk.copy(partial, this.#partialBytes, o, o + take);
+      this.#partialBytes = have;
+      o += take;
+      if (have < this.#need) return; // the chunk is used up
+      const used = this.#frameAt(partial, 0, have);
+      if (used < 0) return; // failed
+      if (used > 0) {
+        this.#partial = undefined;
+        this.#partialBytes = 0;
+        if ((this.#rflags & READING) === 0) return;
+      }
+      // used === 0: the header is complete now and `#need` is the whole frame: keep filling
+    }
+    while (o < end) {
+      const used = this.#frameAt(chunk, o, end);
+      if (used < 0) return;
+      if (used === 0) {
+        // an incomplete frame: copy what there is (the chunk is not kept alive by a few bytes of it)
+        const rest = end - o;
+        const partial = Buffer.allocUnsafeSlow(Math.min(this.#need, Math.max(2 * rest, MIN_BUFFER)));
+        chunk.copy(partial, 0, o, end);
+        this.#partial = partial;
+        this.#partialBytes = rest;
+        return;
+      }
+      o += used;
+      if ((this.#rflags & READING) === 0) return;
+    }
+  }
+
+  /**
+   * Reads the frame starting at `buf[o]` (bytes up to `end`): its length in bytes once handled, 0 when it is
+   * incomplete (`#need` then says how many bytes from `o` are needed to know more), -1 when it failed the connection.
+   */
+  #frameAt(buf: Buffer, o: number, end: number): number {
+    const avail = end - o;
+    if (avail < 2) {
+      this.#need = 2;
+      return 0;
+    }
+    const b0 = buf[o]!;
+    const b1 = buf[o + 1]!;
+    const opcode = b0 & 0x0f;
+    const fin = (b0 & 0x80) !== 0;
+    let length = b1 & 0x7f;
+    let header = 6; // 2 + the 4-byte mask
+    if ((b0 & 0x70) !== 0) {
+      this.#fail(WebSocketErrorCode.RSV_BITS, "RSV bits set without a negotiated extension", CLOSE_PROTOCOL_ERROR);
+      return -1;
+    }
+    if ((b1 & 0x80) === 0) {
+      this.#fail(WebSocketErrorCode.UNMASKED, "client frame not masked", CLOSE_PROTOCOL_ERROR);
+      return -1;
+    }
+    if (length === 126) {
+      if (avail < 4) {
+        this.#need = 4;
+        return 0;
+      }
+      length = buf.readUInt16BE(o + 2);
+      header = 8;
+    } else if (length === 127) {
+      if (avail < 10) {
+        this.#need = 10;
+        return 0;
+      }
+      const high = buf.readUInt32BE(o + 2);
+      if (high > 0x1fffff) {
+        this.#fail(WebSocketErrorCode.TOO_BIG, "payload length over 2^53 - 1", CLOSE_TOO_BIG);
+        return -1;
+      }
+      length = high * 2 ** 32 + buf.readUInt32BE(o + 6);
+      header = 14;
+    }
+    if (!this.#check(opcode, fin, length)) return -1;
+    const size = header + length;
+    if (avail < size) {
+      this.#need = size;
+      return 0;
+    }
+    const payload = buf.subarray(o + header, o + size);
+    if (length !== 0) unmask(payload, buf, o + header - 4);
+    this.#frame(opcode, fin, payload); // may stop reading (a close frame, a failure, the handler's doing): callers check
+    return size;
+  }
+
+  /** Validates a frame header before its payload is waited for: false (the connection failed) if it is bad. */
+  #check(opcode: number, fin: boolean, length: number): boolean {
+    if (opcode >= OPCODE_CLOSE) {
+      if (opcode > OPCODE_PONG) return this.#fail(WebSocketErrorCode.UNKNOWN_OPCODE, `unknown opcode ${opcode}`, CLOSE_PROTOCOL_ERROR);
+      if (!fin) return this.#fail(WebSocketErrorCode.BAD_CONTROL_FRAME, "fragmented control frame", CLOSE_PROTOCOL_ERROR);
+      if (length > MAX_CONTROL_PAYLOAD) {
+        return this.#fail(WebSocketErrorCode.BAD_CONTROL_FRAME, "control frame payload over 125 bytes", CLOSE_PROTOCOL_ERROR);
+      }
+    } else if (opcode === OPCODE_CONTINUATION) {
+      if ((this.#rflags & IN_MESSAGE) === 0) {
+        return this.#fail(WebSocketErrorCode.BAD_CONTINUATION, "continuation frame without a message to continue", CLOSE_PROTOCOL_ERROR);
+      }
+      if (this.#messageBytes + length > this.#maxPayload) return this.#fail(WebSocketErrorCode.TOO_BIG, "message over maxPayload", CLOSE_TOO_BIG);
+    } else if (opcode === OPCODE_TEXT || opcode === OPCODE_BINARY) {
+      if ((this.#rflags & IN_MESSAGE) !== 0) {
+        return this.#fail(WebSocketErrorCode.BAD_CONTINUATION, "new message before the fragmented one ended", CLOSE_PROTOCOL_ERROR);
+      }
+      if (length > this.#maxPayload) return this.#fail(WebSocketErrorCode.TOO_BIG, "message over maxPayload", CLOSE_TOO_BIG);
+    } else {
+      return this.#fail(WebSocketErrorCode.UNKNOWN_OPCODE, `unknown opcode ${opcode}`, CLOSE_PROTOCOL_ERROR);
+    }
+    return true;
+  }
+
+  #frame(opcode: number, fin: boolean, payload: Buffer): void {
+    switch (opcode) {
+      case OPCODE_TEXT:
+      case OPCODE_BINARY:
+        if (fin) return this.#deliver(payload, opcode === OPCODE_BINARY);
+        this.#rflags = (this.#rflags | IN_MESSAGE) & ~MESSAGE_BINARY;
+        if (opcode === OPCODE_BINARY) this.#rflags |= MESSAGE_BINARY;
+        this.#frames = 1;
+        this.#append(payload);
+        return;
+      case OPCODE_CONTINUATION: {
+        if (++this.#frames > this.#maxFragments) {
+          this.#fail(WebSocketErrorCode.TOO_MANY_FRAGMENTS, `message in more than ${this.#maxFragments} frames`, CLOSE_POLICY_VIOLATION);
+          return;
+        }
+        this.#append(payload);
+        if (!fin) return;
+        const message = this.#message === undefined ? payload.subarray(0, 0) : this.#message.subarray(0, this.#messageBytes);
+        const binary = (this.#rflags & MESSAGE_BINARY) !== 0;
+        this.#rflags &= ~(IN_MESSAGE | MESSAGE_BINARY);
+        this.#message = undefined;
+        this.#messageBytes = this.#frames = 0;
+        return this.#deliver(message, binary);
+      }
+      case OPCODE_CLOSE:
+        return this.#receiveClose(payload);
+      case OPCODE_PING:
+        return this.onPing(payload);
+      default:
+        return this.onPong(payload);
+    }
+  }
+
+  /** Copies a fragment's payload into the message buffer (grown ×2, never beyond maxPayload). */
+  #append(payload: Buffer): void {
+    const n = payload.length;
+    if (n === 0) return;
+    const have = this.#messageBytes + n;
+    let message = this.#message;
+    if (message === undefined || have > message.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.min(this.#maxPayload, Math.max(2 * (message?.length ?? 0), 2 * n, MIN_BUFFER, have)));
+      if (message !== undefined) message.copy(grown, 0, 0, this.#messageBytes);
+      this.#message = message = grown;
+    }
+    payload.copy(message, this.#messageBytes);
+    this.#messageBytes = have;
+  }
+
+  #deliver(data: Buffer, binary: boolean): void {
+    if (!binary && !isUtf8(data)) return void this.#fail(WebSocketErrorCode.INVALID_UTF8, "text message is not valid UTF-8", CLOSE_INVALID_PAYLOAD);
+    this.onMessage(data, binary);
+  }
+
+  #receiveClose(payload: Buffer): void {
+    let code = 1005;
+    let reason = payload.subarray(0, 0);
+    if (payload.length === 1) return void this.#fail(WebSocketErrorCode.BAD_CLOSE_FRAME, "close frame with a 1-byte payload", CLOSE_PROTOCOL_ERROR);
+    if (payload.length >= 2) {
+      code = payload.readUInt16BE(0);
+      if (!isValidCloseCode(code)) return void this.#fail(WebSocketErrorCode.BAD_CLOSE_FRAME, `invalid close code ${code}`, CLOSE_PROTOCOL_ERROR);
+      reason = payload.subarray(2);
+      if (!isUtf8(reason)) return void this.#fail(WebSocketErrorCode.INVALID_UTF8, "close reason is not valid UTF-8", CLOSE_INVALID_PAYLOAD);
+    }
+    this.stopReading();
+    this.onCloseFrame(code, Buffer.from(reason)); // a copy: the reason outlives the chunk it came in
+  }
+
+  /** Stops reading and reports the failure (false, for #check). */
+  #fail(code: WebSocketErrorCode, message: string, closeCode: number): false {
+    this.stopReading();
+    this.onProtocolError(new WebSocketProtocolError(code, message, closeCode));
+    return false;
+  }
+}
