@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createServer, connect, type Socket as NetSocket, type AddressInfo } from "node:net";
-import { ServerWebSocket, WebSocketProtocolError } from "../../server/websocket/socket.js";
+import { ServerWebSocket, WebSocketProtocolError, type WebSocketLimits } from "../../server/websocket/socket.js";
 import { startServer } from "../helpers/server.js";
 
 const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -95,13 +95,13 @@ class FrameReader {
 }
 
 /** A ServerWebSocket over a real loopback TCP pair; `client` is the raw peer. */
-async function pair(maxPayload = 1024 * 1024): Promise<{ ws: ServerWebSocket; client: NetSocket; serverTcp: NetSocket; reader: FrameReader; close(): void }> {
+async function pair(maxPayload = 1024 * 1024, limits: Partial<WebSocketLimits> = {}): Promise<{ ws: ServerWebSocket; client: NetSocket; serverTcp: NetSocket; reader: FrameReader; close(): void }> {
   const srv = createServer();
   await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
   const accepted = once(srv, "connection");
   const client = connect((srv.address() as AddressInfo).port, "127.0.0.1");
   const [serverTcp] = (await accepted) as [NetSocket];
-  const ws = new ServerWebSocket(serverTcp, Buffer.alloc(0), { maxPayload });
+  const ws = new ServerWebSocket(serverTcp, Buffer.alloc(0), { ...limits, maxPayload });
   const reader = new FrameReader(client);
   return {
     ws,
@@ -411,4 +411,36 @@ describe("WebSocket engine: one connection's frames", () => {
       p.close();
     }
   });
+
+  for (const [what, limits, payload] of [
+    ["maxBufferedPackets writes", { maxBufferedPackets: 50 }, "x".repeat(1000)],
+    ["maxBufferedBytes bytes", { maxBufferedBytes: 256 * 1024 }, "y".repeat(60_000)],
+  ] as const) {
+    test(`a write while the TCP socket holds ${what} unsent destroys the connection (ERR_WS_OUTGOING_BUFFER_FULL)`, async () => {
+      const p = await pair(1024 * 1024, limits);
+      try {
+        p.client.pause(); // the peer never reads: the kernel's buffers fill, then Node's
+        const errors: WebSocketProtocolError[] = [];
+        p.ws.on("error", (err: WebSocketProtocolError) => errors.push(err));
+        const closed = new Promise<number>((r) => p.ws.on("close", (c: number) => r(c)));
+        let refused: Error | null | undefined;
+        let writes = 0;
+        // bounded: 200,000 writes at most; the kernel takes a few MB before Node starts holding them
+        while (refused === undefined && writes < 200_000) {
+          writes++;
+          p.ws.send(payload, (err) => void (err && (refused ??= err)));
+          if (errors.length > 0) break;
+          if (writes % 1000 === 0) await new Promise((r) => setImmediate(r));
+        }
+        assert.equal(errors.length, 1, `no error after ${writes} writes`);
+        assert.equal(errors[0]!.code, "ERR_WS_OUTGOING_BUFFER_FULL");
+        assert.equal(await closed, 1006); // no close frame can pass a full buffer
+        assert.equal(p.serverTcp.destroyed, true);
+        const late = await new Promise<Error | null | undefined>((r) => p.ws.send("late", r));
+        assert.match(String(late), /not open/);
+      } finally {
+        p.close();
+      }
+    });
+  }
 });

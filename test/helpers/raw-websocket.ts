@@ -1,0 +1,172 @@
+/**
+ * A raw WebSocket peer for attack tests: client frames built byte by byte (masked or not, any opcode, RSV bits,
+ * FIN, a declared length that differs from the payload), the server's frames read off the TCP socket, and the
+ * server-side objects of the session (its TCP socket and `ServerWebSocket`) for white-box measurements.
+ */
+import { once } from "node:events";
+import { connect, type Socket as NetSocket } from "node:net";
+import type { Server } from "../../server/index.js";
+import type { ServerWebSocket } from "../../server/websocket/socket.js";
+
+const MASK = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+
+export interface ClientFrameOptions {
+  fin?: boolean;
+  mask?: boolean;
+  /** RSV1..3 as a 3-bit number (4 = RSV1). */
+  rsv?: number;
+  /** The length written in the header (default: the payload's). */
+  length?: number;
+}
+
+/** A client frame: masked unless told otherwise. */
+export function clientFrame(opcode: number, payload: Buffer | string = Buffer.alloc(0), opts: ClientFrameOptions = {}): Buffer {
+  const data = typeof payload === "string" ? Buffer.from(payload) : payload;
+  const length = opts.length ?? data.length;
+  const mask = opts.mask !== false;
+  const ext = length < 126 ? 0 : length < 65536 ? 2 : 8;
+  const head = Buffer.alloc(2 + ext + (mask ? 4 : 0));
+  head[0] = (opts.fin === false ? 0 : 0x80) | ((opts.rsv ?? 0) << 4) | opcode;
+  head[1] = (mask ? 0x80 : 0) | (ext === 0 ? length : ext === 2 ? 126 : 127);
+  if (ext === 2) head.writeUInt16BE(length, 2);
+  if (ext === 8) head.writeBigUInt64BE(BigInt(length), 2);
+  if (!mask) return Buffer.concat([head, data]);
+  MASK.copy(head, 2 + ext);
+  const masked = Buffer.allocUnsafe(data.length);
+  for (let i = 0; i < data.length; i++) masked[i] = data[i]! ^ MASK[i & 3]!;
+  return Buffer.concat([head, masked]);
+}
+
+export interface ServerFrame {
+  fin: boolean;
+  opcode: number;
+  payload: Buffer;
+}
+
+/** Reads the server's (unmasked) frames from a TCP socket, after the HTTP response head has been taken off. */
+export class ServerFrames {
+  #buf: Buffer;
+  readonly #frames: ServerFrame[] = [];
+  #waiters: Array<() => void> = [];
+  ended = false;
+
+  constructor(socket: NetSocket, initial: Buffer = Buffer.alloc(0)) {
+    this.#buf = initial;
+    this.#parse();
+    socket.on("data", (chunk: Buffer) => {
+      this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
+      this.#parse();
+    });
+    socket.on("close", () => {
+      this.ended = true;
+      this.#wake();
+    });
+  }
+
+  #parse(): void {
+    for (;;) {
+      const b = this.#buf;
+      if (b.length < 2) return;
+      let len = b[1]! & 0x7f;
+      let off = 2;
+      if (len === 126) {
+        if (b.length < 4) return;
+        len = b.readUInt16BE(2);
+        off = 4;
+      } else if (len === 127) {
+        if (b.length < 10) return;
+        len = Number(b.readBigUInt64BE(2));
+        off = 10;
+      }
+      if (b.length < off + len) return;
+      this.#frames.push({ fin: (b[0]! & 0x80) !== 0, opcode: b[0]! & 0x0f, payload: Buffer.from(b.subarray(off, off + len)) });
+      this.#buf = b.subarray(off + len);
+      this.#wake();
+    }
+  }
+
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  /** The next frame, or undefined once the TCP connection closed with none left. */
+  async next(): Promise<ServerFrame | undefined> {
+    while (this.#frames.length === 0 && !this.ended) await new Promise<void>((r) => this.#waiters.push(r));
+    return this.#frames.shift();
+  }
+
+  /** Skips frames until one with `opcode` (undefined if the connection closed first). */
+  async nextOf(opcode: number): Promise<ServerFrame | undefined> {
+    for (;;) {
+      const f = await this.next();
+      if (f === undefined || f.opcode === opcode) return f;
+    }
+  }
+
+  /** Skips frames until a close frame; its code (1005 when it has none), or undefined if TCP closed without one. */
+  async closeCode(): Promise<number | undefined> {
+    const f = await this.nextOf(8);
+    if (f === undefined) return undefined;
+    return f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 1005;
+  }
+}
+
+export interface RawWebSocket {
+  socket: NetSocket;
+  frames: ServerFrames;
+  /** The Engine.IO session id (from the open packet; for a `sid` upgrade, the one given). */
+  sid: string;
+}
+
+/**
+ * Opens a WebSocket to a roomcast (or socket.io) server at `port`: a new Engine.IO session, or the upgrade of
+ * polling session `sid`. Resolves once the 101 arrived (and, for a new session, the open packet).
+ */
+export async function rawWebSocket(port: number, opts: { sid?: string; path?: string; headers?: Record<string, string> } = {}): Promise<RawWebSocket> {
+  const socket = connect(port, "127.0.0.1");
+  socket.setNoDelay(true);
+  const query = `EIO=4&transport=websocket${opts.sid !== undefined ? `&sid=${opts.sid}` : ""}`;
+  const lines = [
+    `GET ${opts.path ?? "/socket.io/"}?${query} HTTP/1.1`,
+    `Host: 127.0.0.1:${port}`,
+    "Connection: Upgrade",
+    "Upgrade: websocket",
+    "Sec-WebSocket-Version: 13",
+    `Sec-WebSocket-Key: ${KEY}`,
+  ];
+  for (const [k, v] of Object.entries(opts.headers ?? {})) lines.push(`${k}: ${v}`);
+  socket.write(lines.join("\r\n") + "\r\n\r\n");
+  let buf = Buffer.alloc(0);
+  for (;;) {
+    const [chunk] = (await once(socket, "data")) as [Buffer];
+    buf = Buffer.concat([buf, chunk]);
+    const end = buf.indexOf("\r\n\r\n");
+    if (end < 0) continue;
+    const head = buf.subarray(0, end).toString();
+    if (!head.startsWith("HTTP/1.1 101 ")) throw new Error(`upgrade refused: ${head.split("\r\n")[0]}`);
+    socket.removeAllListeners("data");
+    const frames = new ServerFrames(socket, buf.subarray(end + 4));
+    if (opts.sid !== undefined) return { socket, frames, sid: opts.sid };
+    const open = await frames.next();
+    const text = open?.payload.toString() ?? "";
+    if (!text.startsWith("0")) throw new Error(`expected an open packet, got ${JSON.stringify(text)}`);
+    return { socket, frames, sid: (JSON.parse(text.slice(1)) as { sid: string }).sid };
+  }
+}
+
+/** Writes `data` and resolves once it has been handed to the kernel. */
+export function write(socket: NetSocket, data: Buffer | string): Promise<void> {
+  return new Promise((resolve, reject) => socket.write(data, (err) => (err ? reject(err) : resolve())));
+}
+
+interface EngineClientView {
+  transport: { name: string; socket?: ServerWebSocket };
+}
+
+/** The server-side `ServerWebSocket` of Engine.IO session `sid` (undefined when it is not on roomcast's engine). */
+export function serverWebSocket(io: Server, sid: string): ServerWebSocket | undefined {
+  const clients = (io.engine as unknown as { clients: Record<string, EngineClientView | undefined> }).clients;
+  const client = clients[sid];
+  return client?.transport.name === "websocket" ? client.transport.socket : undefined;
+}
