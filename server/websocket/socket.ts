@@ -318,14 +318,17 @@ export class ServerWebSocket extends FrameReader {
     else this.close(code === 1005 ? undefined : code);
   }
 
-  /** Fails the connection (RFC 6455 §7.1.7): close frame with the error's code, "error" event, TCP socket ended. */
+  /**
+   * Fails the connection (RFC 6455 §7.1.7): close frame with the error's code, "error" event, TCP socket ended. After
+   * our own close() the close frame is already out: TCP is ended now, since the peer's close frame will not be read.
+   */
   protected override onProtocolError(err: WebSocketProtocolError): void {
     if ((this.#flags & CLOSE_SENT) === 0) {
       this.#flags |= CLOSE_SENT;
       this.readyState = CLOSING;
       if (this._socket.writable) this._socket.end(closeFrame(err.closeCode));
       this.#armCloseTimer();
-    }
+    } else if (this._socket.writable) this._socket.end();
     this.#emitError(err);
   }
 

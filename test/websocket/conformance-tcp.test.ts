@@ -11,6 +11,7 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { WebSocketErrorCode as Err } from "../../server/websocket/reader.js";
 import { cases, DEFAULT_LIMITS, type Case, type Category } from "./cases.js";
 import { tcpCuts } from "./chunkings.js";
 import { Loopback, frameLine, type Peer } from "./peer.js";
@@ -105,6 +106,30 @@ describe("closing handshake over loopback TCP", () => {
         await peer.clientClosed;
         assert.deepEqual(peer.errors, []);
         assert.equal(peer.ws.readyState, 3);
+      } finally {
+        peer.destroy();
+      }
+    });
+  }
+
+  const afterServerClose: Array<[string, Buffer, string]> = [
+    ["an RSV bit", F.text("x", { rsv: 4 }), E.fail(1002, Err.RSV_BITS)],
+    ["a text that is not UTF-8", F.text(Buffer.from([0xc0, 0xaf])), E.fail(1007, Err.INVALID_UTF8)],
+    ["a close code that may not be sent", F.close(1005), E.fail(1002, Err.BAD_CLOSE_FRAME)],
+  ];
+  for (const [what, bad, failure] of afterServerClose) {
+    test(`the server closes first, then the peer sends ${what}: "error", no second close frame, TCP ended at once (not after the 30 s close timeout)`, { timeout: 5_000 }, async () => {
+      const peer = await loop.connect(DEFAULT_LIMITS);
+      try {
+        peer.ws.close(1001);
+        await peer.closeFrame();
+        await peer.write(bad, []);
+        await peer.serverEnded;
+        assert.deepEqual(peer.frames.map(frameLine), ['close frame 1001 ""']);
+        assert.deepEqual(peer.errors.map((err) => E.fail(err.closeCode, err.code)), [failure]);
+        peer.client.end();
+        assert.equal(await peer.closed, E.close(1006));
+        await peer.clientClosed;
       } finally {
         peer.destroy();
       }
