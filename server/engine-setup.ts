@@ -5,9 +5,10 @@
 import type { IncomingMessage, Server as HttpServer } from "node:http";
 import type { Server as EngineServer } from "engine.io";
 import type { AnyHttpServer, ServerOptions } from "./options.js";
+import type { ProxyTrust } from "./client-address.js";
 import { originChecker, refuseForeignOrigins } from "./origins.js";
 import { closeSessionOnOversizedBody } from "./oversized-body.js";
-import { clientAddress, refuseBusyAddresses, type AddressCounter } from "./rate-limit.js";
+import { refuseBusyAddresses, type AddressCounter } from "./rate-limit.js";
 import { WebSocketEngine } from "./websocket/engine.js";
 import { preparseQuery } from "./query.js";
 
@@ -40,11 +41,11 @@ export function attachEngine(
   engineOpts: Partial<ServerOptions>,
   allowedOrigins: ServerOptions["allowedOrigins"] | undefined,
   addresses: AddressCounter | undefined,
-  trustProxy: boolean,
+  trust: ProxyTrust,
 ): void {
   // every request of a session (polls, WebSocket upgrades included) is checked, with a 403 on refusal
   if (allowedOrigins !== undefined) engine.use(refuseForeignOrigins(originChecker(allowedOrigins)));
-  if (addresses !== undefined) engine.use(refuseBusyAddresses(addresses, trustProxy));
+  if (addresses !== undefined) engine.use(refuseBusyAddresses(addresses, trust));
   engine.use(closeSessionOnOversizedBody(engine));
   engine.attach(srv as HttpServer, engineOpts);
   // engine.io's own request path (its `_computePath`): the query of its requests is parsed ahead of it
@@ -59,9 +60,9 @@ export function attachEngine(
  * Counts a new session against `maxConnectionsPerAddress` (released when it closes). False when its address is
  * full: sessions that raced past the 429 middleware together (their handshakes overlapped) are refused here.
  */
-export function admitConnection(conn: EngineConnection, addresses: AddressCounter | undefined, trustProxy: boolean): boolean {
+export function admitConnection(conn: EngineConnection, addresses: AddressCounter | undefined, trust: ProxyTrust): boolean {
   if (addresses === undefined) return true;
-  const address = clientAddress(conn.request, trustProxy, conn.remoteAddress);
+  const address = trust.clientAddress(conn.request, conn.remoteAddress);
   if (!addresses.acquire(address)) return false;
   conn.once("close", () => addresses.release(address));
   return true;

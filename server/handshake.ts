@@ -1,13 +1,14 @@
 /** The `socket.handshake` object, as socket.io builds it, from engine.io's request. */
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { ParsedUrlQuery } from "node:querystring";
+import type { ProxyTrust } from "./client-address.js";
 
 export interface Handshake {
   /** The headers of the first HTTP request of the session. */
   headers: IncomingHttpHeaders;
   /** The date of creation (as a string). */
   time: string;
-  /** The client address (the first X-Forwarded-For entry when `trustProxy` is set). */
+  /** The client address: the TCP peer, or with `trustProxy` the address the last trusted proxy saw. */
   address: string;
   /** Whether the connection is cross-domain (an Origin header was sent). */
   xdomain: boolean;
@@ -32,14 +33,14 @@ export function buildHandshake(
   req: IncomingMessage,
   remoteAddress: string,
   auth: Record<string, unknown>,
-  trustProxy: boolean,
+  trust: ProxyTrust,
   issued: number,
 ): Handshake {
   const headers = req.headers;
   return {
     headers,
     time: new Date(issued).toString(),
-    address: trustProxy ? forwardedFor(headers) ?? remoteAddress : remoteAddress,
+    address: trust.clientAddress(req, remoteAddress),
     xdomain: headers.origin !== undefined,
     secure: (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true,
     issued,
@@ -47,10 +48,4 @@ export function buildHandshake(
     query: (req as EngineRequest)._query ?? {},
     auth,
   };
-}
-
-function forwardedFor(headers: IncomingHttpHeaders): string | undefined {
-  const value = headers["x-forwarded-for"];
-  const first = (Array.isArray(value) ? value[0] : value)?.split(",")[0]?.trim();
-  return first === "" ? undefined : first;
 }

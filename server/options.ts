@@ -6,6 +6,7 @@ import type { Http2SecureServer, Http2Server } from "node:http2";
 import type { AttachOptions, ServerOptions as EngineOptions } from "engine.io";
 import type { AdapterConstructor } from "./adapter/adapter.js";
 import type { AllowedOrigins } from "./origins.js";
+import type { TrustProxy } from "./client-address.js";
 import type { EventRateLimitOptions } from "./rate-limit.js";
 
 export type AnyHttpServer = HttpServer | Http2Server | Http2SecureServer;
@@ -35,8 +36,22 @@ export interface ServerOptions extends EngineOptions, AttachOptions {
    * refused with HTTP 403; requests without one (non-browser clients) are allowed. Default: all.
    */
   allowedOrigins: AllowedOrigins;
-  /** Take `handshake.address` from the first `X-Forwarded-For` entry (only behind a trusted proxy). Default false. */
-  trustProxy: boolean;
+  /**
+   * Which proxies in front of the server are trusted. The client address (`handshake.address`, the key of
+   * `maxConnectionsPerAddress`) is then the address the last trusted proxy saw, found by walking `X-Forwarded-For`
+   * from the right (entries to its left come from the client and are never read), and a trusted proxy's
+   * `X-Forwarded-Host` stands for `Host` in the same-origin check.
+   * - `false` (default): no proxy; the TCP peer is the client.
+   * - `true`: exactly one trusted hop, the TCP peer: the right-most entry (unlike Express's `true`, which takes the
+   *   left-most one, chosen by the client).
+   * - a number `n`: `n` trusted hops counted from the TCP peer.
+   * - addresses, CIDR subnets (IPv4 / IPv6; IPv4-mapped IPv6 matches IPv4) and `"loopback"`, `"linklocal"`,
+   *   `"uniquelocal"`, as an array or a comma-separated string: every hop from the TCP peer leftwards that is one
+   *   of them is a trusted proxy.
+   * - `(address, hop) => boolean`: your own test (`hop` 0 is the TCP peer).
+   * A malformed entry stops the walk (the last address stands). An invalid option throws from the constructor.
+   */
+  trustProxy: TrustProxy;
   /** Most binary attachments in one packet. Default 10. */
   maxAttachments: number;
   /** Most namespaces one connection may join; one more closes it ("parse error"). Default 100. */
@@ -51,7 +66,10 @@ export interface ServerOptions extends EngineOptions, AttachOptions {
    * socket ("rate limited"). Default: off.
    */
   eventRateLimit: EventRateLimitOptions | false;
-  /** Most concurrent Engine.IO sessions per client address (`trustProxy` honoured); more get HTTP 429. Default: off. */
+  /**
+   * Most concurrent Engine.IO sessions per client address (the TCP peer, or behind `trustProxy` the address the
+   * trusted proxy saw: a client cannot pick its own by sending X-Forwarded-For); more get HTTP 429. Default: off.
+   */
   maxConnectionsPerAddress: number;
   /** How long `close()` lets acks in flight settle before disconnecting everyone, in ms. Default 5000. */
   shutdownGracePeriod: number;

@@ -4,6 +4,7 @@
  * the clock passed in, so an idle socket costs nothing.
  */
 import { ServerResponse, type IncomingMessage } from "node:http";
+import type { ProxyTrust } from "./client-address.js";
 
 export interface EventRateLimitOptions {
   /** Events a socket may send at once (bucket size). */
@@ -113,7 +114,7 @@ export class EventRateLimiter<K extends object = object> {
   }
 }
 
-/** Live Engine.IO sessions per client address (`maxConnectionsPerAddress`). */
+/** Live Engine.IO sessions per client address (`maxConnectionsPerAddress`; the address is `ProxyTrust.clientAddress`). */
 export class AddressCounter {
   readonly max: number;
   readonly #counts = new Map<string, number>();
@@ -151,16 +152,6 @@ export class AddressCounter {
   }
 }
 
-/** The address a limit is counted on: the first X-Forwarded-For entry with `trustProxy`, else the TCP peer. */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean, peer = req.socket?.remoteAddress): string {
-  if (trustProxy) {
-    const value = req.headers["x-forwarded-for"];
-    const first = (Array.isArray(value) ? value[0] : value)?.split(",")[0]?.trim();
-    if (first) return first;
-  }
-  return peer ?? "";
-}
-
 interface UpgradeResponse {
   socket?: { writable: boolean; write(data: string): unknown; destroy(): unknown; on(ev: "error", fn: () => void): unknown };
 }
@@ -169,9 +160,9 @@ interface UpgradeResponse {
  * engine.io middleware: a new session (a request without `sid`: polling handshake or direct WebSocket) from an
  * address that already holds `max` sessions gets HTTP 429 `{"code":429,"message":"too many connections"}`.
  */
-export function refuseBusyAddresses(counter: AddressCounter, trustProxy: boolean) {
+export function refuseBusyAddresses(counter: AddressCounter, trust: ProxyTrust) {
   return (req: IncomingMessage, res: ServerResponse | UpgradeResponse, next: (err?: unknown) => void): void => {
-    if (isSessionRequest(req) || !counter.full(clientAddress(req, trustProxy))) return next();
+    if (isSessionRequest(req) || !counter.full(trust.clientAddress(req))) return next();
     refuse(res, 429, "Too Many Requests", "too many connections", next);
   };
 }

@@ -40,6 +40,7 @@ import {
   type ServerOptions,
 } from "./options.js";
 import { admitConnection, attachEngine, engineOptions, type EngineConnection } from "./engine-setup.js";
+import { ProxyTrust } from "./client-address.js";
 import { NamespaceRegistry, toMatcher } from "./namespace-registry.js";
 import { shutdown } from "./shutdown.js";
 
@@ -76,6 +77,8 @@ export class Server<
   /** @internal the `eventRateLimit` buckets (undefined when off) */
   readonly eventRateLimiter: EventRateLimiter | undefined;
   readonly #addresses: AddressCounter | undefined;
+  /** `trustProxy`, compiled (an invalid option throws from the constructor) */
+  #trust: ProxyTrust;
   #bufferLimits: BufferLimits;
   #closing: Promise<Error | undefined> | undefined;
 
@@ -94,6 +97,7 @@ export class Server<
     this.eventRateLimiter = opts.eventRateLimit ? new EventRateLimiter(opts.eventRateLimit) : undefined;
     this.#bufferLimits = bufferLimits(opts.maxBufferedBytes, opts.maxBufferedPackets);
     this.#addresses = opts.maxConnectionsPerAddress !== undefined ? new AddressCounter(opts.maxConnectionsPerAddress) : undefined;
+    this.#trust = ProxyTrust.compile(opts.trustProxy);
     this.sockets = this.of("/");
     if (srv !== undefined) this.attach(srv as AnyHttpServer | number);
   }
@@ -105,9 +109,9 @@ export class Server<
     return this.#recovery;
   }
 
-  /** @internal */
-  get trustProxy(): boolean {
-    return this.#opts.trustProxy === true;
+  /** @internal the compiled `trustProxy` option */
+  get trustProxy(): ProxyTrust {
+    return this.#trust;
   }
 
   /** @internal */
@@ -155,6 +159,7 @@ export class Server<
   /** Attaches to an HTTP server, or creates one listening on `port`. */
   attach(srv: AnyHttpServer | number, opts: Partial<ServerOptions> = {}): this {
     Object.assign(this.#opts, opts);
+    if ("trustProxy" in opts) this.#trust = ProxyTrust.compile(this.#opts.trustProxy);
     this.#bufferLimits = bufferLimits(this.#opts.maxBufferedBytes, this.#opts.maxBufferedPackets);
     if (typeof srv === "number" || typeof srv === "string") {
       const port = Number(srv);
@@ -174,7 +179,7 @@ export class Server<
   #initEngine(srv: AnyHttpServer): void {
     const engineOpts = engineOptions(this.#opts, this.path());
     this.engine = new EngineServer(engineOpts);
-    attachEngine(this.engine, srv, engineOpts, this.#opts.allowedOrigins, this.#addresses, this.trustProxy);
+    attachEngine(this.engine, srv, engineOpts, this.#opts.allowedOrigins, this.#addresses, this.#trust);
     if (this.#opts.serveClient !== false) attachServeClient(srv, this.path());
     this.engine.on("connection", (conn: EngineConnection) => this.#onEngineConnection(conn));
   }
@@ -187,7 +192,7 @@ export class Server<
   }
 
   #onEngineConnection(conn: EngineConnection): void {
-    if (!admitConnection(conn, this.#addresses, this.trustProxy)) return void conn.close();
+    if (!admitConnection(conn, this.#addresses, this.#trust)) return void conn.close();
     if (this.#closing !== undefined) return void conn.close();
     new Connection(this, conn);
   }

@@ -243,8 +243,9 @@ describe("maxConnectionsPerAddress (live)", { timeout: 20_000 }, () => {
   });
 
   it("counts on the X-Forwarded-For address with trustProxy, on the TCP peer without", async () => {
+    // trustProxy: true trusts one hop, the TCP peer: the right-most entry is the one it appended (the left ones are the client's)
     srv = await startServer({ maxConnectionsPerAddress: 1, trustProxy: true });
-    const first = await pollingHandshake(srv.port, { "x-forwarded-for": "203.0.113.1, 10.0.0.1" });
+    const first = await pollingHandshake(srv.port, { "x-forwarded-for": "198.51.100.9, 203.0.113.1" });
     assert.equal(first.status, 200);
     assert.equal((await pollingHandshake(srv.port, { "x-forwarded-for": "203.0.113.1" })).status, 429);
     assert.equal((await pollingHandshake(srv.port, { "x-forwarded-for": "203.0.113.2" })).status, 200);

@@ -1,4 +1,4 @@
-/** allowedOrigins (HTTP 403 for polling and WebSocket), trustProxy, maxHttpBufferSize. */
+/** allowedOrigins (HTTP 403 for polling and WebSocket), trustProxy (live), maxHttpBufferSize, maxAttachments. */
 import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:http";
@@ -7,6 +7,7 @@ import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
 import { Clients, MODES, serverSocketOf, serverForSuite } from "./util.js";
+import { pollingRequest, upgradeRequest, type ProbeReply } from "../helpers/http-probe.js";
 
 const GOOD = "https://good.example";
 const EVIL = "https://evil.example";
@@ -116,31 +117,94 @@ describe("allowedOrigins", { timeout: 10_000 }, () => {
   }
 });
 
-describe("trustProxy", { timeout: 10_000 }, () => {
+describe("trustProxy (live)", { timeout: 10_000 }, () => {
+  // The TCP peer 127.0.0.1 plays the trusted proxy: each request carries the X-Forwarded-For a standard appending
+  // proxy produces, i.e. whatever the client sent with the address the proxy saw (REAL) appended on the right.
+  const REAL = "203.0.113.7";
+  const behindProxy = (forged?: string) => ({ "x-forwarded-for": forged === undefined ? REAL : `${forged}, ${REAL}` });
   const servers: TestServer<Server>[] = [];
-  const clients = new Clients("websocket");
-  afterEach(() => clients.closeAll());
   after(() => Promise.all(servers.map((s) => s.close())));
+  const start = async (opts: Parameters<typeof startServer>[0] = {}) => {
+    const s = await startServer(opts);
+    servers.push(s);
+    return s;
+  };
 
   for (const mode of ["websocket", "polling"] as const) {
-    it(`takes handshake.address from X-Forwarded-For only when trusted (${mode})`, async () => {
-      const trusted = await startServer({ trustProxy: true });
-      const untrusted = await startServer();
-      servers.push(trusted, untrusted);
+    it(`handshake.address is what the trusted proxy saw, not what the client forged (${mode})`, async () => {
+      const trusted = await start({ trustProxy: true });
+      const untrusted = await start();
       const c = new Clients(mode);
       try {
-        const headers = { extraHeaders: { "x-forwarded-for": "203.0.113.7, 10.0.0.1" } };
-        const a = await c.connect(trusted.url, "/", headers);
-        const b = await c.connect(untrusted.url, "/", headers);
-        assert.equal(serverSocketOf(trusted.io.sockets, a).handshake.address, "203.0.113.7");
-        assert.equal(serverSocketOf(untrusted.io.sockets, b).handshake.address, "127.0.0.1");
+        const a = await c.connect(trusted.url, "/", { extraHeaders: behindProxy("198.51.100.1") });
+        const b = await c.connect(untrusted.url, "/", { extraHeaders: behindProxy("198.51.100.1") });
+        assert.equal(serverSocketOf(trusted.io.sockets, a).handshake.address, REAL);
+        assert.equal(serverSocketOf(untrusted.io.sockets, b).handshake.address, "127.0.0.1", "no trustProxy: the TCP peer");
         const plain = await c.connect(trusted.url);
-        assert.equal(serverSocketOf(trusted.io.sockets, plain).handshake.address, "127.0.0.1");
+        assert.equal(serverSocketOf(trusted.io.sockets, plain).handshake.address, "127.0.0.1", "no header: the proxy itself");
       } finally {
         c.closeAll();
       }
     });
   }
+
+  it("a list of proxies: the walk goes through every trusted hop and stops at the first other address", async () => {
+    const srv = await start({ trustProxy: ["loopback", "10.0.0.0/8"] });
+    const c = new Clients("websocket");
+    try {
+      // client (forging 10.9.9.9) -> edge proxy 10.0.0.1 (appends REAL) -> proxy 127.0.0.2 -> server
+      const a = await c.connect(srv.url, "/", { extraHeaders: { "x-forwarded-for": `10.9.9.9, ${REAL}, 10.0.0.1` } });
+      assert.equal(serverSocketOf(srv.io.sockets, a).handshake.address, REAL);
+    } finally {
+      c.closeAll();
+    }
+  });
+
+  for (const transport of ["polling", "websocket"] as const) {
+    it(`maxConnectionsPerAddress cannot be walked past by forging X-Forwarded-For behind an appending proxy (${transport})`, async () => {
+      const srv = await start({ trustProxy: true, maxConnectionsPerAddress: 2 });
+      const open = transport === "polling" ? pollingRequest : upgradeRequest;
+      const ok = transport === "polling" ? 200 : 101;
+      const replies: ProbeReply[] = [];
+      try {
+        for (const forged of [undefined, "198.51.100.1"]) {
+          const reply = await open(srv.port, behindProxy(forged));
+          replies.push(reply);
+          assert.equal(reply.status, ok);
+        }
+        for (const forged of ["198.51.100.2", "198.51.100.3, 198.51.100.4", "unknown", REAL]) {
+          const reply = await open(srv.port, behindProxy(forged));
+          replies.push(reply);
+          assert.equal(reply.status, 429, `forged ${forged}`);
+          assert.deepEqual(JSON.parse(reply.body), { code: 429, message: "too many connections" });
+        }
+        // repeated header lines, as a proxy that adds its own line produces them
+        const lines = await open(srv.port, { "x-forwarded-for": ["198.51.100.5", REAL] });
+        replies.push(lines);
+        assert.equal(lines.status, 429);
+        const other = await open(srv.port, { "x-forwarded-for": "198.51.100.1, 203.0.113.8" });
+        replies.push(other);
+        assert.equal(other.status, ok, "another client behind the same proxy");
+        assert.equal(srv.io.stats().trackedAddresses, 2);
+      } finally {
+        for (const reply of replies) reply.close();
+      }
+    });
+  }
+
+  it("maxConnectionsPerAddress with socket.io-client: a forged X-Forwarded-For gets connect_error", async () => {
+    const srv = await start({ trustProxy: true, maxConnectionsPerAddress: 1 });
+    const c = new Clients("websocket");
+    try {
+      await c.connect(srv.url, "/", { extraHeaders: behindProxy() });
+      const refused = c.open(srv.url, "/", { extraHeaders: behindProxy("198.51.100.9") });
+      await next(refused, "connect_error");
+      assert.equal(refused.connected, false);
+      assert.equal(srv.io.engine.clientsCount, 1);
+    } finally {
+      c.closeAll();
+    }
+  });
 });
 
 describe("maxHttpBufferSize", { timeout: 10_000 }, () => {
