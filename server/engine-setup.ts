@@ -1,12 +1,12 @@
 /**
- * Wiring the engine.io server: its options (`allowRequest` with the origin check), the request middlewares (403 on a
+ * Wiring the engine.io server: its options (`cors` as the origin gate wants it), the request middlewares (403 on a
  * foreign origin, 429 on a busy address, oversized bodies) and the per-address admission of new sessions.
  */
-import type { IncomingMessage, Server as HttpServer } from "node:http";
+import type { Server as HttpServer } from "node:http";
 import type { Server as EngineServer } from "engine.io";
 import type { AnyHttpServer, ServerOptions } from "./options.js";
 import type { ProxyTrust } from "./client-address.js";
-import { originChecker, refuseForeignOrigins } from "./origins.js";
+import { refuseForeignOrigins, type OriginGate } from "./origins.js";
 import { closeSessionOnOversizedBody } from "./oversized-body.js";
 import { refuseBusyAddresses, type AddressCounter } from "./rate-limit.js";
 import { WebSocketEngine } from "./websocket/engine.js";
@@ -15,22 +15,17 @@ import { preparseQuery } from "./query.js";
 /** One Engine.IO session, as engine.io's "connection" event gives it. */
 export type EngineConnection = EngineServer["clients"][string];
 
-/** The options engine.io gets: roomcast's own are passed through, `allowedOrigins` folded into `allowRequest`. */
-export function engineOptions(opts: Partial<ServerOptions>, path: string): Partial<ServerOptions> {
-  const { allowedOrigins, allowRequest, ...rest } = opts;
+/**
+ * The options engine.io gets: roomcast's own are passed through; `cors` as the origin gate wants it (an app's
+ * origin function is then called once per request, for the CORS headers and the gate alike).
+ */
+export function engineOptions(opts: Partial<ServerOptions>, path: string, origins: OriginGate): Partial<ServerOptions> {
+  const { allowedOrigins: _checkedByTheGate, cors, ...rest } = opts;
   const engineOpts: Partial<ServerOptions> = { ...rest, path };
+  const engineCors = origins.engineCors(cors);
+  if (engineCors !== undefined) engineOpts.cors = engineCors;
   // roomcast's own WebSocket server unless compression is wanted (then ws, which implements permessage-deflate)
   if (engineOpts.wsEngine === undefined && !engineOpts.perMessageDeflate) engineOpts.wsEngine = WebSocketEngine;
-  if (allowedOrigins !== undefined) {
-    const allowed = originChecker(allowedOrigins);
-    engineOpts.allowRequest = (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) => {
-      if (!allowed(req.headers.origin)) return callback("origin not allowed", false);
-      if (allowRequest) return allowRequest(req, callback);
-      callback(null, true);
-    };
-  } else if (allowRequest) {
-    engineOpts.allowRequest = allowRequest;
-  }
   return engineOpts;
 }
 
@@ -39,12 +34,12 @@ export function attachEngine(
   engine: EngineServer,
   srv: AnyHttpServer,
   engineOpts: Partial<ServerOptions>,
-  allowedOrigins: ServerOptions["allowedOrigins"] | undefined,
+  origins: OriginGate,
   addresses: AddressCounter | undefined,
   trust: ProxyTrust,
 ): void {
   // every request of a session (polls, WebSocket upgrades included) is checked, with a 403 on refusal
-  if (allowedOrigins !== undefined) engine.use(refuseForeignOrigins(originChecker(allowedOrigins)));
+  engine.use(refuseForeignOrigins(origins));
   if (addresses !== undefined) engine.use(refuseBusyAddresses(addresses, trust));
   engine.use(closeSessionOnOversizedBody(engine));
   engine.attach(srv as HttpServer, engineOpts);

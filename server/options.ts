@@ -32,8 +32,17 @@ export interface ServerOptions extends EngineOptions, AttachOptions {
   /** Remove a dynamic child namespace when its last socket leaves. Default false. */
   cleanupEmptyChildNamespaces: boolean;
   /**
-   * Origins allowed to open a session (HTTP long-polling and WebSocket). Requests with another `Origin` header are
-   * refused with HTTP 403; requests without one (non-browser clients) are allowed. Default: all.
+   * Browser origins allowed to open and use a session, over long-polling and WebSocket alike: a list (`"*"` for
+   * all; compared case-insensitively) or a predicate. Exactly this list: the page's own origin is not added, and
+   * when set `cors.origin` no longer gates (engine.io's `cors` still writes the CORS headers). Requests whose
+   * `Origin` is refused get HTTP 403 `{"code":4,"message":"Forbidden"}`; requests without one (non-browser
+   * clients) are allowed.
+   *
+   * Default (neither this nor `cors.origin`): same-origin only. The Origin's host and port must be the request's
+   * `Host` (or the `X-Forwarded-Host` of a trusted proxy, see `trustProxy`); a missing port is 80 / 443 by the
+   * Origin's scheme on both sides; schemes are not compared. With `cors.origin` (socket.io's option: a string,
+   * RegExp, array of them, `true` / `"*"`, or `(origin, callback)`), the page's own origin plus what it allows, for
+   * WebSocket upgrades too. Open it to every site with `allowedOrigins: ["*"]` or `cors: { origin: "*" }`.
    */
   allowedOrigins: AllowedOrigins;
   /**

@@ -41,6 +41,7 @@ import {
 } from "./options.js";
 import { admitConnection, attachEngine, engineOptions, type EngineConnection } from "./engine-setup.js";
 import { ProxyTrust } from "./client-address.js";
+import { OriginGate } from "./origins.js";
 import { NamespaceRegistry, toMatcher } from "./namespace-registry.js";
 import { shutdown } from "./shutdown.js";
 
@@ -77,8 +78,9 @@ export class Server<
   /** @internal the `eventRateLimit` buckets (undefined when off) */
   readonly eventRateLimiter: EventRateLimiter | undefined;
   readonly #addresses: AddressCounter | undefined;
-  /** `trustProxy`, compiled (an invalid option throws from the constructor) */
+  /** `trustProxy` and the origin policy, compiled (an invalid option throws from the constructor) */
   #trust: ProxyTrust;
+  #origins: OriginGate;
   #bufferLimits: BufferLimits;
   #closing: Promise<Error | undefined> | undefined;
 
@@ -98,6 +100,7 @@ export class Server<
     this.#bufferLimits = bufferLimits(opts.maxBufferedBytes, opts.maxBufferedPackets);
     this.#addresses = opts.maxConnectionsPerAddress !== undefined ? new AddressCounter(opts.maxConnectionsPerAddress) : undefined;
     this.#trust = ProxyTrust.compile(opts.trustProxy);
+    this.#origins = new OriginGate({ allowedOrigins: opts.allowedOrigins, cors: opts.cors, trust: this.#trust });
     this.sockets = this.of("/");
     if (srv !== undefined) this.attach(srv as AnyHttpServer | number);
   }
@@ -160,6 +163,9 @@ export class Server<
   attach(srv: AnyHttpServer | number, opts: Partial<ServerOptions> = {}): this {
     Object.assign(this.#opts, opts);
     if ("trustProxy" in opts) this.#trust = ProxyTrust.compile(this.#opts.trustProxy);
+    if ("trustProxy" in opts || "allowedOrigins" in opts || "cors" in opts) {
+      this.#origins = new OriginGate({ allowedOrigins: this.#opts.allowedOrigins, cors: this.#opts.cors, trust: this.#trust });
+    }
     this.#bufferLimits = bufferLimits(this.#opts.maxBufferedBytes, this.#opts.maxBufferedPackets);
     if (typeof srv === "number" || typeof srv === "string") {
       const port = Number(srv);
@@ -177,9 +183,9 @@ export class Server<
   }
 
   #initEngine(srv: AnyHttpServer): void {
-    const engineOpts = engineOptions(this.#opts, this.path());
+    const engineOpts = engineOptions(this.#opts, this.path(), this.#origins);
     this.engine = new EngineServer(engineOpts);
-    attachEngine(this.engine, srv, engineOpts, this.#opts.allowedOrigins, this.#addresses, this.#trust);
+    attachEngine(this.engine, srv, engineOpts, this.#origins, this.#addresses, this.#trust);
     if (this.#opts.serveClient !== false) attachServeClient(srv, this.path());
     this.engine.on("connection", (conn: EngineConnection) => this.#onEngineConnection(conn));
   }
