@@ -12,8 +12,9 @@
  * So at most 2 × maxPayload + 14 bytes in two buffers between reads (3 × maxPayload for an instant while the
  * message buffer grows), plus this object's fields.
  *
- * A frame header is checked as soon as it is complete, before its payload is waited for: a frame over maxPayload
- * fails from its header alone. UTF-8 is checked on the whole text message (as ws does), close reasons on arrival.
+ * A frame header is checked as it arrives: what its first two bytes decide (opcode, FIN, fragmentation state) before
+ * an extended length is waited for, the length before the payload is: a frame over maxPayload fails from its header
+ * alone. UTF-8 is checked on the whole text message (as ws does), close reasons on arrival.
  */
 import { isUtf8 } from "node:buffer";
 import {
@@ -196,6 +197,7 @@ export abstract class FrameReader {
       this.#fail(WebSocketErrorCode.UNMASKED, "client frame not masked", CLOSE_PROTOCOL_ERROR);
       return -1;
     }
+    if (!this.#checkOpcode(opcode, fin)) return -1; // decided by these two bytes: no waiting for an extended length
     if (length === 126) {
       if (avail < 4) {
         this.#need = 4;
@@ -209,14 +211,14 @@ export abstract class FrameReader {
         return 0;
       }
       const high = buf.readUInt32BE(o + 2);
-      if (high > 0x1fffff) {
+      if (high > 0x1fffff && opcode < OPCODE_CLOSE) {
         this.#fail(WebSocketErrorCode.TOO_BIG, "payload length over 2^53 - 1", CLOSE_TOO_BIG);
         return -1;
       }
-      length = high * 2 ** 32 + buf.readUInt32BE(o + 6);
+      length = high * 2 ** 32 + buf.readUInt32BE(o + 6); // a control frame's is over 125: #checkLength fails it
       header = 14;
     }
-    if (!this.#check(opcode, fin, length)) return -1;
+    if (!this.#checkLength(opcode, length)) return -1;
     const size = header + length;
     if (avail < size) {
       this.#need = size;
@@ -228,26 +230,36 @@ export abstract class FrameReader {
     return size;
   }
 
-  /** Validates a frame header before its payload is waited for: false (the connection failed) if it is bad. */
-  #check(opcode: number, fin: boolean, length: number): boolean {
+  /** Validates what a header's first two bytes decide: false (the connection failed) if it is bad. */
+  #checkOpcode(opcode: number, fin: boolean): boolean {
     if (opcode >= OPCODE_CLOSE) {
       if (opcode > OPCODE_PONG) return this.#fail(WebSocketErrorCode.UNKNOWN_OPCODE, `unknown opcode ${opcode}`, CLOSE_PROTOCOL_ERROR);
       if (!fin) return this.#fail(WebSocketErrorCode.BAD_CONTROL_FRAME, "fragmented control frame", CLOSE_PROTOCOL_ERROR);
-      if (length > MAX_CONTROL_PAYLOAD) {
-        return this.#fail(WebSocketErrorCode.BAD_CONTROL_FRAME, "control frame payload over 125 bytes", CLOSE_PROTOCOL_ERROR);
-      }
     } else if (opcode === OPCODE_CONTINUATION) {
       if ((this.#rflags & IN_MESSAGE) === 0) {
         return this.#fail(WebSocketErrorCode.BAD_CONTINUATION, "continuation frame without a message to continue", CLOSE_PROTOCOL_ERROR);
       }
-      if (this.#messageBytes + length > this.#maxPayload) return this.#fail(WebSocketErrorCode.TOO_BIG, "message over maxPayload", CLOSE_TOO_BIG);
     } else if (opcode === OPCODE_TEXT || opcode === OPCODE_BINARY) {
       if ((this.#rflags & IN_MESSAGE) !== 0) {
         return this.#fail(WebSocketErrorCode.BAD_CONTINUATION, "new message before the fragmented one ended", CLOSE_PROTOCOL_ERROR);
       }
-      if (length > this.#maxPayload) return this.#fail(WebSocketErrorCode.TOO_BIG, "message over maxPayload", CLOSE_TOO_BIG);
     } else {
       return this.#fail(WebSocketErrorCode.UNKNOWN_OPCODE, `unknown opcode ${opcode}`, CLOSE_PROTOCOL_ERROR);
+    }
+    return true;
+  }
+
+  /** Validates the payload length, before the payload is waited for: false (the connection failed) if it is bad. */
+  #checkLength(opcode: number, length: number): boolean {
+    if (opcode >= OPCODE_CLOSE) {
+      if (length > MAX_CONTROL_PAYLOAD) {
+        return this.#fail(WebSocketErrorCode.BAD_CONTROL_FRAME, "control frame payload over 125 bytes", CLOSE_PROTOCOL_ERROR);
+      }
+      if (opcode === OPCODE_CLOSE && length === 1) {
+        return this.#fail(WebSocketErrorCode.BAD_CLOSE_FRAME, "close frame with a 1-byte payload", CLOSE_PROTOCOL_ERROR);
+      }
+    } else if (this.#messageBytes + length > this.#maxPayload) {
+      return this.#fail(WebSocketErrorCode.TOO_BIG, "message over maxPayload", CLOSE_TOO_BIG); // #messageBytes: 0 outside a message
     }
     return true;
   }
@@ -308,7 +320,6 @@ export abstract class FrameReader {
   #receiveClose(payload: Buffer): void {
     let code = 1005;
     let reason = payload.subarray(0, 0);
-    if (payload.length === 1) return void this.#fail(WebSocketErrorCode.BAD_CLOSE_FRAME, "close frame with a 1-byte payload", CLOSE_PROTOCOL_ERROR);
     if (payload.length >= 2) {
       code = payload.readUInt16BE(0);
       if (!isValidCloseCode(code)) return void this.#fail(WebSocketErrorCode.BAD_CLOSE_FRAME, `invalid close code ${code}`, CLOSE_PROTOCOL_ERROR);
