@@ -39,13 +39,83 @@ export class ProtocolError extends Error {
   }
 }
 
-/** Turns anything thrown into an Error without ever leaking a stack or a non-Error over the wire. */
+/**
+ * The message of the Error that stands in for a thrown or rejected value roomcast cannot read (a revoked Proxy, an
+ * object whose getters, `toJSON` and `toString` all throw, …): what `onError` gets, and what a client sees in a
+ * middleware's `connect_error`.
+ */
+export const UNREADABLE_ERROR_MESSAGE = "unreadable error value";
+
+/**
+ * Turns anything thrown or rejected into an Error. Never throws, whatever `value` is: a revoked Proxy (on which even
+ * `instanceof` throws), getters, `toString` / `valueOf` / `Symbol.toPrimitive` / `toJSON` that throw, cycles, BigInt,
+ * symbols, null-prototype objects.
+ *
+ * What is kept: an Error is returned as it is when it is genuine and readable now — made by an Error constructor
+ * (`Object.prototype.toString` says "[object Error]" or "[object DOMException]": not a plain Proxy around one, not
+ * `Object.create(Error.prototype)`, no `Symbol.toStringTag` getter) and its `name` and `message` read as strings
+ * without throwing. Otherwise a new plain Error: an Error-like keeps its `message` (and `name`) when they read as
+ * strings; a string is the message; another primitive its `String()`; an object its JSON, else its `String()`; a
+ * function only "function" (no source text); anything unreadable UNREADABLE_ERROR_MESSAGE.
+ * A kept Error may still turn hostile later (a getter that throws on its second read, a Proxy crafted to pass the
+ * checks, a `cause` util.inspect chokes on): whoever reads it again guards the read (the error log, the
+ * CONNECT_ERROR payload). Only `message` (and a middleware's `data`) ever goes over the wire, never a stack.
+ */
 export function toError(value: unknown): Error {
-  if (value instanceof Error) return value;
-  if (typeof value === "string") return new Error(value);
   try {
-    return new Error(JSON.stringify(value) ?? String(value));
+    if (typeof value === "string") return new Error(value);
+    if (value === null || (typeof value !== "object" && typeof value !== "function")) return new Error(String(value));
+    if (value instanceof Error) return readableError(value) ?? copyOf(value);
+    return new Error(typeof value === "function" ? "function" : describe(value));
   } catch {
-    return new Error(String(value));
+    return new Error(UNREADABLE_ERROR_MESSAGE);
+  }
+}
+
+/** The message of `toError(value)`, read once more and guarded: always a string (UNREADABLE_ERROR_MESSAGE if not). */
+export function errorMessage(value: unknown): string {
+  return readString(toError(value), "message") ?? UNREADABLE_ERROR_MESSAGE;
+}
+
+/** `err` when it is a genuine Error whose name and message read as strings; undefined otherwise. */
+function readableError(err: Error): Error | undefined {
+  try {
+    const tag = Object.prototype.toString.call(err);
+    if (tag !== "[object Error]" && tag !== "[object DOMException]") return undefined;
+    return typeof err.name === "string" && typeof err.message === "string" ? err : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A plain Error with the message (and name) of an Error-like that cannot be kept, as far as they read as strings. */
+function copyOf(err: Error): Error {
+  const copy = new Error(readString(err, "message") ?? UNREADABLE_ERROR_MESSAGE);
+  const name = readString(err, "name");
+  if (name !== undefined) copy.name = name;
+  return copy;
+}
+
+function readString(obj: object, key: "name" | "message"): string | undefined {
+  try {
+    const value: unknown = (obj as Record<string, unknown>)[key];
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An object as a message: its JSON, else its String(), else UNREADABLE_ERROR_MESSAGE. */
+function describe(value: object): string {
+  try {
+    const json: unknown = JSON.stringify(value);
+    if (typeof json === "string") return json;
+  } catch {
+    // a cycle, a BigInt, a throwing toJSON or getter: try String()
+  }
+  try {
+    return String(value);
+  } catch {
+    return UNREADABLE_ERROR_MESSAGE;
   }
 }
