@@ -43,6 +43,7 @@ import { admitConnection, attachEngine, engineOptions, type EngineConnection } f
 import { ProxyTrust } from "./client-address.js";
 import { OriginGate } from "./origins.js";
 import { NamespaceRegistry, toMatcher } from "./namespace-registry.js";
+import { guardAllowRequest } from "./app-code.js";
 import { shutdown } from "./shutdown.js";
 
 export type { ConnectionStateRecoveryOptions, ServerOptions } from "./options.js";
@@ -87,7 +88,7 @@ export class Server<
   constructor(opts?: Partial<ServerOptions>);
   constructor(srv: AnyHttpServer | number | undefined, opts?: Partial<ServerOptions>);
   constructor(srv?: AnyHttpServer | number | Partial<ServerOptions>, opts: Partial<ServerOptions> = {}) {
-    super();
+    super({ captureRejections: true }); // an async "new_namespace" listener that rejects is reported
     if (typeof srv === "object" && srv !== null && !("listen" in srv)) {
       opts = srv;
       srv = undefined;
@@ -183,7 +184,8 @@ export class Server<
   }
 
   #initEngine(srv: AnyHttpServer): void {
-    const engineOpts = engineOptions(this.#opts, this.path(), this.#origins);
+    const allowRequest = guardAllowRequest(this.#opts.allowRequest, (err) => this.reportError(err, "allowRequest"));
+    const engineOpts = engineOptions({ ...this.#opts, allowRequest }, this.path(), this.#origins);
     this.engine = new EngineServer(engineOpts);
     attachEngine(this.engine, srv, engineOpts, this.#origins, this.#addresses, this.#trust);
     if (this.#opts.serveClient !== false) attachServeClient(srv, this.path());
@@ -252,18 +254,29 @@ export class Server<
 
   // ---- errors -------------------------------------------------------------------------------------------------
 
-  /** @internal every error caught from app code or adapters ends up here */
+  /**
+   * @internal every value thrown or rejected by app code (or an adapter) ends up here, whatever it is (toError makes
+   * an Error of it): to the socket's "error" listeners when there are any, else to `onError` / the rate-limited log.
+   * Never throws.
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  reportError(err: Error, context: string, socket?: Socket<any, any, any, any>): void {
+  reportError(value: unknown, context: string, socket?: Socket<any, any, any, any>): void {
+    let err = toError(value);
     if (socket !== undefined && socket.listenerCount("error") > 0) {
       try {
         EventEmitter.prototype.emit.call(socket, "error", err);
         return;
       } catch (e) {
         err = toError(e);
+        context = `"error" listener (reporting an error in ${context})`;
       }
     }
     this.#errors.report(err, context);
+  }
+
+  /** Node calls this when an async "new_namespace" listener rejects (captureRejections). */
+  [Symbol.for("nodejs.rejection")](err: unknown, event: string | symbol): void {
+    this.reportError(err, `"${String(event)}" listener`);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------------------------
