@@ -12,6 +12,8 @@ import type {
   WithMultipleAcks,
 } from "../shared/typed-events.js";
 import { AckTimeoutError } from "../shared/ack-table.js";
+import { toError } from "../shared/errors.js";
+import { runAppCode } from "./app-code.js";
 import type { Adapter } from "./adapter/adapter.js";
 import type { BroadcastFlags, BroadcastOptions, Room, SocketId } from "./adapter/types.js";
 import type { Handshake } from "./handshake.js";
@@ -123,16 +125,10 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
       if (done) return;
       done = true;
       if (timer !== undefined) clearTimeout(timer);
-      try {
-        const result: unknown = callback(err, responses);
-        if (result instanceof Promise) {
-          result.catch((e: unknown) =>
-            adapter.nsp.server.reportError(e instanceof Error ? e : new Error(String(e)), "broadcast ack callback"),
-          );
-        }
-      } catch (e) {
-        adapter.nsp.server.reportError(e instanceof Error ? e : new Error(String(e)), "broadcast ack callback");
-      }
+      runAppCode(
+        () => callback(err, responses),
+        (e) => adapter.nsp.server.reportError(e, "broadcast ack callback"),
+      );
     };
     const check = () => {
       if (expectedServers === answeredServers && responses.length >= expectedClients) finish(null);
@@ -168,7 +164,7 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
         expectedServers = count;
         check();
       },
-      (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
+      (err: unknown) => finish(toError(err)), // an adapter's serverCount() that rejects
     );
   }
 
@@ -206,7 +202,7 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
   }
 
   #report(err: unknown, what: string): void {
-    this.#adapter.nsp.server.reportError(err instanceof Error ? err : new Error(String(err)), what);
+    this.#adapter.nsp.server.reportError(err, what);
   }
 }
 

@@ -257,7 +257,7 @@ export class Connection {
     try {
       this.#onpacket(packet);
     } catch (err) {
-      this.#server.reportError(err instanceof Error ? err : new Error(String(err)), "packet handling");
+      this.#server.reportError(err, "packet handling");
     }
   }
 
@@ -290,7 +290,7 @@ export class Connection {
       })
       .catch((err: unknown) => {
         this.#doneConnecting(name);
-        this.#server.reportError(err instanceof Error ? err : new Error(String(err)), "namespace connection");
+        this.#server.reportError(err, "namespace connection");
       });
   }
 

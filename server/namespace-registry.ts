@@ -2,7 +2,7 @@
  * The Server's namespaces: the ones that exist, by name, and the dynamic families (ParentNamespace) that create a
  * child when a client asks for a name one of their matchers accepts.
  */
-import { toError } from "../shared/errors.js";
+import { runAppCode } from "./app-code.js";
 import type { Namespace } from "./namespace.js";
 import type { NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
 
@@ -20,11 +20,11 @@ export class NamespaceRegistry {
   /** Every namespace, by name (dynamic children included, parents not). */
   readonly byName = new Map<string, AnyNamespace>();
   readonly #parents = new Map<NamespaceMatcher, AnyParentNamespace>();
-  readonly #reportError: (err: Error, context: string) => void;
+  readonly #reportError: (err: unknown, context: string) => void;
   readonly #announce: (nsp: AnyNamespace) => void;
 
   /** `announce` is called with each child namespace created by a dynamic family. */
-  constructor(reportError: (err: Error, context: string) => void, announce: (nsp: AnyNamespace) => void) {
+  constructor(reportError: (err: unknown, context: string) => void, announce: (nsp: AnyNamespace) => void) {
     this.#reportError = reportError;
     this.#announce = announce;
   }
@@ -37,25 +37,30 @@ export class NamespaceRegistry {
     return this.#parents.values();
   }
 
-  /** Finds or creates (dynamic) the namespace a client asks for; undefined when none exists or matches. */
+  /**
+   * Finds or creates (dynamic) the namespace a client asks for; undefined when none exists or matches. A matcher that
+   * throws or rejects is reported and does not match; `next(err)` (whatever `err` is, never read) does not match.
+   */
   async resolve(name: string, auth: Record<string, unknown>): Promise<AnyNamespace | undefined> {
     const existing = this.byName.get(name);
     if (existing !== undefined) return existing;
     for (const [matcher, parent] of this.#parents) {
       const allowed = await new Promise<boolean>((resolve) => {
-        try {
-          matcher(name, auth, (err, success) => resolve(!err && success === true));
-        } catch (err) {
-          this.#reportError(toError(err), "dynamic namespace matcher");
-          resolve(false);
-        }
+        runAppCode(
+          () => matcher(name, auth, (err, success) => resolve(!err && success === true)),
+          (err) => {
+            this.#reportError(err, "dynamic namespace matcher");
+            resolve(false);
+          },
+        );
       });
       if (!allowed) continue;
       const again = this.byName.get(name); // created meanwhile by another connection
       if (again !== undefined) return again;
       const child = parent.createChild(name);
       this.byName.set(name, child);
-      this.#announce(child);
+      // a throwing "new_namespace" listener must not leave the client without an answer
+      runAppCode(() => this.#announce(child), (err) => this.#reportError(err, '"new_namespace" listener'));
       return child;
     }
     return undefined;

@@ -3,7 +3,7 @@
  */
 import { EventEmitter } from "node:events";
 import { PacketType } from "../shared/packet.js";
-import { toError } from "../shared/errors.js";
+import { UNREADABLE_ERROR_MESSAGE, errorMessage, toError } from "../shared/errors.js";
 import type {
   AckResult,
   DefaultEventsMap,
@@ -20,6 +20,7 @@ import type { Connection } from "./connection.js";
 import { NAMESPACE_RESERVED_EVENTS } from "./reasons.js";
 import type { Server } from "./server.js";
 import { Socket, type DefaultSocketData } from "./socket.js";
+import { runAppCode } from "./app-code.js";
 
 /** An Error a middleware may pass to `next`: `message` and `data` reach the client in CONNECT_ERROR. */
 export interface ExtendedError extends Error {
@@ -67,7 +68,7 @@ export class Namespace<
     this.adapter = instantiate(this.server.adapterConstructor, this as unknown as Namespace);
     void Promise.resolve()
       .then(() => this.adapter.init())
-      .catch((err: unknown) => this.server.reportError(toError(err), "adapter.init"));
+      .catch((err: unknown) => this.server.reportError(err, "adapter.init"));
   }
 
   override on<Ev extends keyof NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | EventNames<ServerSideEvents>>(
@@ -183,7 +184,7 @@ export class Namespace<
     try {
       super.emit(name, ...args.slice(1));
     } catch (err) {
-      this.server.reportError(toError(err), `server-side handler for "${name}"`);
+      this.server.reportError(err, `server-side handler for "${name}"`);
     }
   }
 
@@ -204,18 +205,16 @@ export class Namespace<
       try {
         previous = await this.adapter.restoreSession(auth["pid"], auth["offset"]);
       } catch (err) {
-        this.server.reportError(toError(err), "adapter.restoreSession");
+        this.server.reportError(err, "adapter.restoreSession");
       }
     }
     const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, client, auth, previous ?? undefined);
     if (!(previous && recovery && recovery.skipMiddlewares)) {
-      const err = await this.#runMiddlewares(socket);
-      if (err) {
-        if (client.isOpen) {
-          const data: Record<string, unknown> = { message: err.message };
-          if (err.data !== undefined) data["data"] = err.data;
-          client.writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.name, data });
-        }
+      const refused = await this.#runMiddlewares(socket);
+      if (refused !== undefined) {
+        const report = (err: unknown, what: string) => this.server.reportError(err, `connection middleware of "${this.name}": ${what}`);
+        const data = refusalPayload(refused.refusal, report);
+        if (client.isOpen) client.writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.name, data });
         client.connectFailed(this.name);
         this.adapter.delAll(socket.id); // rooms a middleware joined: no ghost members
         return;
@@ -248,35 +247,36 @@ export class Namespace<
     try {
       super.emit(event, socket);
     } catch (err) {
-      this.server.reportError(toError(err), `"${event}" handler`, socket);
+      this.server.reportError(err, `"${event}" handler`, socket);
     }
   }
 
-  #runMiddlewares(
-    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-  ): Promise<ExtendedError | undefined> {
+  /**
+   * Runs the connection middlewares in order; resolves with the first refusal — the value passed to `next`, thrown or
+   * rejected, as it is (refusalPayload reads it, guarded), boxed: resolving a promise with it would read its `then`
+   * — or undefined once every middleware called `next()`.
+   */
+  #runMiddlewares(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): Promise<{ refusal: unknown } | undefined> {
     const fns = this.fns.slice();
     if (fns.length === 0) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       let index = 0;
-      const step = (err?: ExtendedError): void => {
-        if (err) return resolve(err instanceof Error ? err : toError(err));
+      const step = (err?: unknown): void => {
+        if (err) return resolve({ refusal: err });
         const fn = fns[index++];
         if (fn === undefined) return resolve(undefined);
         let called = false;
-        const next = (e?: ExtendedError) => {
+        const next = (e?: unknown) => {
           if (called) return;
           called = true;
           step(e);
         };
-        try {
-          const result = fn(socket, next);
-          if (result && typeof (result as Promise<void>).then === "function") {
-            (result as Promise<void>).then(undefined, (e: unknown) => next(toError(e)));
-          }
-        } catch (e) {
-          next(toError(e));
-        }
+        // a throw or rejection refuses like next(err), a falsy one (throw 0, reject(null)) too; after next() it is
+        // no refusal but still an error: reported
+        runAppCode(
+          () => fn(socket, next),
+          (e) => (called ? this.server.reportError(e, `connection middleware of "${this.name}"`) : next(e || toError(e))),
+        );
       };
       step();
     });
@@ -286,7 +286,7 @@ export class Namespace<
 /** Node calls this when an async "connection" listener rejects (captureRejections). */
 Object.defineProperty(Namespace.prototype, Symbol.for("nodejs.rejection"), {
   value(this: Namespace, err: unknown, event: string | symbol) {
-    this.server.reportError(toError(err), `"${String(event)}" handler`);
+    this.server.reportError(err, `"${String(event)}" handler`);
   },
 });
 
@@ -299,4 +299,34 @@ function instantiate(ctor: AdapterConstructor, nsp: Namespace): Adapter {
 
 function isClass(fn: unknown): boolean {
   return typeof fn === "function" && /^class[\s{]/.test(Function.prototype.toString.call(fn));
+}
+
+/**
+ * The CONNECT_ERROR payload of a middleware's refusal: its `message` and, when set, its `data`, as socket.io sends
+ * them (a plain object passed to `next` works too). Each is read once, guarded: a message that is not a readable
+ * string is the refusal's toError message — UNREADABLE_ERROR_MESSAGE for a refusal that cannot be read at all, which
+ * is reported and sent without data; a `data` that cannot be read or JSON-encoded is left out, and reported. `data`
+ * is sent as its JSON image (what the encoder would have written), so nothing the app passed is read again.
+ */
+function refusalPayload(value: unknown, report: (err: unknown, what: string) => void): { message: string; data?: unknown } {
+  let message: unknown;
+  try {
+    message = (value as ExtendedError).message;
+  } catch {
+    // unreadable: its toError message below
+  }
+  if (typeof message !== "string") message = errorMessage(value);
+  const payload: { message: string; data?: unknown } = { message: message as string };
+  if (message === UNREADABLE_ERROR_MESSAGE) {
+    report(value, "unreadable refusal");
+    return payload;
+  }
+  try {
+    const data = (value as ExtendedError).data;
+    const json = data === undefined ? undefined : JSON.stringify(data);
+    if (json !== undefined) payload.data = JSON.parse(json);
+  } catch (err) {
+    report(err, "its refusal's data could not be read or JSON-encoded (left out of connect_error)");
+  }
+  return payload;
 }

@@ -5,7 +5,6 @@ import { EventEmitter } from "node:events";
 import { randomFillSync } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { PacketType, type Packet } from "../shared/packet.js";
-import { toError } from "../shared/errors.js";
 import type {
   AckResult,
   DefaultEventsMap,
@@ -27,7 +26,8 @@ import { DisconnectReason, RECOVERABLE_REASONS, SERVER_RESERVED_EVENTS } from ".
 import { AckTable, markErrorFirst } from "../shared/ack-table.js";
 import { rateLimitedAck } from "./rate-limit.js";
 import { AnyListeners, type AnyListener } from "../shared/any-listeners.js";
-import { isThenable, runPacketMiddlewares, type PacketMiddleware } from "./packet-middleware.js";
+import { runPacketMiddlewares, type PacketMiddleware } from "./packet-middleware.js";
+import { isThenable, runAppCode } from "./app-code.js";
 import type { DefaultSocketData, ListenerOf, SocketReservedEvents } from "./socket-types.js";
 
 export type { DisconnectReason };
@@ -307,7 +307,11 @@ export class Socket<
 
   join(rooms: Room | Room[]): Promise<void> {
     if (this.#closing) return Promise.resolve(); // disconnected: joining would leave a ghost room
-    return Promise.resolve(this.adapter.addAll(this.id, Array.isArray(rooms) ? rooms : [rooms]));
+    try {
+      return Promise.resolve(this.adapter.addAll(this.id, Array.isArray(rooms) ? rooms : [rooms]));
+    } catch (err) {
+      return Promise.reject(err); // an adapter that throws: a rejection like one that rejects
+    }
   }
 
   leave(room: Room): Promise<void> {
@@ -331,7 +335,8 @@ export class Socket<
   /** @internal sends the CONNECT answer, joins the own room */
   onconnect(): void {
     this.connected = true;
-    void this.join(this.id);
+    // its own room (through join's path minus the promise: nothing awaits it)
+    runAppCode(() => this.adapter.addAll(this.id, [this.id]), (err) => this.nsp.server.reportError(err, "adapter.addAll"));
     const data: Record<string, string> = { sid: this.id };
     if (this.pid !== undefined) data["pid"] = this.pid;
     this.client.writePacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
@@ -345,7 +350,11 @@ export class Socket<
         this.#onevent(packet.data as unknown[], packet.id);
         break;
       case PacketType.ACK:
-        this.#safely(() => this.#acks?.settle(packet.id!, packet.data as unknown[]), "ack");
+        try {
+          this.#acks?.settle(packet.id!, packet.data as unknown[]); // a rejection is reported by the table
+        } catch (err) {
+          this.nsp.server.reportError(err, "ack callback", this);
+        }
         break;
       case PacketType.DISCONNECT:
         this.onclose(DisconnectReason.CLIENT_NAMESPACE_DISCONNECT);
@@ -387,12 +396,12 @@ export class Socket<
     if (!this.connected || this.#closing) return;
     this.#closing = true;
     this.#emitLocal("disconnecting", reason, description);
+    const report = (what: string) => (err: unknown) => this.nsp.server.reportError(err, what);
     if (this.pid !== undefined && RECOVERABLE_REASONS.has(reason)) {
-      void Promise.resolve(
-        this.adapter.persistSession({ sid: this.id, pid: this.pid, rooms: [...this.rooms], data: this.data }),
-      ).catch((err: unknown) => this.nsp.server.reportError(toError(err), "adapter.persistSession"));
+      const session = { sid: this.id, pid: this.pid, rooms: [...this.rooms], data: this.data };
+      runAppCode(() => this.adapter.persistSession(session), report("adapter.persistSession"));
     }
-    this.adapter.delAll(this.id);
+    runAppCode(() => this.adapter.delAll(this.id), report("adapter.delAll")); // the rest of the cleanup runs anyway
     this.nsp.remove(this);
     this.client.remove(this);
     this.connected = false;
@@ -413,7 +422,7 @@ export class Socket<
 
   #acksTable(): AckTable {
     const server = this.nsp.server;
-    return (this.#acks ??= new AckTable((err) => server.reportError(toError(err), "ack callback", this), server.inflight.table));
+    return (this.#acks ??= new AckTable((err) => server.reportError(err, "ack callback", this), server.inflight.table));
   }
 
   #onevent(args: unknown[], id: number | undefined): void {
@@ -431,9 +440,8 @@ export class Socket<
       return;
     }
     runPacketMiddlewares(fns, args, (err) => {
-      if (!this.connected) return;
       if (err) this.#reportMiddlewareError(err);
-      else this.#dispatch(args);
+      else if (this.connected) this.#dispatch(args);
     });
   }
 
@@ -475,14 +483,15 @@ export class Socket<
     this.nsp.server.reportError(err, "packet middleware", this);
   }
 
-  /** Runs app code; anything it throws is reported, never propagated into the connection. */
+  /**
+   * Runs app code; anything it throws is reported, never propagated into the connection (runAppCode without its
+   * closure: this runs per event). An async listener (onAny, onAnyOutgoing) that rejects is reported like one that
+   * throws; a returned value whose `then` throws when read or called counts as a throw.
+   */
   #safely(fn: () => unknown, event: string): void {
     try {
       const result = fn();
-      if (isThenable(result)) {
-        // an async listener (onAny, onAnyOutgoing) that rejects is reported like one that throws
-        result.then(undefined, (err: unknown) => this.#reportHandlerError(err, event));
-      }
+      if (isThenable(result)) result.then(undefined, (err: unknown) => this.#reportHandlerError(err, event));
     } catch (err) {
       this.#reportHandlerError(err, event);
     }
@@ -495,7 +504,7 @@ export class Socket<
 
   /** An error from a listener goes to the socket's "error" listeners, unless it came from one (no loop). */
   #reportHandlerError(err: unknown, event: string): void {
-    this.nsp.server.reportError(toError(err), `handler for "${event}"`, event === "error" ? undefined : this);
+    this.nsp.server.reportError(err, `handler for "${event}"`, event === "error" ? undefined : this);
   }
 }
 

@@ -11,6 +11,7 @@ import type { Socket } from "../socket.js";
 import { OutgoingFrames } from "../outgoing.js";
 import { SessionStore } from "./session-store.js";
 import type { BroadcastOptions, RestoredSession, Room, Session, SocketId } from "./types.js";
+import { runAppCode } from "../app-code.js";
 
 const EMPTY: ReadonlySet<Room> = new Set();
 
@@ -24,12 +25,31 @@ export class Adapter extends EventEmitter {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   constructor(nsp: Namespace<any, any, any, any>) {
-    super();
+    super({ captureRejections: true }); // an async listener that rejects is reported (see nodejs.rejection below)
     this.nsp = nsp;
     const recovery = nsp.server.connectionStateRecovery;
     this.#sessions = recovery
       ? new SessionStore(recovery, randomBytes(4).toString("hex") + "-")
       : undefined;
+  }
+
+  /**
+   * The adapter's events ("create-room", "join-room", "leave-room", "delete-room"; a cluster adapter's "peer:up",
+   * "peer:down", "drop", "error") run app listeners in the middle of a join, a disconnect's cleanup or a timer: what
+   * a listener throws is reported, never propagated into them.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    try {
+      return super.emit(event, ...args);
+    } catch (err) {
+      this.nsp.server.reportError(err, `adapter "${String(event)}" listener`);
+      return true;
+    }
+  }
+
+  /** Node calls this when an async listener rejects (captureRejections). */
+  [Symbol.for("nodejs.rejection")](err: unknown, event: string | symbol): void {
+    this.nsp.server.reportError(err, `adapter "${String(event)}" listener`);
   }
 
   /** Called once the adapter is attached to its namespace (cluster adapters subscribe here). */
@@ -161,7 +181,9 @@ export class Adapter extends EventEmitter {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   serverSideEmit(packet: unknown[], _opts?: { timeout?: number }): void {
     const last = packet[packet.length - 1];
-    if (typeof last === "function") (last as (err: Error | null, responses: unknown[]) => void)(null, []);
+    if (typeof last !== "function") return;
+    const callback = last as (err: Error | null, responses: unknown[]) => void;
+    runAppCode(() => callback(null, []), (err) => this.nsp.server.reportError(err, "serverSideEmit ack callback"));
   }
 
   persistSession(session: Session): void | Promise<void> {

@@ -11,6 +11,8 @@ import { Adapter, type FetchedSocket } from "./adapter.js";
 import { MessageType as T, unwire, wire, type ClusterMessage, type MessageBody, type WireOptions } from "./cluster-message.js";
 import type { ClusterHub, HubMember } from "./cluster-hub.js";
 import { ClusterRequests } from "./cluster-requests.js";
+import { toError } from "../../shared/errors.js";
+import { runAppCode } from "../app-code.js";
 
 export { RequestTimeoutError } from "./cluster-requests.js";
 import type { BroadcastOptions, RestoredSession, Room, SocketId } from "./types.js";
@@ -168,8 +170,8 @@ export class ClusterAdapter extends Adapter implements HubMember {
     this.#request("serverSideEmit", body, (msg) => {
       if (msg.type === T.SERVER_SIDE_EMIT_RESPONSE) responses.push(msg.response);
     }, opts?.timeout).then(
-      () => callback(null, responses),
-      (err: Error) => callback(err, responses),
+      () => this.#answer(callback, null, responses),
+      (err: Error) => this.#answer(callback, err, responses),
     );
   }
 
@@ -224,9 +226,10 @@ export class ClusterAdapter extends Adapter implements HubMember {
       }
       case T.RESTORE_SESSION: {
         const rid = msg.rid;
-        void super.restoreSession(msg.pid, msg.offset).then((session) =>
-          this.#send({ type: T.RESTORE_SESSION_RESPONSE, rid, session }, from),
-        );
+        void super
+          .restoreSession(msg.pid, msg.offset)
+          .then((session) => this.#send({ type: T.RESTORE_SESSION_RESPONSE, rid, session }, from))
+          .catch((err: unknown) => this.reportError(toError(err), "restoreSession")); // e.g. socket.data that JSON refuses
         return;
       }
       case T.ALL_ROOMS:
@@ -255,6 +258,11 @@ export class ClusterAdapter extends Adapter implements HubMember {
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
+
+  /** Calls a serverSideEmit ack callback (app code): a throw or a rejection is reported. */
+  #answer(callback: (err: Error | null, responses: unknown[]) => unknown, err: Error | null, responses: unknown[]): void {
+    runAppCode(() => callback(err, responses), (e) => this.nsp.server.reportError(e, "serverSideEmit ack callback"));
+  }
 
   #send(body: MessageBody, to?: string, lane?: string): void {
     this.hub.send(this.nsp.name, body, to, lane);

@@ -162,7 +162,7 @@ export class ClusterHub implements TransportSink {
     try {
       msg = decodeMessage(payload);
     } catch (err) {
-      this.onError(err instanceof Error ? err : new MalformedMessageError(String(err)), "cluster message");
+      this.onError(err instanceof Error ? err : new MalformedMessageError(String(err)), "cluster message"); // our decoder's
       return;
     }
     if (msg.uid === this.uid) return;
@@ -188,9 +188,14 @@ export class ClusterHub implements TransportSink {
     for (const member of this.#members.values()) member.onTransportReady();
   }
 
+  /** Never throws (transports call it from their "error" listeners and promise handlers). */
   onError(err: Error, context: string): void {
     const first = this.#members.values().next().value;
-    if (first !== undefined) first.reportError(err, context);
+    try {
+      first?.reportError(toError(err), context);
+    } catch {
+      // a member's reportError ends in the server's, which never throws; nothing else to report to
+    }
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
