@@ -5,6 +5,7 @@
  * are fired with `emitReserved`.
  */
 import { Emitter as ComponentEmitter } from "@socket.io/component-emitter";
+import { rethrowLater } from "../shared/ack-table.js";
 
 export interface Emitter<L extends object> {
   /** Adds a listener. */
@@ -21,8 +22,27 @@ export interface Emitter<L extends object> {
   listeners<E extends keyof L & string>(event: E): L[E][];
   hasListeners<E extends keyof L & string>(event: E): boolean;
   /** @internal calls the local listeners of `event` */
-  emitReserved(event: string, ...args: unknown[]): this;
+  emitReserved(event: string, ...args: unknown[]): void;
 }
 
+/**
+ * Calls app code (a listener, an ack callback, an `auth` function) from the client's own paths: what it throws is
+ * rethrown asynchronously — reported like any uncaught exception (a window "error" event in browsers) — and the
+ * caller carries on. An exception unwinding into engine.io-client would stop its packet loop and its polling.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export function safely(fn: Function, args: unknown[], self?: unknown): void {
+  try {
+    fn.apply(self, args);
+  } catch (err) {
+    rethrowLater(err);
+  }
+}
+
+/** Local events: a throwing listener is reported; the Manager or Socket that emitted carries on. */
 // eslint-disable-next-line @typescript-eslint/no-redeclare
-export const Emitter = ComponentEmitter as unknown as new <L extends object>() => Emitter<L>;
+export const Emitter = class extends (ComponentEmitter as unknown as new () => { emitReserved(...args: unknown[]): void }) {
+  override emitReserved(...args: unknown[]): void {
+    safely(super.emitReserved, args, this);
+  }
+} as unknown as new <L extends object>() => Emitter<L>;

@@ -8,7 +8,7 @@ import { encodePacket } from "../shared/encoder.js";
 import type { Packet } from "../shared/packet.js";
 import type { DefaultEventsMap } from "../shared/typed-events.js";
 import { backoffDelay } from "./backoff.js";
-import { Emitter } from "./emitter.js";
+import { Emitter, safely } from "./emitter.js";
 import type { ManagerOptions, SocketOptions } from "./options.js";
 import { Socket, type DisconnectDescription, type DisconnectReason } from "./socket.js";
 
@@ -27,12 +27,6 @@ export interface ManagerReservedEvents {
 type ReadyState = "opening" | "open" | "closed";
 /** The options read and set through the socket.io-style getter/setter methods of the same name. */
 type AccessorOption = "reconnectionAttempts" | "reconnectionDelay" | "reconnectionDelayMax" | "randomizationFactor" | "timeout";
-
-// not shared/errors.ts toError: that one JSON-encodes non-Errors (for the wire) and adds ~26 B gzip to the bundle;
-// engine.io-client only reports Errors and strings, for which both agree
-function toError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
-}
 
 export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents extends object = ListenEvents> extends Emitter<ManagerReservedEvents> {
   /** The engine.io-client socket of the current connection attempt. */
@@ -219,11 +213,15 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
     for (const socket of this.#active()) socket._onopen();
   }
 
-  /** Listens to `event` of `engine` until the next cleanup. */
+  /**
+   * Listens to `event` of `engine` until the next cleanup. Nothing `fn` runs — app code included: ack callbacks,
+   * `onAny` listeners, an `auth` function — throws into engine.io-client (see `safely`).
+   */
   #on(engine: Engine, event: string, fn: (...args: never[]) => void): void {
     const emitter = engine as unknown as Record<"on" | "off", (event: string, fn: (...args: never[]) => void) => void>;
-    emitter.on(event, fn);
-    this.#subs.push(() => emitter.off(event, fn));
+    const guarded = (...args: unknown[]): void => safely(fn, args);
+    emitter.on(event, guarded);
+    this.#subs.push(() => emitter.off(event, guarded));
   }
 
   /** A timer, cleared at the next cleanup (and unref'd with `autoUnref`). */
@@ -233,9 +231,12 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
     this.#subs.push(() => clearTimeout(timer));
   }
 
-  /** A connection error: reported on the Manager and to the sockets that are not connected yet. */
+  /**
+   * A connection error: reported on the Manager and to the sockets that are not connected yet. Not shared/errors.ts
+   * toError (server-side, total, larger): engine.io-client only reports Errors and strings, for which both agree.
+   */
   #onerror(e: unknown): Error {
-    const err = toError(e);
+    const err = e instanceof Error ? e : new Error(String(e));
     this.emitReserved("error", err);
     for (const socket of this.#active()) socket._onerror(err);
     return err;
@@ -246,7 +247,7 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
     try {
       packet = this.#decoder.add(data);
     } catch (err) {
-      this.#onclose("parse error", toError(err));
+      this.#onclose("parse error", err as Error); // the decoder throws ProtocolErrors only
       return;
     }
     if (packet === undefined) return;

@@ -13,7 +13,7 @@ import type {
   EventParamsWithoutAck,
   WithTimeoutAck,
 } from "../shared/typed-events.js";
-import { Emitter } from "./emitter.js";
+import { Emitter, safely } from "./emitter.js";
 import type { Manager } from "./manager.js";
 import { enqueue, removeAck } from "./offline-queue.js";
 import type { AuthPayload, SocketOptions } from "./options.js";
@@ -259,7 +259,8 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   /** @internal the connection is open: ask to join the namespace */
   _onopen(): void {
     const auth = this.auth;
-    if (typeof auth === "function") auth((data) => this.#sendConnect(data));
+    // an auth function that throws leaves this socket without a CONNECT, not the Manager's other sockets
+    if (typeof auth === "function") safely(auth, [(data: AuthPayload) => this.#sendConnect(data)]);
     else this.#sendConnect(auth);
   }
 
@@ -336,7 +337,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   }
 
   #emitEvent(args: unknown[]): void {
-    for (const listener of this.#anyIn.list) listener(...args);
+    for (const listener of this.#anyIn.list) safely(listener, args);
     this.emitReserved(...(args as [string, ...unknown[]]));
   }
 
@@ -351,7 +352,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
 
   /** Sends an EVENT packet, after the `onAnyOutgoing` listeners have seen it. */
   #sendEvent(packet: Outgoing): void {
-    for (const listener of this.#anyOut.list) listener(...(packet.data as unknown[]));
+    for (const listener of this.#anyOut.list) safely(listener, packet.data as unknown[]);
     this.#send(packet);
   }
 

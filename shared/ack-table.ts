@@ -132,7 +132,8 @@ export class AckTable {
   }
 }
 
-function rethrowLater(err: unknown): void {
+/** Reports `err` like an uncaught exception, without unwinding the caller: rethrown from a microtask. */
+export function rethrowLater(err: unknown): void {
   queueMicrotask(() => {
     throw err;
   });
