@@ -6,6 +6,7 @@
 import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
+import { UNREADABLE_ERROR_MESSAGE } from "../../shared/errors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { next, until } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
@@ -179,6 +180,34 @@ describe("errors thrown by app code", { timeout: 10_000 }, () => {
     client.emit("boom");
     await reportedMessage("error listener boom");
     await stillWorks(client, socket);
+  });
+
+  it("issue 11: an async handler rejecting with an object whose message getter and toString throw is reported", async () => {
+    const { client, socket } = await pair();
+    const hostile = {
+      get message(): string {
+        throw new Error("message getter");
+      },
+      toString(): string {
+        throw new Error("toString");
+      },
+    };
+    socket.on("hostile", async () => {
+      await Promise.resolve();
+      throw hostile;
+    });
+    client.emit("hostile");
+    await reportedMessage(UNREADABLE_ERROR_MESSAGE);
+    assert.equal(errors.find((e) => e.err.message === UNREADABLE_ERROR_MESSAGE)?.context, 'handler for "hostile"');
+    await stillWorks(client, socket);
+  });
+
+  it("a middleware refusing with a plain object: connect_error with its message and data (as socket.io)", async () => {
+    srv.io.of("/plain-refusal").use((_socket, next) => next({ message: "no entry", data: { code: 7 } } as unknown as Error));
+    const client = clients.open(srv.url, "/plain-refusal");
+    const [err] = await next<[Error & { data?: unknown }]>(client, "connect_error");
+    assert.equal(err.message, "no entry");
+    assert.deepEqual(err.data, { code: 7 });
   });
 
   it("a client emitting \"error\" does not crash a server socket without an error listener", async () => {
