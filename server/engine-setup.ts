@@ -25,7 +25,10 @@ export function engineOptions(opts: Partial<ServerOptions>, path: string, origin
   const engineCors = origins.engineCors(cors);
   if (engineCors !== undefined) engineOpts.cors = engineCors;
   // roomcast's own WebSocket server unless compression is wanted (then ws, which implements permessage-deflate)
-  if (engineOpts.wsEngine === undefined && !engineOpts.perMessageDeflate) engineOpts.wsEngine = WebSocketEngine;
+  if (engineOpts.wsEngine === undefined && !engineOpts.perMessageDeflate) {
+    // the server's outgoing bounds also hold for what the WebSocket writes on its own (pongs, engine.io's probes)
+    engineOpts.wsEngine = WebSocketEngine.withLimits({ maxBufferedBytes: opts.maxBufferedBytes, maxBufferedPackets: opts.maxBufferedPackets });
+  }
   return engineOpts;
 }
 
