@@ -115,7 +115,6 @@ export interface WsFuzzResult {
   findings: WsFinding[];
 }
 
-
 function describeChunks(chunks: readonly number[]): string {
   if (chunks.length > 1 && chunks.every((n) => n === 1)) return `${chunks.length} chunks of 1 byte`;
   return chunks.length <= 64 ? `[${chunks.join(",")}]` : `[${chunks.slice(0, 64).join(",")},…] (${chunks.length} chunks)`;
@@ -137,7 +136,6 @@ function repro(seed: number, index: number, c: WsCase, minimised?: { stream: Buf
   return lines.join("\n    ");
 }
 
-
 /** The signature of the readers' disagreement on an input, undefined when they agree. */
 async function disagreement(maxPayload: number, stream: Buffer, chunks: readonly number[]): Promise<string | undefined> {
   const pair = runBoth(maxPayload, stream, chunks);
@@ -150,13 +148,13 @@ async function disagreement(maxPayload: number, stream: Buffer, chunks: readonly
 async function minimise(c: WsCase): Promise<{ stream: Buffer; chunks: number[] }> {
   let stream = c.stream;
   const signature = await disagreement(c.maxPayload, stream, c.chunks);
-  const disagrees = async (_: number, s: Buffer, chunks: readonly number[]) => signature !== undefined && (await disagreement(c.maxPayload, s, chunks)) === signature;
-  if (c.chunks.length > 1 && !(await disagrees(c.maxPayload, stream, [stream.length]))) return { stream, chunks: c.chunks };
+  const disagrees = async (s: Buffer, chunks: readonly number[]) => signature !== undefined && (await disagreement(c.maxPayload, s, chunks)) === signature;
+  if (c.chunks.length > 1 && !(await disagrees(stream, [stream.length]))) return { stream, chunks: c.chunks };
   let tries = 0;
   const starts = [...(c.boundaries ?? []), stream.length];
   for (let i = starts.length - 2; i >= 0 && tries < 600; i--, tries++) {
     const candidate = Buffer.concat([stream.subarray(0, starts[i]), stream.subarray(starts[i + 1])]);
-    if (candidate.length === 0 || !(await disagrees(c.maxPayload, candidate, [candidate.length]))) continue;
+    if (candidate.length === 0 || !(await disagrees(candidate, [candidate.length]))) continue;
     const cut = starts[i + 1]! - starts[i]!;
     stream = candidate;
     starts.splice(i + 1, 1);
@@ -165,7 +163,7 @@ async function minimise(c: WsCase): Promise<{ stream: Buffer; chunks: number[] }
   for (let size = stream.length >> 1; size >= 1 && tries < 600; size >>= 1) {
     for (let at = 0; at < stream.length && tries < 600; tries++) {
       const candidate = Buffer.concat([stream.subarray(0, at), stream.subarray(at + size)]);
-      if (candidate.length > 0 && (await disagrees(c.maxPayload, candidate, [candidate.length]))) stream = candidate;
+      if (candidate.length > 0 && (await disagrees(candidate, [candidate.length]))) stream = candidate;
       else at += size;
     }
   }
