@@ -13,6 +13,7 @@ import type { BroadcastFlags } from "./adapter/types.js";
 import type { EngineWriteOptions, OutgoingFrames } from "./outgoing.js";
 import { textFrameBuffer } from "./websocket/frame.js";
 import { abandon, countQueued, measureBytes, measurePackets, PressureWatch, type BufferLimits, type QueueCount } from "./backpressure.js";
+import { releaseSession } from "./rate-limit.js";
 import { DisconnectReason } from "./reasons.js";
 import type { Server } from "./server.js";
 import { congested, directSocket, writeFrame } from "./write-coalescing.js";
@@ -295,6 +296,7 @@ export class Connection {
   }
 
   #onclose(reason: string, description?: unknown): void {
+    releaseSession(this.conn.request);
     if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
     this.#pressure?.stop();

@@ -8,7 +8,7 @@ import type { AnyHttpServer, ServerOptions } from "./options.js";
 import type { ProxyTrust } from "./client-address.js";
 import { refuseForeignOrigins, type OriginGate } from "./origins.js";
 import { closeSessionOnOversizedBody } from "./oversized-body.js";
-import { refuseBusyAddresses, type AddressCounter } from "./rate-limit.js";
+import { acquireSession, refuseBusyAddresses, releaseSession, refuseBusyHttpConnections, type AddressCounter } from "./rate-limit.js";
 import { WebSocketEngine } from "./websocket/engine.js";
 import { preparseQuery } from "./query.js";
 
@@ -44,6 +44,7 @@ export function attachEngine(
   // every request of a session (polls, WebSocket upgrades included) is checked, with a 403 on refusal
   engine.use(refuseForeignOrigins(origins));
   if (addresses !== undefined) engine.use(refuseBusyAddresses(addresses, trust));
+  engine.use(refuseBusyHttpConnections);
   engine.use(closeSessionOnOversizedBody(engine));
   engine.attach(srv as HttpServer, engineOpts);
   // engine.io's own request path (its `_computePath`): the query of its requests is parsed ahead of it
@@ -55,13 +56,18 @@ export function attachEngine(
 }
 
 /**
- * Counts a new session against `maxConnectionsPerAddress` (released when it closes). False when its address is
- * full: sessions that raced past the 429 middleware together (their handshakes overlapped) are refused here.
+ * Counts a new session on its HTTP connection (`MAX_SESSIONS_PER_HTTP_CONNECTION`) and against
+ * `maxConnectionsPerAddress` (released when it closes). False when either is full: sessions that raced past the 429
+ * middlewares together (their handshakes overlapped, or were pipelined in one read) are refused here.
  */
 export function admitConnection(conn: EngineConnection, addresses: AddressCounter | undefined, trust: ProxyTrust): boolean {
+  if (!acquireSession(conn.request)) return false; // released by the Connection when the session closes
   if (addresses === undefined) return true;
   const address = trust.clientAddress(conn.request, conn.remoteAddress);
-  if (!addresses.acquire(address)) return false;
+  if (!addresses.acquire(address)) {
+    releaseSession(conn.request);
+    return false;
+  }
   conn.once("close", () => addresses.release(address));
   return true;
 }

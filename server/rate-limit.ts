@@ -1,7 +1,8 @@
 /**
- * Rate limits: a pure token bucket, the per-socket event limiter built on it (`eventRateLimit`), and the count of
- * live Engine.IO sessions per client address (`maxConnectionsPerAddress`). No timers: buckets refill lazily from
- * the clock passed in, so an idle socket costs nothing.
+ * Rate limits: a pure token bucket, the per-socket event limiter built on it (`eventRateLimit`), the count of
+ * live Engine.IO sessions per client address (`maxConnectionsPerAddress`) and per HTTP connection
+ * (`MAX_SESSIONS_PER_HTTP_CONNECTION`). No timers: buckets refill lazily from the clock passed in, so an idle socket
+ * costs nothing.
  */
 import { ServerResponse, type IncomingMessage } from "node:http";
 import type { ProxyTrust } from "./client-address.js";
@@ -152,6 +153,44 @@ export class AddressCounter {
   }
 }
 
+/**
+ * Most live Engine.IO sessions opened over one HTTP connection (a keep-alive TCP connection, or one HTTP/2 session).
+ * A client that pipelines handshakes without reading the answers would otherwise open one session per request until
+ * Node stops reading (about 14,000, ~5 kB each, held until their heartbeat times out). Browsers share a handful of
+ * connections per origin among all their tabs, so the bound is generous.
+ */
+export const MAX_SESSIONS_PER_HTTP_CONNECTION = 1000;
+
+const kSessions = Symbol("roomcast.sessions");
+type Counted = { [kSessions]?: number };
+
+/** What a request's sessions are counted on: its HTTP/2 session, else its TCP socket. */
+function httpConnectionOf(req: IncomingMessage): Counted | undefined {
+  const h2 = (req as { stream?: { session?: object } }).stream?.session;
+  return (h2 ?? req.socket ?? undefined) as Counted | undefined;
+}
+
+/** Live sessions opened over the HTTP connection of `req`. */
+export function sessionsOnConnectionOf(req: IncomingMessage): number {
+  return httpConnectionOf(req)?.[kSessions] ?? 0;
+}
+
+/** Counts a session opened by `req` on its HTTP connection (released by `releaseSession(req)`); false when full. */
+export function acquireSession(req: IncomingMessage): boolean {
+  const on = httpConnectionOf(req);
+  if (on === undefined) return true;
+  const n = on[kSessions] ?? 0;
+  if (n >= MAX_SESSIONS_PER_HTTP_CONNECTION) return false;
+  on[kSessions] = n + 1;
+  return true;
+}
+
+export function releaseSession(req: IncomingMessage): void {
+  const on = httpConnectionOf(req);
+  const n = on?.[kSessions];
+  if (on !== undefined && n !== undefined) on[kSessions] = n - 1;
+}
+
 interface UpgradeResponse {
   socket?: { writable: boolean; write(data: string): unknown; destroy(): unknown; on(ev: "error", fn: () => void): unknown };
 }
@@ -165,6 +204,16 @@ export function refuseBusyAddresses(counter: AddressCounter, trust: ProxyTrust) 
     if (isSessionRequest(req) || !counter.full(trust.clientAddress(req))) return next();
     refuse(res, 429, "Too Many Requests", "too many connections", next);
   };
+}
+
+/**
+ * engine.io middleware: a new session over an HTTP connection that already carries
+ * `MAX_SESSIONS_PER_HTTP_CONNECTION` live ones gets HTTP 429 `{"code":429,"message":"too many sessions on one
+ * connection"}` (handshakes pipelined in one read all pass here: the admission in the Server closes the extra ones).
+ */
+export function refuseBusyHttpConnections(req: IncomingMessage, res: ServerResponse | UpgradeResponse, next: (err?: unknown) => void): void {
+  if (sessionsOnConnectionOf(req) < MAX_SESSIONS_PER_HTTP_CONNECTION || isSessionRequest(req)) return next();
+  refuse(res, 429, "Too Many Requests", "too many sessions on one connection", next);
 }
 
 /** engine.io middleware: no new session while the server shuts down (HTTP 503). */

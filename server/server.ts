@@ -200,9 +200,9 @@ export class Server<
   }
 
   #onEngineConnection(conn: EngineConnection): void {
-    if (!admitConnection(conn, this.#addresses, this.#trust)) return void conn.close();
-    if (this.#closing !== undefined) return void conn.close();
-    new Connection(this, conn);
+    // refused: discarded at once (a polling session closed normally would wait up to 30 s for a GET to tell it)
+    if (this.#closing !== undefined || !admitConnection(conn, this.#addresses, this.#trust)) return void conn.close(true);
+    new Connection(this, conn); // releases what admitConnection counted when the session closes
   }
 
   // ---- namespaces ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { once } from "node:events";
 import { request } from "node:http";
 import { connect, type Socket as NetSocket } from "node:net";
 import { MAX_SMALL_PIECES } from "../../server/oversized-body.js";
+import { MAX_SESSIONS_PER_HTTP_CONNECTION } from "../../server/rate-limit.js";
 import { write } from "../helpers/raw-websocket.js";
 import { AckLoop, eventually, heapUsed, MB, sessions, startHostileServer, type HostileServer } from "./helpers.js";
 
@@ -141,6 +142,29 @@ describe("hostile clients: long-polling memory bounds", { timeout: 60_000 }, () 
     assert.equal(await disconnected, "transport buffer full");
     const held = heapUsed() - before;
     assert.ok(held < 8 * MB, `heap grew ${(held / MB).toFixed(2)} MB`);
+    await loop.assertHealthy();
+  });
+
+  it("handshakes pipelined on one connection: at most 1,000 live sessions on it, the next handshake gets 429", async () => {
+    const base = sessions(srv);
+    const socket = connect(srv.port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    attackers.push(socket);
+    await once(socket, "connect");
+    const handshake = `GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\n\r\n`;
+    let text = "";
+    const responses = (): number => text.split("HTTP/1.1 ").length - 1;
+    socket.setEncoding("latin1");
+    socket.on("data", (c: string) => (text += c));
+    const PIPELINED = 1500;
+    await write(socket, handshake.repeat(PIPELINED));
+    await eventually(() => responses() >= PIPELINED, `${PIPELINED} answers`, 20_000);
+    assert.equal(sessions(srv) - base, MAX_SESSIONS_PER_HTTP_CONNECTION, "live sessions opened over the connection");
+    text = "";
+    await write(socket, handshake);
+    await eventually(() => responses() >= 1 && text.endsWith("}"), "an answer");
+    assert.match(text, /^HTTP\/1\.1 429 [\s\S]*\{"code":429,"message":"too many sessions on one connection"\}$/);
+    socket.destroy();
     await loop.assertHealthy();
   });
 });
