@@ -104,6 +104,12 @@ export function encodeFrame(f: WsFrame): Buffer {
   return out;
 }
 
+/** A control frame whose length field is 16 or 64 bits (7-bit length 126 or 127): failed from its first two bytes. */
+function longEncoded(f: WsFrame): boolean {
+  const len = f.declared ?? f.payload.length;
+  return f.opcode >= OP.CLOSE && (f.width ?? (len < 126 ? 7 : 16)) !== 7;
+}
+
 /** Frames encoded back to back, with the offset where each one starts (for chunkings cut at frame boundaries). */
 function encodeAll(frames: readonly WsFrame[]): { stream: Buffer; boundaries: number[] } {
   const parts = frames.map((f) => (f === EMPTY_CONTINUATION ? undefined : encodeFrame(f)));
@@ -142,10 +148,19 @@ export class WsGen extends Gen {
 
   frame(opcode: number, payload: Uint8Array, fin = true): WsFrame {
     const f: WsFrame = { fin, rsv: 0, opcode, masked: true, mask: this.mask(), payload };
-    // all three length encodings: the smallest, and sometimes a longer one for a data frame (RFC 6455 says MUST be
-    // minimal; neither reader checks it on data frames; on control frames see the fuzzer's deliberate difference 1)
+    // all three length encodings: the smallest, and sometimes a longer one for a data frame (RFC 6455 §5.2 says MUST
+    // be minimal; neither reader checks it on data frames; on control frames see `longControl`)
     if (opcode < OP.CLOSE && this.chance(0.08)) f.width = payload.length < 65536 && this.chance(0.6) ? 16 : 64;
     if (f.width === 16 && payload.length < 126 && this.chance(0.5)) delete f.width;
+    return f;
+  }
+
+  /**
+   * Sometimes a 16- or 64-bit length field on a control frame, whatever its length (≤ 125 too: not the minimal
+   * encoding): both readers fail it from its first two bytes with 1002 (`longEncoded`), the builders expect that.
+   */
+  longControl(f: WsFrame): WsFrame {
+    if (this.chance(0.02)) f.width = this.chance(0.6) ? 16 : 64;
     return f;
   }
 
@@ -186,7 +201,7 @@ export class WsGen extends Gen {
   }
 
   control(): WsFrame {
-    return this.frame(this.chance(0.6) ? OP.PING : OP.PONG, this.data(this.int(this.chance(0.9) ? 20 : 126)));
+    return this.longControl(this.frame(this.chance(0.6) ? OP.PING : OP.PONG, this.data(this.int(this.chance(0.9) ? 20 : 126))));
   }
 
   /** Appends a message in `pieces` frames (control frames may come between them). */
@@ -201,7 +216,9 @@ export class WsGen extends Gen {
 
   add(b: Build, f: WsFrame): void {
     b.frames.push(f);
-    if (f.opcode === OP.PING || f.opcode === OP.PONG) this.expect(b, { t: f.opcode === OP.PING ? "ping" : "pong", data: Buffer.from(f.payload) });
+    if (f.opcode === OP.PING || f.opcode === OP.PONG) {
+      this.expect(b, longEncoded(f) ? { t: "fail", closeCode: 1002 } : { t: f.opcode === OP.PING ? "ping" : "pong", data: Buffer.from(f.payload) });
+    }
   }
 
   expect(b: Build, e: WsEvent): void {
@@ -250,8 +267,10 @@ export class WsGen extends Gen {
       payload = Buffer.concat([payload, Buffer.alloc(126 - Math.min(payload.length, 126), 0x61)]);
       expect = { t: "fail", closeCode: 1002 };
     }
-    b.frames.push(this.frame(OP.CLOSE, payload));
-    this.expect(b, expect);
+    const f = this.longControl(this.frame(OP.CLOSE, payload));
+    b.frames.push(f);
+    // a 16- or 64-bit length (over 125, or not minimal) fails it before its payload: code, reason, 1 byte alike
+    this.expect(b, longEncoded(f) ? { t: "fail", closeCode: 1002 } : expect);
   }
 
   /** A text message with an invalid UTF-8 sequence somewhere (1007), or split at awkward places but valid. */
@@ -263,8 +282,10 @@ export class WsGen extends Gen {
     // a cut inside a character can make the text before it invalid too: either way the reader must refuse it
     const binary = this.chance(0.15);
     this.message(b, binary, data, this.pieces());
-    if (!binary && b.expected !== undefined && !Buffer.from(data.toString("utf8")).equals(data)) {
-      b.expected.pop();
+    // only when the message itself was expected (a control frame before it or between its frames may have failed)
+    const last = b.expected?.at(-1);
+    if (!binary && last?.t === "message" && last.data === data && !Buffer.from(data.toString("utf8")).equals(data)) {
+      b.expected!.pop();
       this.expect(b, { t: "fail", closeCode: 1007 });
     }
   }
