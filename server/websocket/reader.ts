@@ -23,7 +23,6 @@ import {
   CLOSE_PROTOCOL_ERROR,
   CLOSE_TOO_BIG,
   isValidCloseCode,
-  MAX_CONTROL_PAYLOAD,
   OPCODE_BINARY,
   OPCODE_CLOSE,
   OPCODE_CONTINUATION,
@@ -197,7 +196,7 @@ export abstract class FrameReader {
       this.#fail(WebSocketErrorCode.UNMASKED, "client frame not masked", CLOSE_PROTOCOL_ERROR);
       return -1;
     }
-    if (!this.#checkOpcode(opcode, fin)) return -1; // decided by these two bytes: no waiting for an extended length
+    if (!this.#checkOpcode(opcode, fin, length)) return -1; // decided by these two bytes: no waiting for an extended length
     if (length === 126) {
       if (avail < 4) {
         this.#need = 4;
@@ -211,11 +210,11 @@ export abstract class FrameReader {
         return 0;
       }
       const high = buf.readUInt32BE(o + 2);
-      if (high > 0x1fffff && opcode < OPCODE_CLOSE) {
+      if (high > 0x1fffff) {
         this.#fail(WebSocketErrorCode.TOO_BIG, "payload length over 2^53 - 1", CLOSE_TOO_BIG);
         return -1;
       }
-      length = high * 2 ** 32 + buf.readUInt32BE(o + 6); // a control frame's is over 125: #checkLength fails it
+      length = high * 2 ** 32 + buf.readUInt32BE(o + 6);
       header = 14;
     }
     if (!this.#checkLength(opcode, length)) return -1;
@@ -231,10 +230,12 @@ export abstract class FrameReader {
   }
 
   /** Validates what a header's first two bytes decide: false (the connection failed) if it is bad. */
-  #checkOpcode(opcode: number, fin: boolean): boolean {
+  #checkOpcode(opcode: number, fin: boolean, length7: number): boolean {
     if (opcode >= OPCODE_CLOSE) {
       if (opcode > OPCODE_PONG) return this.#fail(WebSocketErrorCode.UNKNOWN_OPCODE, `unknown opcode ${opcode}`, CLOSE_PROTOCOL_ERROR);
       if (!fin) return this.#fail(WebSocketErrorCode.BAD_CONTROL_FRAME, "fragmented control frame", CLOSE_PROTOCOL_ERROR);
+      // a 16- or 64-bit length: over 125 bytes, or 125 or less in a longer encoding than §5.2 allows (as ws)
+      if (length7 >= 126) return this.#fail(WebSocketErrorCode.BAD_CONTROL_FRAME, "control frame payload over 125 bytes", CLOSE_PROTOCOL_ERROR);
     } else if (opcode === OPCODE_CONTINUATION) {
       if ((this.#rflags & IN_MESSAGE) === 0) {
         return this.#fail(WebSocketErrorCode.BAD_CONTINUATION, "continuation frame without a message to continue", CLOSE_PROTOCOL_ERROR);
@@ -252,9 +253,7 @@ export abstract class FrameReader {
   /** Validates the payload length, before the payload is waited for: false (the connection failed) if it is bad. */
   #checkLength(opcode: number, length: number): boolean {
     if (opcode >= OPCODE_CLOSE) {
-      if (length > MAX_CONTROL_PAYLOAD) {
-        return this.#fail(WebSocketErrorCode.BAD_CONTROL_FRAME, "control frame payload over 125 bytes", CLOSE_PROTOCOL_ERROR);
-      }
+      // ≤ 125 bytes already (#checkOpcode)
       if (opcode === OPCODE_CLOSE && length === 1) {
         return this.#fail(WebSocketErrorCode.BAD_CLOSE_FRAME, "close frame with a 1-byte payload", CLOSE_PROTOCOL_ERROR);
       }
