@@ -8,7 +8,7 @@ import { connect, type Socket as NetSocket } from "node:net";
 import type { Server } from "../../server/index.js";
 import type { ServerWebSocket } from "../../server/websocket/socket.js";
 
-const MASK = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+const MASK = [0x12, 0x34, 0x56, 0x78] as const;
 const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
 
 export interface ClientFrameOptions {
@@ -16,39 +16,51 @@ export interface ClientFrameOptions {
   mask?: boolean;
   /** RSV1..3 as a 3-bit number (4 = RSV1). */
   rsv?: number;
-  /** The length written in the header (default: the payload's). */
-  length?: number;
+  /** The length written in the header (default: the payload's; a bigint for 64-bit values). */
+  length?: number | bigint;
+  /** How the length is written: 7 bits, 7 + 16 or 7 + 64 (default: the shortest, as RFC 6455 §5.2 asks of senders). */
+  lengthField?: 7 | 16 | 64;
+  /** The masking key (default 12 34 56 78). */
+  key?: readonly [number, number, number, number];
 }
 
 /** A client frame: masked unless told otherwise. */
 export function clientFrame(opcode: number, payload: Buffer | string = Buffer.alloc(0), opts: ClientFrameOptions = {}): Buffer {
   const data = typeof payload === "string" ? Buffer.from(payload) : payload;
-  const length = opts.length ?? data.length;
+  const length = BigInt(opts.length ?? data.length);
+  const field = opts.lengthField ?? (length < 126n ? 7 : length < 65536n ? 16 : 64);
   const mask = opts.mask !== false;
-  const ext = length < 126 ? 0 : length < 65536 ? 2 : 8;
+  const ext = field === 7 ? 0 : field === 16 ? 2 : 8;
   const head = Buffer.alloc(2 + ext + (mask ? 4 : 0));
   head[0] = (opts.fin === false ? 0 : 0x80) | ((opts.rsv ?? 0) << 4) | opcode;
-  head[1] = (mask ? 0x80 : 0) | (ext === 0 ? length : ext === 2 ? 126 : 127);
-  if (ext === 2) head.writeUInt16BE(length, 2);
-  if (ext === 8) head.writeBigUInt64BE(BigInt(length), 2);
+  head[1] = (mask ? 0x80 : 0) | (field === 7 ? Number(length) : field === 16 ? 126 : 127);
+  if (field === 16) head.writeUInt16BE(Number(length), 2);
+  if (field === 64) head.writeBigUInt64BE(length, 2);
   if (!mask) return Buffer.concat([head, data]);
-  MASK.copy(head, 2 + ext);
+  const key = opts.key ?? MASK;
+  head.set(key, 2 + ext);
   const masked = Buffer.allocUnsafe(data.length);
-  for (let i = 0; i < data.length; i++) masked[i] = data[i]! ^ MASK[i & 3]!;
+  for (let i = 0; i < data.length; i++) masked[i] = data[i]! ^ key[i & 3]!;
   return Buffer.concat([head, masked]);
 }
 
 export interface ServerFrame {
   fin: boolean;
+  /** RSV1..3 as a 3-bit number (4 = RSV1). */
+  rsv: number;
+  /** The MASK bit (a server must not set it; the payload is then the masked bytes, the key skipped). */
+  masked: boolean;
   opcode: number;
   payload: Buffer;
 }
 
-/** Reads the server's (unmasked) frames from a TCP socket, after the HTTP response head has been taken off. */
+/** Reads the server's frames from a TCP socket, after the HTTP response head (if any) has been taken off. */
 export class ServerFrames {
   #buf: Buffer;
-  readonly #frames: ServerFrame[] = [];
+  /** Frames read and not yet taken, in order. */
+  readonly pending: ServerFrame[] = [];
   #waiters: Array<() => void> = [];
+  /** The TCP connection closed. */
   ended = false;
 
   constructor(socket: NetSocket, initial: Buffer = Buffer.alloc(0)) {
@@ -79,8 +91,11 @@ export class ServerFrames {
         len = Number(b.readBigUInt64BE(2));
         off = 10;
       }
+      const masked = (b[1]! & 0x80) !== 0;
+      if (masked) off += 4;
       if (b.length < off + len) return;
-      this.#frames.push({ fin: (b[0]! & 0x80) !== 0, opcode: b[0]! & 0x0f, payload: Buffer.from(b.subarray(off, off + len)) });
+      const payload = Buffer.from(b.subarray(off, off + len));
+      this.pending.push({ fin: (b[0]! & 0x80) !== 0, rsv: (b[0]! >> 4) & 7, masked, opcode: b[0]! & 0x0f, payload });
       this.#buf = b.subarray(off + len);
       this.#wake();
     }
@@ -90,10 +105,19 @@ export class ServerFrames {
     for (const w of this.#waiters.splice(0)) w();
   }
 
+  /** Waits until a pending frame satisfies `found`: its index in `pending`, or -1 once the TCP connection closed without one. */
+  async find(found: (f: ServerFrame) => boolean): Promise<number> {
+    for (;;) {
+      const i = this.pending.findIndex(found);
+      if (i >= 0 || this.ended) return i;
+      await new Promise<void>((r) => this.#waiters.push(r));
+    }
+  }
+
   /** The next frame, or undefined once the TCP connection closed with none left. */
   async next(): Promise<ServerFrame | undefined> {
-    while (this.#frames.length === 0 && !this.ended) await new Promise<void>((r) => this.#waiters.push(r));
-    return this.#frames.shift();
+    await this.find(() => true);
+    return this.pending.shift();
   }
 
   /** Skips frames until one with `opcode` (undefined if the connection closed first). */
