@@ -9,100 +9,20 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createServer, connect, type Socket as NetSocket, type AddressInfo } from "node:net";
 import { ServerWebSocket, WebSocketProtocolError, type WebSocketLimits } from "../../server/websocket/socket.js";
+import { clientFrame, ServerFrames } from "../helpers/raw-websocket.js";
 import { startServer } from "../helpers/server.js";
 
 const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
 
-/** A client frame: masked unless told otherwise. */
-function clientFrame(opcode: number, payload: Buffer | string, opts: { fin?: boolean; mask?: boolean; rsv?: number; length?: number } = {}): Buffer {
-  const data = typeof payload === "string" ? Buffer.from(payload) : payload;
-  const length = opts.length ?? data.length;
-  const mask = opts.mask !== false;
-  const ext = length < 126 ? 0 : length < 65536 ? 2 : 8;
-  const head = Buffer.alloc(2 + ext + (mask ? 4 : 0));
-  head[0] = (opts.fin === false ? 0 : 0x80) | ((opts.rsv ?? 0) << 4) | opcode;
-  head[1] = (mask ? 0x80 : 0) | (ext === 0 ? length : ext === 2 ? 126 : 127);
-  if (ext === 2) head.writeUInt16BE(length, 2);
-  if (ext === 8) head.writeBigUInt64BE(BigInt(length), 2);
-  if (!mask) return Buffer.concat([head, data]);
-  const key = Buffer.from([0x12, 0x34, 0x56, 0x78]);
-  key.copy(head, 2 + ext);
-  const masked = Buffer.from(data.map((b, i) => b ^ key[i & 3]!));
-  return Buffer.concat([head, masked]);
-}
-
-interface ServerFrame {
-  fin: boolean;
-  opcode: number;
-  payload: Buffer;
-}
-
-/** Reads unmasked server frames from a TCP socket (after the HTTP response, if any, has been taken off). */
-class FrameReader {
-  #buf: Buffer = Buffer.alloc(0);
-  #frames: ServerFrame[] = [];
-  #waiters: Array<() => void> = [];
-  ended = false;
-  constructor(socket: NetSocket, initial: Buffer = Buffer.alloc(0)) {
-    this.#buf = initial;
-    this.#parse();
-    socket.on("data", (chunk: Buffer) => {
-      this.#buf = Buffer.concat([this.#buf, chunk]);
-      this.#parse();
-    });
-    socket.on("close", () => {
-      this.ended = true;
-      this.#wake();
-    });
-  }
-  #parse(): void {
-    for (;;) {
-      const b = this.#buf;
-      if (b.length < 2) return;
-      let len = b[1]! & 0x7f;
-      let off = 2;
-      if (len === 126) {
-        if (b.length < 4) return;
-        len = b.readUInt16BE(2);
-        off = 4;
-      } else if (len === 127) {
-        if (b.length < 10) return;
-        len = Number(b.readBigUInt64BE(2));
-        off = 10;
-      }
-      if (b.length < off + len) return;
-      this.#frames.push({ fin: (b[0]! & 0x80) !== 0, opcode: b[0]! & 0x0f, payload: b.subarray(off, off + len) });
-      this.#buf = b.subarray(off + len);
-      this.#wake();
-    }
-  }
-  #wake(): void {
-    for (const w of this.#waiters.splice(0)) w();
-  }
-  /** The next frame, or undefined once the TCP connection closed with none left. */
-  async next(): Promise<ServerFrame | undefined> {
-    while (this.#frames.length === 0 && !this.ended) await new Promise<void>((r) => this.#waiters.push(r));
-    return this.#frames.shift();
-  }
-  /** Skips frames until a close frame; returns its code (1005 when it has none) and whether TCP then closed. */
-  async closeCode(): Promise<number> {
-    for (;;) {
-      const f = await this.next();
-      if (f === undefined) throw new Error("connection closed without a close frame");
-      if (f.opcode === 8) return f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 1005;
-    }
-  }
-}
-
 /** A ServerWebSocket over a real loopback TCP pair; `client` is the raw peer. */
-async function pair(maxPayload = 1024 * 1024, limits: Partial<WebSocketLimits> = {}): Promise<{ ws: ServerWebSocket; client: NetSocket; serverTcp: NetSocket; reader: FrameReader; close(): void }> {
+async function pair(maxPayload = 1024 * 1024, limits: Partial<WebSocketLimits> = {}): Promise<{ ws: ServerWebSocket; client: NetSocket; serverTcp: NetSocket; reader: ServerFrames; close(): void }> {
   const srv = createServer();
   await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
   const accepted = once(srv, "connection");
   const client = connect((srv.address() as AddressInfo).port, "127.0.0.1");
   const [serverTcp] = (await accepted) as [NetSocket];
   const ws = new ServerWebSocket(serverTcp, Buffer.alloc(0), { ...limits, maxPayload });
-  const reader = new FrameReader(client);
+  const reader = new ServerFrames(client);
   return {
     ws,
     client,
@@ -156,7 +76,7 @@ describe("WebSocket engine: the opening handshake through a Server", () => {
       assert.equal(accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="); // RFC 6455 §1.3's example
       assert.match(head, new RegExp(`\\r\\nSec-WebSocket-Accept: ${accept.replace(/[+/]/g, "\\$&")}`));
       assert.doesNotMatch(head, /Sec-WebSocket-Extensions/);
-      const reader = new FrameReader(socket, rest);
+      const reader = new ServerFrames(socket, rest);
       const open = await reader.next();
       assert.equal(open?.payload.toString()[0], "0");
       socket.write(clientFrame(1, "40"));
@@ -174,7 +94,7 @@ describe("WebSocket engine: the opening handshake through a Server", () => {
       // one write: the CONNECT rides along with the upgrade request
       const { head, rest, socket } = await rawUpgrade(srv.port, upgradeHeaders, clientFrame(1, "40"));
       assert.match(head, /^HTTP\/1\.1 101 /);
-      const reader = new FrameReader(socket, rest);
+      const reader = new ServerFrames(socket, rest);
       assert.equal((await reader.next())?.payload.toString()[0], "0"); // engine.io's open packet
       assert.match((await reader.next())!.payload.toString(), /^40\{"sid":"/); // the CONNECT was answered
       socket.destroy();
