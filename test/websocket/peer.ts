@@ -6,17 +6,10 @@
  */
 import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
 import { ServerWebSocket, type WebSocketProtocolError } from "../../server/websocket/socket.js";
+import { ServerFrames, type ServerFrame } from "../helpers/raw-websocket.js";
 import type { Limits } from "./cases.js";
 import { chunks } from "./chunkings.js";
 import { E, F, OP, messageEvent } from "./wire.js";
-
-export interface ServerFrame {
-  fin: boolean;
-  rsv: number;
-  masked: boolean;
-  opcode: number;
-  payload: Buffer;
-}
 
 /** A server frame as one line: `pong <hex>`, `close frame 1000 "reason"`, `close frame (no code)`, else its opcode. */
 export function frameLine(f: ServerFrame): string {
@@ -72,16 +65,14 @@ export class Peer {
   readonly messages: string[] = [];
   readonly errors: WebSocketProtocolError[] = [];
   /** Frames the server wrote, not yet taken. */
-  readonly frames: ServerFrame[] = [];
+  readonly frames: ServerFrame[];
   /** The "close" event, as an `E.close` line. */
   readonly closed: Promise<string>;
   /** The client saw the server's FIN. */
   readonly serverEnded: Promise<void>;
   /** The client's socket closed (both directions). */
   readonly clientClosed: Promise<void>;
-  #buf: Buffer = Buffer.alloc(0);
-  #wake: (() => void) | undefined;
-  #gone = false;
+  readonly #reader: ServerFrames;
   #syncs = 0;
 
   constructor(client: Socket, serverTcp: Socket, limits: Limits) {
@@ -92,47 +83,10 @@ export class Peer {
     this.ws.on("error", (err: WebSocketProtocolError) => this.errors.push(err));
     this.closed = new Promise((resolve) => this.ws.on("close", (code: number, reason: Buffer) => resolve(E.close(code, reason))));
     this.serverEnded = new Promise((resolve) => client.once("end", resolve));
-    this.clientClosed = new Promise((resolve) =>
-      client.once("close", () => {
-        this.#gone = true;
-        this.#wakeUp();
-        resolve();
-      }),
-    );
+    this.clientClosed = new Promise((resolve) => client.once("close", () => resolve()));
     client.on("error", () => {}); // a reset after a test's own destroy(): the assertions are on what arrived
-    client.on("data", (chunk: Buffer) => this.#parse(chunk));
-  }
-
-  #parse(chunk: Buffer): void {
-    let b = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
-    for (;;) {
-      if (b.length < 2) break;
-      let length = b[1]! & 0x7f;
-      let at = 2;
-      if (length === 126) {
-        if (b.length < 4) break;
-        length = b.readUInt16BE(2);
-        at = 4;
-      } else if (length === 127) {
-        if (b.length < 10) break;
-        length = Number(b.readBigUInt64BE(2));
-        at = 10;
-      }
-      const masked = (b[1]! & 0x80) !== 0;
-      if (masked) at += 4; // (a server must not mask: frameLine says so if it does)
-      if (b.length < at + length) break;
-      const frame = { fin: (b[0]! & 0x80) !== 0, rsv: (b[0]! >> 4) & 7, masked, opcode: b[0]! & 0x0f, payload: Buffer.from(b.subarray(at, at + length)) };
-      this.frames.push(frame);
-      b = b.subarray(at + length);
-    }
-    this.#buf = b;
-    this.#wakeUp();
-  }
-
-  #wakeUp(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+    this.#reader = new ServerFrames(client);
+    this.frames = this.#reader.pending;
   }
 
   /** Writes `bytes` in one write, or cut at `cuts` with each piece awaited on the server's socket (real chunk boundaries). */
@@ -150,12 +104,9 @@ export class Peer {
 
   /** Resolves once a written frame satisfies `found` (its index in `frames`). */
   async #until(found: (f: ServerFrame) => boolean): Promise<number> {
-    for (;;) {
-      const i = this.frames.findIndex(found);
-      if (i >= 0) return i;
-      if (this.#gone) throw new Error(`the connection closed first; frames written: ${this.frames.map(frameLine).join(", ") || "none"}`);
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-    }
+    const i = await this.#reader.find(found);
+    if (i < 0) throw new Error(`the connection closed first; frames written: ${this.frames.map(frameLine).join(", ") || "none"}`);
+    return i;
   }
 
   /**
