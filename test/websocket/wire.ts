@@ -4,6 +4,7 @@
  * that an expected event list and a recorded one compare with `deepEqual` and print readably when they differ.
  */
 import { createHash } from "node:crypto";
+import { clientFrame } from "../helpers/raw-websocket.js";
 
 const EMPTY = Buffer.alloc(0);
 
@@ -31,24 +32,10 @@ function nextKey(): [number, number, number, number] {
   return [(k * 73 + 0x5a) & 255, (k * 151 + 0x3c) & 255, (k * 199 + 0xe1) & 255, (k * 37 + 0x07) & 255];
 }
 
-/** One client frame: header, masking key and masked payload. */
+/** One client frame: header, masking key and masked payload (the helpers' `clientFrame`, with a fresh key each). */
 export function frame(opcode: number, payload: Buffer | string = EMPTY, o: FrameOptions = {}): Buffer {
-  const data = typeof payload === "string" ? Buffer.from(payload, "utf8") : payload;
-  const length = BigInt(o.length ?? data.length);
-  const field = o.lengthField ?? (length < 126n ? 7 : length < 65536n ? 16 : 64);
-  const masked = o.masked !== false;
-  const ext = field === 7 ? 0 : field === 16 ? 2 : 8;
-  const head = Buffer.alloc(2 + ext + (masked ? 4 : 0));
-  head[0] = (o.fin === false ? 0 : 0x80) | ((o.rsv ?? 0) << 4) | opcode;
-  head[1] = (masked ? 0x80 : 0) | (field === 7 ? Number(length) : field === 16 ? 126 : 127);
-  if (field === 16) head.writeUInt16BE(Number(length), 2);
-  if (field === 64) head.writeBigUInt64BE(length, 2);
-  if (!masked) return Buffer.concat([head, data]);
-  const key = o.key ?? nextKey();
-  head.set(key, 2 + ext);
-  const body = Buffer.allocUnsafe(data.length);
-  for (let i = 0; i < data.length; i++) body[i] = data[i]! ^ key[i & 3]!;
-  return Buffer.concat([head, body]);
+  const { masked, key, ...rest } = o;
+  return clientFrame(opcode, payload, { ...rest, mask: masked !== false, key: masked === false ? undefined : (key ?? nextKey()) });
 }
 
 /** A close frame's payload: nothing without a code, else the code and the reason's bytes. */
