@@ -12,7 +12,7 @@ import { connect, type Socket as NetSocket } from "node:net";
 import { MAX_SMALL_PIECES } from "../../server/oversized-body.js";
 import { MAX_SESSIONS_PER_HTTP_CONNECTION } from "../../server/rate-limit.js";
 import { write } from "../helpers/raw-websocket.js";
-import { AckLoop, eventually, heapUsed, MB, sessions, startHostileServer, type HostileServer } from "./helpers.js";
+import { AckLoop, eventually, heapUsed, MB, pollingHandshake, sessions, startHostileServer, type HostileServer } from "./helpers.js";
 
 describe("hostile clients: long-polling memory bounds", { timeout: 60_000 }, () => {
   let srv: HostileServer;
@@ -33,20 +33,6 @@ describe("hostile clients: long-polling memory bounds", { timeout: 60_000 }, () 
     await srv?.close();
   });
 
-  async function handshake(): Promise<string> {
-    const body = await new Promise<string>((resolve, reject) => {
-      const req = request({ host: "127.0.0.1", port: srv.port, path: "/socket.io/?EIO=4&transport=polling", agent: false }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (text += c));
-        res.on("end", () => resolve(text));
-      });
-      req.on("error", reject);
-      req.end();
-    });
-    return (JSON.parse(body.slice(1)) as { sid: string }).sid;
-  }
-
   /** A raw connection that has sent the head of a POST for session `sid`; `server` is its server-side socket. */
   async function postHead(sid: string, headers: string): Promise<{ socket: NetSocket; server: NetSocket; response: Promise<string> }> {
     const n = accepted.length;
@@ -65,7 +51,7 @@ describe("hostile clients: long-polling memory bounds", { timeout: 60_000 }, () 
   }
 
   it("a body in one-byte HTTP chunks: nothing per piece is held, and piece 1,025 is refused with 400, the session closed", async () => {
-    const sid = await handshake();
+    const sid = await pollingHandshake(srv.port);
     const before = heapUsed();
     const { socket, server, response } = await postHead(sid, "Transfer-Encoding: chunked\r\n");
     const piece = "1\r\nx\r\n";
@@ -84,7 +70,7 @@ describe("hostile clients: long-polling memory bounds", { timeout: 60_000 }, () 
   });
 
   it("a 1 MB body sent one byte per TCP read: refused once its pieces are many and small", async () => {
-    const sid = await handshake();
+    const sid = await pollingHandshake(srv.port);
     const { socket, server, response } = await postHead(sid, "Content-Length: 999999\r\n");
     const one = Buffer.from("4");
     let sent = 0;
@@ -103,7 +89,7 @@ describe("hostile clients: long-polling memory bounds", { timeout: 60_000 }, () 
   });
 
   it("a legitimate large body in a few large pieces is taken", async () => {
-    const sid = await handshake();
+    const sid = await pollingHandshake(srv.port);
     const body = `42["mark","${"x".repeat(600_000)}"]\x1e6`; // one event and a noop
     const { socket, response } = await postHead(sid, `Content-Length: ${body.length}\r\n`);
     for (let i = 0; i < body.length; i += 16_384) await write(socket, body.slice(i, i + 16_384));
@@ -112,7 +98,7 @@ describe("hostile clients: long-polling memory bounds", { timeout: 60_000 }, () 
   });
 
   it("one body packed with 40,000 acked events from a client that never polls: closed at maxBufferedPackets", async () => {
-    const sid = await handshake();
+    const sid = await pollingHandshake(srv.port);
     const connected = new Promise<string>((resolve, reject) => {
       const req = request({ host: "127.0.0.1", port: srv.port, method: "POST", path: `/socket.io/?EIO=4&transport=polling&sid=${sid}`, agent: false });
       req.on("response", (res) => {

@@ -7,10 +7,9 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { request } from "node:http";
 import type { Socket as NetSocket } from "node:net";
 import { clientFrame, rawWebSocket, serverWebSocket, write, type RawWebSocket } from "../helpers/raw-websocket.js";
-import { AckLoop, eventually, heapUsed, MB, startHostileServer, type HostileServer } from "./helpers.js";
+import { AckLoop, eventually, heapUsed, MB, pollingHandshake, startHostileServer, type HostileServer } from "./helpers.js";
 
 const TEXT = 1;
 const CONTINUATION = 0;
@@ -163,19 +162,3 @@ describe("hostile clients: WebSocket engine memory bounds", { timeout: 120_000 }
     }
   });
 });
-
-/** Opens a long-polling session (the open packet of a GET) and returns its sid. */
-async function pollingHandshake(port: number): Promise<string> {
-  const body = await new Promise<string>((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: "/socket.io/?EIO=4&transport=polling", agent: false }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (text += c));
-      res.on("end", () => resolve(text));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-  assert.ok(body.startsWith("0"), body);
-  return (JSON.parse(body.slice(1)) as { sid: string }).sid;
-}
