@@ -68,7 +68,8 @@ export interface FuzzResult {
   findings: Finding[];
 }
 
-const gc = exposeGc();
+/** A full GC: `global.gc` when node runs with --expose-gc, else the flag set at run time; a no-op if neither works. */
+export const gc = exposeGc();
 
 function exposeGc(): () => void {
   const g = (globalThis as { gc?: () => void }).gc;

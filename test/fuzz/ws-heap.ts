@@ -11,8 +11,8 @@
  *   - and per reader, both together within reader.ts's promise: 2 × maxPayload + 14 + overhead.
  */
 import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { FrameReader } from "../../server/websocket/reader.js";
+import { gc } from "./fuzzer.js";
 import { caseSeed, encodeFrame, OP, WsGen } from "./ws-generators.js";
 
 /** Most bytes of buffers a reader may hold between reads (reader.ts: an incomplete frame + an unfinished message). */
@@ -36,19 +36,6 @@ const ARRAY_BUFFER_SLACK = 128 * 1024;
  * bytecode flushing off.
  */
 const HEAP_SLACK = 512 * 1024;
-
-const gc = exposeGc();
-
-function exposeGc(): () => void {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (typeof g === "function") return g;
-  try {
-    setFlagsFromString("--expose-gc");
-    return runInNewContext("gc") as () => void;
-  } catch {
-    return () => undefined;
-  }
-}
 
 /**
  * JS heap in use and ArrayBuffer memory (the readers' buffers live outside the JS heap), after full GCs, each
