@@ -1,9 +1,13 @@
 /**
  * Raw HTTP/1.x probes of a live server's admission (origin gate, per-address limit): a polling handshake or a
  * WebSocket upgrade written byte for byte over `node:net`, so a test chooses every header line — Origin, Host
- * (or none), repeated X-Forwarded-For lines — as a browser or a proxy would send them.
+ * (or none), repeated X-Forwarded-For lines — as a browser or a proxy would send them. And the same gate as the
+ * official socket.io-client meets it, in each transport mode.
  */
+import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
+import { Clients, type TransportMode } from "../server/util.js";
+import { next } from "./events.js";
 
 /** Header name → value; an array is sent as repeated lines, `null` leaves the header out (e.g. no Host). */
 export type ProbeHeaders = Record<string, string | readonly string[] | null>;
@@ -45,6 +49,22 @@ export function upgradeRequest(port: number, headers: ProbeHeaders = {}, opts: P
     "sec-websocket-version": "13",
   };
   return exchange(port, "GET", `transport=websocket${opts.query ?? ""}`, { ...upgrade, ...headers }, opts, "");
+}
+
+/**
+ * socket.io-client over `mode`: a client sending each of `admitted` (in turn; undefined: no Origin header) connects,
+ * then one sending `refused` gets connect_error and stays disconnected. Closes its clients.
+ */
+export async function clientOrigins(mode: TransportMode, url: string, admitted: readonly (string | undefined)[], refused: string): Promise<void> {
+  const c = new Clients(mode);
+  try {
+    for (const origin of admitted) await c.connect(url, "/", origin === undefined ? {} : { extraHeaders: { origin } });
+    const client = c.open(url, "/", { extraHeaders: { origin: refused } });
+    await next(client, "connect_error");
+    assert.equal(client.connected, false);
+  } finally {
+    c.closeAll();
+  }
 }
 
 function exchange(port: number, method: string, query: string, headers: ProbeHeaders, opts: ProbeOptions, body: string): Promise<ProbeReply> {
