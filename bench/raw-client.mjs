@@ -7,7 +7,7 @@ import { connect } from "node:net";
 // ---- WebSocket ----------------------------------------------------------------------------------------------------
 
 // A fixed key is fine for a benchmark (the server only hashes it); its accept value is from RFC 6455 §1.3.
-const WS_KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+export const WS_KEY = "dGhlIHNhbXBsZSBub25jZQ==";
 const WS_ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 // Client frames must be masked (RFC 6455 §5.3); a fixed key keeps that cheap.
 const MASK = [0x5a, 0xc3, 0x96, 0x3c];
@@ -16,18 +16,20 @@ const MASK = [0x5a, 0xc3, 0x96, 0x3c];
 // consumed synchronously, so bytes kept past the callback (an incomplete frame, a fragment) are copied out.
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
+const FIN = 0x80;
 const OP_CONT = 0x0;
 const OP_TEXT = 0x1;
 const OP_BINARY = 0x2;
 const OP_CLOSE = 0x8;
 const OP_PING = 0x9;
 
-/** One masked client frame (FIN set) carrying `payload` (a Buffer). */
-function frame(opcode, payload) {
-  const len = payload.length;
+/** One masked client frame: `b0` is FIN | RSV | opcode, `payload` a Buffer or a string. */
+export function clientFrame(b0, payload) {
+  const data = typeof payload === "string" ? Buffer.from(payload) : payload;
+  const len = data.length;
   const h = len < 126 ? 2 : len < 65536 ? 4 : 10;
   const buf = Buffer.allocUnsafe(h + 4 + len);
-  buf[0] = 0x80 | opcode;
+  buf[0] = b0;
   if (h === 2) buf[1] = 0x80 | len;
   else if (h === 4) {
     buf[1] = 0x80 | 126;
@@ -42,7 +44,7 @@ function frame(opcode, payload) {
   buf[h + 2] = MASK[2];
   buf[h + 3] = MASK[3];
   const o = h + 4;
-  for (let i = 0; i < len; i++) buf[o + i] = payload[i] ^ MASK[i & 3];
+  for (let i = 0; i < len; i++) buf[o + i] = data[i] ^ MASK[i & 3];
   return buf;
 }
 
@@ -50,7 +52,7 @@ function frame(opcode, payload) {
 function textFrame(text) {
   const len = Buffer.byteLength(text);
   const h = len < 126 ? 2 : len < 65536 ? 4 : 10;
-  if (h === 10) return frame(OP_TEXT, Buffer.from(text));
+  if (h === 10) return clientFrame(FIN | OP_TEXT, text);
   const buf = Buffer.allocUnsafe(h + 4 + len);
   buf[0] = 0x80 | OP_TEXT;
   if (h === 2) buf[1] = 0x80 | len;
@@ -176,10 +178,10 @@ export class RawWebSocket {
       // echo the close (same status code) unless we started it, then end our side
       if (!this.closeSent) {
         this.closeSent = true;
-        this.socket.write(frame(OP_CLOSE, payload.subarray(0, 2)));
+        this.socket.write(clientFrame(FIN | OP_CLOSE, payload.subarray(0, 2)));
       }
       this.socket.end();
-    } else if (opcode === OP_PING) this.socket.write(frame(0xa, payload));
+    } else if (opcode === OP_PING) this.socket.write(clientFrame(FIN | 0xa, payload));
   }
 
   send(text) {
@@ -190,7 +192,7 @@ export class RawWebSocket {
   close() {
     if (this.closeSent || this.socket.destroyed) return;
     this.closeSent = true;
-    this.socket.write(frame(OP_CLOSE, Buffer.alloc(0)));
+    this.socket.write(clientFrame(FIN | OP_CLOSE, Buffer.alloc(0)));
   }
 
   terminate() {
