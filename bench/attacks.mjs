@@ -28,7 +28,7 @@ import { connect } from "node:net";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { HttpConnection } from "./raw-client.mjs";
+import { clientFrame, HttpConnection, WS_KEY } from "./raw-client.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -231,30 +231,7 @@ class Sampler {
 
 // ---- clients --------------------------------------------------------------------------------------------------------
 
-// Client frames are masked (RFC 6455 §5.3); a fixed key is fine here.
-const MASK = [0x5a, 0xc3, 0x96, 0x3c];
-const WS_KEY = "dGhlIHNhbXBsZSBub25jZQ==";
-
-/** One masked client frame: `b0` is FIN | opcode, `payload` a Buffer or string. */
-function clientFrame(b0, payload) {
-  const data = typeof payload === "string" ? Buffer.from(payload) : payload;
-  const len = data.length;
-  const h = len < 126 ? 2 : len < 65536 ? 4 : 10;
-  const buf = Buffer.allocUnsafe(h + 4 + len);
-  buf[0] = b0;
-  if (h === 2) buf[1] = 0x80 | len;
-  else if (h === 4) {
-    buf[1] = 0x80 | 126;
-    buf.writeUInt16BE(len, 2);
-  } else {
-    buf[1] = 0x80 | 127;
-    buf.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
-    buf.writeUInt32BE(len >>> 0, 6);
-  }
-  for (let i = 0; i < 4; i++) buf[h + i] = MASK[i];
-  for (let i = 0; i < len; i++) buf[h + 4 + i] = data[i] ^ MASK[i & 3];
-  return buf;
-}
+// Client frames (masked, RFC 6455 §5.3) are raw-client.mjs's `clientFrame(b0, payload)`: `b0` is FIN | opcode.
 const FIN = 0x80;
 const OP_CONT = 0x0;
 const OP_TEXT = 0x1;
