@@ -12,9 +12,11 @@ const MASK = [0x12, 0x34, 0x56, 0x78] as const;
 const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
 
 export interface ClientFrameOptions {
+  /** FIN bit (default true). */
   fin?: boolean;
+  /** MASK bit (default true: every client frame must be masked, RFC 6455 §5.3). */
   mask?: boolean;
-  /** RSV1..3 as a 3-bit number (4 = RSV1). */
+  /** RSV bits as a 3-bit number: RSV1 = 4, RSV2 = 2, RSV3 = 1 (default 0). */
   rsv?: number;
   /** The length written in the header (default: the payload's; a bigint for 64-bit values). */
   length?: number | bigint;

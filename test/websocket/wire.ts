@@ -4,26 +4,17 @@
  * that an expected event list and a recorded one compare with `deepEqual` and print readably when they differ.
  */
 import { createHash } from "node:crypto";
-import { clientFrame } from "../helpers/raw-websocket.js";
+import { clientFrame, type ClientFrameOptions } from "../helpers/raw-websocket.js";
 
 const EMPTY = Buffer.alloc(0);
 
 export const OP = { continuation: 0x0, text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa } as const;
 
-export interface FrameOptions {
-  /** FIN bit (default true). */
-  fin?: boolean;
-  /** RSV bits as a 3-bit number: RSV1 = 4, RSV2 = 2, RSV3 = 1 (default 0). */
-  rsv?: number;
-  /** MASK bit (default true: every client frame must be masked, §5.3). */
-  masked?: boolean;
-  /** The length written in the header when it is not the payload's (a bigint for 64-bit values). */
-  length?: number | bigint;
-  /** How the length is written: 7 bits, 7 + 16 or 7 + 64 (default: the shortest, as §5.2 asks of senders). */
-  lengthField?: 7 | 16 | 64;
-  /** The masking key (default: the next of a deterministic sequence, so every frame has a different one). */
-  key?: readonly [number, number, number, number];
-}
+/**
+ * The shared `clientFrame`'s options, with the MASK bit named `masked` (default true: every client frame must be
+ * masked, §5.3) and `key` defaulting to the next of a deterministic sequence, so every frame has a different one.
+ */
+export type FrameOptions = Omit<ClientFrameOptions, "mask"> & { masked?: boolean };
 
 let keyCount = 0;
 /** Masking keys that differ in every byte from one frame to the next (deterministic: the table is the same each run). */
