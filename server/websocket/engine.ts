@@ -15,7 +15,7 @@ import { hash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Socket as NetSocket } from "node:net";
-import { ServerWebSocket, type WebSocketLimits } from "./socket.js";
+import { ServerWebSocket, socketLimits, type SocketLimits, type WebSocketLimits } from "./socket.js";
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const KEY = /^[+/0-9A-Za-z]{22}==$/;
@@ -30,13 +30,13 @@ export interface WebSocketEngineOptions extends Partial<WebSocketLimits> {
 type EngineConstructor = new (options?: WebSocketEngineOptions) => WebSocketEngine;
 
 export class WebSocketEngine extends EventEmitter {
-  readonly #limits: WebSocketLimits;
+  readonly #limits: SocketLimits;
   #closed = false;
 
   constructor(options: WebSocketEngineOptions = {}) {
     super();
     const { maxPayload = 100 * 1024 * 1024, maxFragments, maxBufferedBytes, maxBufferedPackets } = options;
-    this.#limits = { maxPayload, maxFragments, maxBufferedBytes, maxBufferedPackets };
+    this.#limits = socketLimits({ maxPayload, maxFragments, maxBufferedBytes, maxBufferedPackets }); // once per engine
   }
 
   /**

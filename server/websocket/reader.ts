@@ -75,28 +75,48 @@ export const DEFAULT_MAX_FRAGMENTS = 16_384;
 /** Smallest buffer allocated for a partial frame or an unfinished message. */
 const MIN_BUFFER = 256;
 
-// #rflags bits
-const READING = 1; // bytes are still parsed (cleared after a close frame, a failure, or the end of the stream)
-const IN_MESSAGE = 2; // a fragmented message has begun
-const MESSAGE_BINARY = 4;
+/** A reader's limits, resolved once and shared by every connection of an engine (no per-connection copies). */
+export interface ReaderLimits {
+  /** Largest message in bytes (Infinity: no limit). */
+  readonly maxPayload: number;
+  /** Most frames in one message (Infinity: no limit). */
+  readonly maxFragments: number;
+}
 
-export abstract class FrameReader {
-  readonly #maxPayload: number;
-  readonly #maxFragments: number;
-  #rflags = READING;
-  /** An incomplete frame's bytes (a copy), `#partialBytes` of them; the frame needs `#need` in all so far. */
-  #partial: Buffer | undefined;
-  #partialBytes = 0;
-  #need = 0;
-  /** The unfinished fragmented message so far (a copy), `#messageBytes` of it, in `#frames` frames. */
-  #message: Buffer | undefined;
-  #messageBytes = 0;
-  #frames = 0;
+/** `maxPayload` / `maxFragments` as given (0 or less, or missing: no limit / the default), resolved. */
+export function readerLimits(maxPayload: number, maxFragments = DEFAULT_MAX_FRAGMENTS): ReaderLimits {
+  return { maxPayload: maxPayload > 0 ? maxPayload : Infinity, maxFragments: maxFragments > 0 ? maxFragments : Infinity };
+}
 
-  /** `maxPayload`: largest message in bytes (0 or less: no limit); `maxFragments`: most frames per message. */
-  constructor(maxPayload: number, maxFragments = DEFAULT_MAX_FRAGMENTS) {
-    this.#maxPayload = maxPayload > 0 ? maxPayload : Infinity;
-    this.#maxFragments = maxFragments > 0 ? maxFragments : Infinity;
+/** An incomplete frame: its first `bytes` bytes (a copy) of the `need` known so far to be needed. */
+interface PartialFrame {
+  buf: Buffer;
+  bytes: number;
+  need: number;
+}
+
+/** An unfinished fragmented message: `bytes` of it so far (a copy; none yet: no buffer), in `frames` frames. */
+interface PartialMessage {
+  buf: Buffer | undefined;
+  bytes: number;
+  frames: number;
+  binary: boolean;
+}
+
+/**
+ * The reader's state is two objects that exist only while a frame or a message is unfinished: an idle connection
+ * holds four fields. `#frameAt` returns a handled frame's size (> 0), 0 when it failed the connection, or
+ * −(bytes needed from the frame's start to know more) when the frame is incomplete.
+ */
+export abstract class FrameReader<L extends ReaderLimits = ReaderLimits> {
+  protected readonly limits: L;
+  #reading = true;
+  #partial: PartialFrame | undefined;
+  #message: PartialMessage | undefined;
+
+  /** `limits`: from `readerLimits()` (or a superset of it), shared by the connections of one engine. */
+  constructor(limits: L) {
+    this.limits = limits;
   }
 
   /** A complete message: `data` may be a view into a TCP chunk; `binary` false for a text (valid UTF-8) message. */
@@ -112,117 +132,91 @@ export abstract class FrameReader {
 
   /** Bytes held for an incomplete frame and an unfinished message (buffer capacities, not just what they hold). */
   get bufferedIncoming(): number {
-    return (this.#partial?.length ?? 0) + (this.#message?.length ?? 0);
+    return (this.#partial?.buf.length ?? 0) + (this.#message?.buf?.length ?? 0);
   }
 
   /** Whether bytes are still parsed. */
   protected get reading(): boolean {
-    return (this.#rflags & READING) !== 0;
+    return this.#reading;
   }
 
   /** Stops reading and lets go of everything held (the stream ended, or the connection is being failed). */
   protected stopReading(): void {
-    this.#rflags = 0;
+    this.#reading = false;
     this.#partial = this.#message = undefined;
-    this.#partialBytes = this.#messageBytes = this.#frames = 0;
   }
 
   /** Parses the next chunk of the stream. */
   protected read(chunk: Buffer): void {
-    if ((this.#rflags & READING) === 0) return;
+    if (!this.#reading) return;
     let o = 0;
     const end = chunk.length;
     // first finish the frame begun in earlier chunks: its bytes are copied into one buffer, never a list of chunks
-    while (this.#partial !== undefined) {
-      const take = Math.min(this.#need - this.#partialBytes, end - o);
-      const have = this.#partialBytes + take;
-      let partial = this.#partial;
-      if (have > partial.length) {
-        const grown = Buffer.allocUnsafeSlow(Math.min(this.#need, Math.max(2 * partial.length, have)));
-        partial.copy(grown, 0, 0, this.#partialBytes);
-        this.#partial = partial = grown;
+    let partial = this.#partial;
+    while (partial !== undefined) {
+      const take = Math.min(partial.need - partial.bytes, end - o);
+      const have = partial.bytes + take;
+      if (have > partial.buf.length) {
+        const grown = Buffer.allocUnsafeSlow(Math.min(partial.need, Math.max(2 * partial.buf.length, have)));
+        partial.buf.copy(grown, 0, 0, partial.bytes);
+        partial.buf = grown;
       }
-      chunk.copy(partial, this.#partialBytes, o, o + take);
-      this.#partialBytes = have;
+      chunk.copy(partial.buf, partial.bytes, o, o + take);
+      partial.bytes = have;
       o += take;
-      if (have < this.#need) return; // the chunk is used up
-      const used = this.#frameAt(partial, 0, have);
-      if (used < 0) return; // failed
-      if (used > 0) {
-        this.#partial = undefined;
-        this.#partialBytes = 0;
-        if ((this.#rflags & READING) === 0) return;
+      if (have < partial.need) return; // the chunk is used up
+      const used = this.#frameAt(partial.buf, 0, have);
+      if (used === 0) return; // failed
+      if (used < 0) {
+        partial.need = -used; // the header is complete now and this is the whole frame: keep filling
+        continue;
       }
-      // used === 0: the header is complete now and `#need` is the whole frame: keep filling
+      this.#partial = partial = undefined;
+      if (!this.#reading) return;
     }
     while (o < end) {
       const used = this.#frameAt(chunk, o, end);
-      if (used < 0) return;
-      if (used === 0) {
+      if (used === 0) return;
+      if (used < 0) {
         // an incomplete frame: copy what there is (the chunk is not kept alive by a few bytes of it)
         const rest = end - o;
-        const partial = Buffer.allocUnsafeSlow(Math.min(this.#need, Math.max(2 * rest, MIN_BUFFER)));
-        chunk.copy(partial, 0, o, end);
-        this.#partial = partial;
-        this.#partialBytes = rest;
+        const buf = Buffer.allocUnsafeSlow(Math.min(-used, Math.max(2 * rest, MIN_BUFFER)));
+        chunk.copy(buf, 0, o, end);
+        this.#partial = { buf, bytes: rest, need: -used };
         return;
       }
       o += used;
-      if ((this.#rflags & READING) === 0) return;
+      if (!this.#reading) return;
     }
   }
 
-  /**
-   * Reads the frame starting at `buf[o]` (bytes up to `end`): its length in bytes once handled, 0 when it is
-   * incomplete (`#need` then says how many bytes from `o` are needed to know more), -1 when it failed the connection.
-   */
+  /** Reads the frame starting at `buf[o]` (bytes up to `end`): see the class comment for what it returns. */
   #frameAt(buf: Buffer, o: number, end: number): number {
     const avail = end - o;
-    if (avail < 2) {
-      this.#need = 2;
-      return 0;
-    }
+    if (avail < 2) return -2;
     const b0 = buf[o]!;
     const b1 = buf[o + 1]!;
     const opcode = b0 & 0x0f;
     const fin = (b0 & 0x80) !== 0;
     let length = b1 & 0x7f;
     let header = 6; // 2 + the 4-byte mask
-    if ((b0 & 0x70) !== 0) {
-      this.#fail(WebSocketErrorCode.RSV_BITS, "RSV bits set without a negotiated extension", CLOSE_PROTOCOL_ERROR);
-      return -1;
-    }
-    if ((b1 & 0x80) === 0) {
-      this.#fail(WebSocketErrorCode.UNMASKED, "client frame not masked", CLOSE_PROTOCOL_ERROR);
-      return -1;
-    }
-    if (!this.#checkOpcode(opcode, fin, length)) return -1; // decided by these two bytes: no waiting for an extended length
+    if ((b0 & 0x70) !== 0) return this.#fail(WebSocketErrorCode.RSV_BITS, "RSV bits set without a negotiated extension", CLOSE_PROTOCOL_ERROR);
+    if ((b1 & 0x80) === 0) return this.#fail(WebSocketErrorCode.UNMASKED, "client frame not masked", CLOSE_PROTOCOL_ERROR);
+    if (!this.#checkOpcode(opcode, fin, length)) return 0; // decided by these two bytes: no waiting for an extended length
     if (length === 126) {
-      if (avail < 4) {
-        this.#need = 4;
-        return 0;
-      }
+      if (avail < 4) return -4;
       length = buf.readUInt16BE(o + 2);
       header = 8;
     } else if (length === 127) {
-      if (avail < 10) {
-        this.#need = 10;
-        return 0;
-      }
+      if (avail < 10) return -10;
       const high = buf.readUInt32BE(o + 2);
-      if (high > 0x1fffff) {
-        this.#fail(WebSocketErrorCode.TOO_BIG, "payload length over 2^53 - 1", CLOSE_TOO_BIG);
-        return -1;
-      }
+      if (high > 0x1fffff) return this.#fail(WebSocketErrorCode.TOO_BIG, "payload length over 2^53 - 1", CLOSE_TOO_BIG);
       length = high * 2 ** 32 + buf.readUInt32BE(o + 6);
       header = 14;
     }
-    if (!this.#checkLength(opcode, length)) return -1;
+    if (!this.#checkLength(opcode, length)) return 0;
     const size = header + length;
-    if (avail < size) {
-      this.#need = size;
-      return 0;
-    }
+    if (avail < size) return -size;
     const payload = buf.subarray(o + header, o + size);
     if (length !== 0) unmask(payload, buf, o + header - 4);
     this.#frame(opcode, fin, payload); // may stop reading (a close frame, a failure, the handler's doing): callers check
@@ -232,20 +226,20 @@ export abstract class FrameReader {
   /** Validates what a header's first two bytes decide: false (the connection failed) if it is bad. */
   #checkOpcode(opcode: number, fin: boolean, length7: number): boolean {
     if (opcode >= OPCODE_CLOSE) {
-      if (opcode > OPCODE_PONG) return this.#fail(WebSocketErrorCode.UNKNOWN_OPCODE, `unknown opcode ${opcode}`, CLOSE_PROTOCOL_ERROR);
-      if (!fin) return this.#fail(WebSocketErrorCode.BAD_CONTROL_FRAME, "fragmented control frame", CLOSE_PROTOCOL_ERROR);
+      if (opcode > OPCODE_PONG) return this.#failed(WebSocketErrorCode.UNKNOWN_OPCODE, `unknown opcode ${opcode}`, CLOSE_PROTOCOL_ERROR);
+      if (!fin) return this.#failed(WebSocketErrorCode.BAD_CONTROL_FRAME, "fragmented control frame", CLOSE_PROTOCOL_ERROR);
       // a 16- or 64-bit length: over 125 bytes, or 125 or less in a longer encoding than §5.2 allows (as ws)
-      if (length7 >= 126) return this.#fail(WebSocketErrorCode.BAD_CONTROL_FRAME, "control frame payload over 125 bytes", CLOSE_PROTOCOL_ERROR);
+      if (length7 >= 126) return this.#failed(WebSocketErrorCode.BAD_CONTROL_FRAME, "control frame payload over 125 bytes", CLOSE_PROTOCOL_ERROR);
     } else if (opcode === OPCODE_CONTINUATION) {
-      if ((this.#rflags & IN_MESSAGE) === 0) {
-        return this.#fail(WebSocketErrorCode.BAD_CONTINUATION, "continuation frame without a message to continue", CLOSE_PROTOCOL_ERROR);
+      if (this.#message === undefined) {
+        return this.#failed(WebSocketErrorCode.BAD_CONTINUATION, "continuation frame without a message to continue", CLOSE_PROTOCOL_ERROR);
       }
     } else if (opcode === OPCODE_TEXT || opcode === OPCODE_BINARY) {
-      if ((this.#rflags & IN_MESSAGE) !== 0) {
-        return this.#fail(WebSocketErrorCode.BAD_CONTINUATION, "new message before the fragmented one ended", CLOSE_PROTOCOL_ERROR);
+      if (this.#message !== undefined) {
+        return this.#failed(WebSocketErrorCode.BAD_CONTINUATION, "new message before the fragmented one ended", CLOSE_PROTOCOL_ERROR);
       }
     } else {
-      return this.#fail(WebSocketErrorCode.UNKNOWN_OPCODE, `unknown opcode ${opcode}`, CLOSE_PROTOCOL_ERROR);
+      return this.#failed(WebSocketErrorCode.UNKNOWN_OPCODE, `unknown opcode ${opcode}`, CLOSE_PROTOCOL_ERROR);
     }
     return true;
   }
@@ -255,10 +249,10 @@ export abstract class FrameReader {
     if (opcode >= OPCODE_CLOSE) {
       // ≤ 125 bytes already (#checkOpcode)
       if (opcode === OPCODE_CLOSE && length === 1) {
-        return this.#fail(WebSocketErrorCode.BAD_CLOSE_FRAME, "close frame with a 1-byte payload", CLOSE_PROTOCOL_ERROR);
+        return this.#failed(WebSocketErrorCode.BAD_CLOSE_FRAME, "close frame with a 1-byte payload", CLOSE_PROTOCOL_ERROR);
       }
-    } else if (this.#messageBytes + length > this.#maxPayload) {
-      return this.#fail(WebSocketErrorCode.TOO_BIG, "message over maxPayload", CLOSE_TOO_BIG); // #messageBytes: 0 outside a message
+    } else if ((this.#message?.bytes ?? 0) + length > this.limits.maxPayload) {
+      return this.#failed(WebSocketErrorCode.TOO_BIG, "message over maxPayload", CLOSE_TOO_BIG);
     }
     return true;
   }
@@ -266,26 +260,23 @@ export abstract class FrameReader {
   #frame(opcode: number, fin: boolean, payload: Buffer): void {
     switch (opcode) {
       case OPCODE_TEXT:
-      case OPCODE_BINARY:
+      case OPCODE_BINARY: {
         if (fin) return this.#deliver(payload, opcode === OPCODE_BINARY);
-        this.#rflags = (this.#rflags | IN_MESSAGE) & ~MESSAGE_BINARY;
-        if (opcode === OPCODE_BINARY) this.#rflags |= MESSAGE_BINARY;
-        this.#frames = 1;
-        this.#append(payload);
-        return;
+        const message: PartialMessage = { buf: undefined, bytes: 0, frames: 1, binary: opcode === OPCODE_BINARY };
+        this.#message = message;
+        return this.#append(message, payload);
+      }
       case OPCODE_CONTINUATION: {
-        if (++this.#frames > this.#maxFragments) {
-          this.#fail(WebSocketErrorCode.TOO_MANY_FRAGMENTS, `message in more than ${this.#maxFragments} frames`, CLOSE_POLICY_VIOLATION);
+        const message = this.#message!;
+        const { maxFragments } = this.limits;
+        if (++message.frames > maxFragments) {
+          this.#fail(WebSocketErrorCode.TOO_MANY_FRAGMENTS, `message in more than ${maxFragments} frames`, CLOSE_POLICY_VIOLATION);
           return;
         }
-        this.#append(payload);
+        this.#append(message, payload);
         if (!fin) return;
-        const message = this.#message === undefined ? payload.subarray(0, 0) : this.#message.subarray(0, this.#messageBytes);
-        const binary = (this.#rflags & MESSAGE_BINARY) !== 0;
-        this.#rflags &= ~(IN_MESSAGE | MESSAGE_BINARY);
         this.#message = undefined;
-        this.#messageBytes = this.#frames = 0;
-        return this.#deliver(message, binary);
+        return this.#deliver(message.buf === undefined ? payload.subarray(0, 0) : message.buf.subarray(0, message.bytes), message.binary);
       }
       case OPCODE_CLOSE:
         return this.#receiveClose(payload);
@@ -297,18 +288,18 @@ export abstract class FrameReader {
   }
 
   /** Copies a fragment's payload into the message buffer (grown ×2, never beyond maxPayload). */
-  #append(payload: Buffer): void {
+  #append(message: PartialMessage, payload: Buffer): void {
     const n = payload.length;
     if (n === 0) return;
-    const have = this.#messageBytes + n;
-    let message = this.#message;
-    if (message === undefined || have > message.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.min(this.#maxPayload, Math.max(2 * (message?.length ?? 0), 2 * n, MIN_BUFFER, have)));
-      if (message !== undefined) message.copy(grown, 0, 0, this.#messageBytes);
-      this.#message = message = grown;
+    const have = message.bytes + n;
+    let buf = message.buf;
+    if (buf === undefined || have > buf.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.min(this.limits.maxPayload, Math.max(2 * (buf?.length ?? 0), 2 * n, MIN_BUFFER, have)));
+      if (buf !== undefined) buf.copy(grown, 0, 0, message.bytes);
+      message.buf = buf = grown;
     }
-    payload.copy(message, this.#messageBytes);
-    this.#messageBytes = have;
+    payload.copy(buf, message.bytes);
+    message.bytes = have;
   }
 
   #deliver(data: Buffer, binary: boolean): void {
@@ -329,10 +320,16 @@ export abstract class FrameReader {
     this.onCloseFrame(code, Buffer.from(reason)); // a copy: the reason outlives the chunk it came in
   }
 
-  /** Stops reading and reports the failure (false, for #check). */
-  #fail(code: WebSocketErrorCode, message: string, closeCode: number): false {
+  /** Stops reading and reports the failure; 0 (what #frameAt returns for a failure). */
+  #fail(code: WebSocketErrorCode, message: string, closeCode: number): 0 {
     this.stopReading();
     this.onProtocolError(new WebSocketProtocolError(code, message, closeCode));
+    return 0;
+  }
+
+  /** #fail for the checks: false. */
+  #failed(code: WebSocketErrorCode, message: string, closeCode: number): false {
+    this.#fail(code, message, closeCode);
     return false;
   }
 }

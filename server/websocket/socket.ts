@@ -25,7 +25,7 @@
  */
 import type { Socket as NetSocket } from "node:net";
 import { binaryFrame, closeFrame, OPCODE_BINARY, OPCODE_PONG, OPCODE_TEXT, textFrameBuffer } from "./frame.js";
-import { FrameReader, WebSocketErrorCode, WebSocketProtocolError } from "./reader.js";
+import { FrameReader, readerLimits, WebSocketErrorCode, WebSocketProtocolError, type ReaderLimits } from "./reader.js";
 
 export { WebSocketProtocolError } from "./reader.js";
 
@@ -41,7 +41,7 @@ const EMPTY = Buffer.alloc(0);
 const kWebSocket = Symbol("roomcast.websocket");
 type Tcp = NetSocket & { [kWebSocket]?: ServerWebSocket };
 
-/** Bounds of one connection (the WebSocketEngine passes the server's). */
+/** Bounds of one connection, as given (the WebSocketEngine passes the server's). */
 export interface WebSocketLimits {
   /** Largest message in bytes; 0 or less: no limit. */
   maxPayload: number;
@@ -53,8 +53,22 @@ export interface WebSocketLimits {
   maxBufferedPackets?: number;
 }
 
-const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
-const DEFAULT_MAX_BUFFERED_PACKETS = 10_000;
+/** The bounds resolved once, shared by every connection of an engine. */
+export interface SocketLimits extends ReaderLimits {
+  readonly maxBufferedBytes: number;
+  readonly maxBufferedPackets: number;
+}
+
+export function socketLimits(limits: WebSocketLimits): SocketLimits {
+  return {
+    ...readerLimits(limits.maxPayload, limits.maxFragments),
+    maxBufferedBytes: limits.maxBufferedBytes ?? 8 * 1024 * 1024,
+    maxBufferedPackets: limits.maxBufferedPackets ?? 10_000,
+  };
+}
+
+/** The payload of the latest ping not answered yet, per connection (the peer is not reading: answered at the drain). */
+const pongsDue = new WeakMap<ServerWebSocket, Buffer>();
 
 // #flags bits
 const CLOSE_SENT = 2;
@@ -90,17 +104,13 @@ function call(slot: Slot, a?: unknown, b?: unknown): void {
 
 const count = (slot: Slot): number => (slot === undefined ? 0 : Array.isArray(slot) ? slot.length : 1);
 
-export class ServerWebSocket extends FrameReader {
+export class ServerWebSocket extends FrameReader<SocketLimits> {
   /** The TCP socket (named as ws names it: engine.io-facing code reads `_socket` of either). */
   readonly _socket: NetSocket;
   readyState = OPEN;
-  readonly #maxBufferedBytes: number;
-  readonly #maxBufferedPackets: number;
   #flags = 0;
   /** Writes since the TCP socket's buffer was last seen empty. */
   #queuedWrites = 0;
-  /** The payload of the latest ping not answered yet (the peer is not reading: answered at the drain). */
-  #pongDue: Buffer | undefined;
   /** The peer's close frame: code (1005 when it had none) and reason. */
   #peerClose: [number, Buffer] | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
@@ -109,11 +119,9 @@ export class ServerWebSocket extends FrameReader {
   #onError: Slot;
 
   /** `head`: bytes that arrived with the upgrade request (replayed before anything else is read). */
-  constructor(tcp: NetSocket, head: Buffer, limits: WebSocketLimits) {
-    super(limits.maxPayload, limits.maxFragments);
+  constructor(tcp: NetSocket, head: Buffer, limits: SocketLimits) {
+    super(limits);
     this._socket = tcp;
-    this.#maxBufferedBytes = limits.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    this.#maxBufferedPackets = limits.maxBufferedPackets ?? DEFAULT_MAX_BUFFERED_PACKETS;
     (tcp as Tcp)[kWebSocket] = this;
     tcp.setTimeout(0);
     tcp.setNoDelay(true);
@@ -226,8 +234,9 @@ export class ServerWebSocket extends FrameReader {
   #admit(): boolean {
     const queued = this._socket.writableLength;
     if (queued === 0) this.#queuedWrites = 0;
-    if (queued < this.#maxBufferedBytes && ++this.#queuedWrites <= this.#maxBufferedPackets) return true;
-    const what = queued >= this.#maxBufferedBytes ? `${queued} bytes` : `${this.#queuedWrites - 1} writes`;
+    const { maxBufferedBytes, maxBufferedPackets } = this.limits;
+    if (queued < maxBufferedBytes && ++this.#queuedWrites <= maxBufferedPackets) return true;
+    const what = queued >= maxBufferedBytes ? `${queued} bytes` : `${this.#queuedWrites - 1} writes`;
     this.#emitError(new WebSocketProtocolError(WebSocketErrorCode.OUTGOING_BUFFER_FULL, `outgoing buffer full (${what} unsent)`, 1006));
     this.terminate();
     return false;
@@ -299,8 +308,8 @@ export class ServerWebSocket extends FrameReader {
     if (this.#flags & CLOSE_SENT || !tcp.writable) return;
     if (tcp.writableNeedDrain) {
       // the peer is not reading what we send: keep only the latest ping's answer, sent at the drain (§5.5.3)
-      if (this.#pongDue === undefined) tcp.once("drain", ServerWebSocket.#onTcpDrain);
-      this.#pongDue = Buffer.from(payload);
+      if (!pongsDue.has(this)) tcp.once("drain", ServerWebSocket.#onTcpDrain);
+      pongsDue.set(this, Buffer.from(payload));
       return;
     }
     this.sendFrame(binaryFrame(OPCODE_PONG, payload));
@@ -354,8 +363,8 @@ export class ServerWebSocket extends FrameReader {
   /** The peer read again: answer the latest ping it sent meanwhile. */
   static #onTcpDrain(this: Tcp): void {
     const ws = this[kWebSocket]!;
-    const payload = ws.#pongDue;
-    ws.#pongDue = undefined;
+    const payload = pongsDue.get(ws);
+    pongsDue.delete(ws);
     if (payload !== undefined && ws.readyState === OPEN) ws.sendFrame(binaryFrame(OPCODE_PONG, payload));
   }
 
@@ -377,7 +386,7 @@ export class ServerWebSocket extends FrameReader {
     const ws = this[kWebSocket]!;
     ws.readyState = CLOSED;
     ws.stopReading();
-    ws.#pongDue = undefined;
+    pongsDue.delete(ws);
     if (ws.#closeTimer !== undefined) clearTimeout(ws.#closeTimer);
     const [code, reason] = ws.#peerClose ?? [1006, EMPTY];
     call(ws.#onClose, code, reason);

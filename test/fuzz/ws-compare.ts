@@ -6,7 +6,7 @@
  */
 import type { Writable } from "node:stream";
 import * as ws from "ws";
-import { FrameReader, type WebSocketProtocolError } from "../../server/websocket/reader.js";
+import { FrameReader, readerLimits, type WebSocketProtocolError } from "../../server/websocket/reader.js";
 import { bufferedBound } from "./ws-heap.js";
 import { MAX_FRAGMENTS, type WsEvent } from "./ws-generators.js";
 
@@ -77,7 +77,7 @@ function split(stream: Buffer, chunks: readonly number[]): Buffer[] {
 }
 
 export function runOurs(maxPayload: number, stream: Buffer, chunks: readonly number[]): OurRun {
-  const reader = new RecordingReader(maxPayload, MAX_FRAGMENTS);
+  const reader = new RecordingReader(readerLimits(maxPayload, MAX_FRAGMENTS));
   const bound = maxPayload > 0 ? bufferedBound(maxPayload) : 4 * stream.length + 1024;
   const run: OurRun = { events: reader.events, code: undefined, exception: undefined, maxBuffered: 0, bound };
   try {

@@ -11,7 +11,7 @@
  *   - and per reader, both together within reader.ts's promise: 2 × maxPayload + 14 + overhead.
  */
 import { setFlagsFromString } from "node:v8";
-import { FrameReader } from "../../server/websocket/reader.js";
+import { FrameReader, readerLimits } from "../../server/websocket/reader.js";
 import { gc } from "./fuzzer.js";
 import { caseSeed, encodeFrame, OP, WsGen } from "./ws-generators.js";
 
@@ -154,7 +154,7 @@ function feedReaders(readers: number, maxPayload: number, stream: (g: WsGen) => 
   const bound = bufferedBound(maxPayload);
   const held: HeldReader[] = [];
   for (let i = 0; i < readers; i++) {
-    const reader = new HeldReader(maxPayload);
+    const reader = new HeldReader(readerLimits(maxPayload));
     for (const chunk of tcpChunks(g, stream(g))) {
       reader.feed(chunk);
       if (reader.bufferedIncoming > bound && violations.length < 5) violations.push(`bufferedIncoming ${reader.bufferedIncoming} > ${bound}`);

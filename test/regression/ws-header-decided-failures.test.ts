@@ -8,7 +8,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { FrameReader, WebSocketErrorCode as Err, type WebSocketProtocolError } from "../../server/websocket/reader.js";
+import { FrameReader, readerLimits, WebSocketErrorCode as Err, type WebSocketProtocolError } from "../../server/websocket/reader.js";
 
 class Reader extends FrameReader {
   readonly events: string[] = [];
@@ -47,31 +47,31 @@ describe("regression: what a header's first two bytes decide fails before its ex
   ];
   for (const [what, bytes, expected] of twoBytes) {
     it(`${what}: failed from ${Buffer.from(bytes).toString("hex")} alone`, () => {
-      assert.deepEqual(new Reader(1000).feed(bytes).events, [expected]);
+      assert.deepEqual(new Reader(readerLimits(1000)).feed(bytes).events, [expected]);
     });
   }
 
   it("a new message inside a fragmented one, 16-bit length marker: failed from its first two bytes", () => {
-    const reader = new Reader(1000).feed([0x01, 0x81, ...MASK, 0x61]).feed([0x82, 0xfe]);
+    const reader = new Reader(readerLimits(1000)).feed([0x01, 0x81, ...MASK, 0x61]).feed([0x82, 0xfe]);
     assert.deepEqual(reader.events, [`fail 1002 ${Err.BAD_CONTINUATION}`]);
   });
 });
 
 describe("regression: a 64-bit length over 2^53 - 1 fails a control frame or a reserved opcode with 1002", () => {
   it("a ping: 1002 (not 1009)", () => {
-    assert.deepEqual(new Reader(0).feed([0x89, 0xff, ...HUGE]).events, [`fail 1002 ${Err.BAD_CONTROL_FRAME}`]);
+    assert.deepEqual(new Reader(readerLimits(0)).feed([0x89, 0xff, ...HUGE]).events, [`fail 1002 ${Err.BAD_CONTROL_FRAME}`]);
   });
   it("a close frame: 1002 (not 1009)", () => {
-    assert.deepEqual(new Reader(0).feed([0x88, 0xff, ...HUGE]).events, [`fail 1002 ${Err.BAD_CONTROL_FRAME}`]);
+    assert.deepEqual(new Reader(readerLimits(0)).feed([0x88, 0xff, ...HUGE]).events, [`fail 1002 ${Err.BAD_CONTROL_FRAME}`]);
   });
   it("reserved opcode 7: 1002 (not 1009)", () => {
-    assert.deepEqual(new Reader(0).feed([0x87, 0xff, ...HUGE]).events, [`fail 1002 ${Err.UNKNOWN_OPCODE}`]);
+    assert.deepEqual(new Reader(readerLimits(0)).feed([0x87, 0xff, ...HUGE]).events, [`fail 1002 ${Err.UNKNOWN_OPCODE}`]);
   });
   it("unchanged: a binary frame stays 1009, with no maxPayload too", () => {
-    assert.deepEqual(new Reader(0).feed([0x82, 0xff, ...HUGE]).events, [`fail 1009 ${Err.TOO_BIG}`]);
+    assert.deepEqual(new Reader(readerLimits(0)).feed([0x82, 0xff, ...HUGE]).events, [`fail 1009 ${Err.TOO_BIG}`]);
   });
   it("a ping whose 16-bit length field holds 3: 1002 from its first two bytes (not the minimal encoding, as ws)", () => {
-    assert.deepEqual(new Reader(1000).feed([0x89, 0xfe]).events, [`fail 1002 ${Err.BAD_CONTROL_FRAME}`]);
-    assert.deepEqual(new Reader(1000).feed([0x89, 0xfe, 0x00, 0x03, ...MASK, 0x61, 0x62, 0x63]).events, [`fail 1002 ${Err.BAD_CONTROL_FRAME}`]);
+    assert.deepEqual(new Reader(readerLimits(1000)).feed([0x89, 0xfe]).events, [`fail 1002 ${Err.BAD_CONTROL_FRAME}`]);
+    assert.deepEqual(new Reader(readerLimits(1000)).feed([0x89, 0xfe, 0x00, 0x03, ...MASK, 0x61, 0x62, 0x63]).events, [`fail 1002 ${Err.BAD_CONTROL_FRAME}`]);
   });
 });

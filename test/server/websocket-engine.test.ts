@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createServer, connect, type Socket as NetSocket, type AddressInfo } from "node:net";
-import { ServerWebSocket, WebSocketProtocolError, type WebSocketLimits } from "../../server/websocket/socket.js";
+import { ServerWebSocket, socketLimits, WebSocketProtocolError, type WebSocketLimits } from "../../server/websocket/socket.js";
 import { clientFrame, ServerFrames } from "../helpers/raw-websocket.js";
 import { startServer } from "../helpers/server.js";
 
@@ -21,7 +21,7 @@ async function pair(maxPayload = 1024 * 1024, limits: Partial<WebSocketLimits> =
   const accepted = once(srv, "connection");
   const client = connect((srv.address() as AddressInfo).port, "127.0.0.1");
   const [serverTcp] = (await accepted) as [NetSocket];
-  const ws = new ServerWebSocket(serverTcp, Buffer.alloc(0), { ...limits, maxPayload });
+  const ws = new ServerWebSocket(serverTcp, Buffer.alloc(0), socketLimits({ ...limits, maxPayload }));
   const reader = new ServerFrames(client);
   return {
     ws,

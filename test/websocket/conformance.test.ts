@@ -7,7 +7,7 @@
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { FrameReader, WebSocketErrorCode as Err, WebSocketProtocolError } from "../../server/websocket/reader.js";
+import { FrameReader, readerLimits, WebSocketErrorCode as Err, WebSocketProtocolError } from "../../server/websocket/reader.js";
 import { cases, type Category, type Limits } from "./cases.js";
 import { chunks, pureChunkings } from "./chunkings.js";
 import { E, OP, messageEvent } from "./wire.js";
@@ -40,7 +40,7 @@ class RecordingReader extends FrameReader {
 }
 
 function feed(bytes: Buffer, cuts: readonly number[], limits: Limits): RecordingReader {
-  const reader = new RecordingReader(limits.maxPayload, limits.maxFragments);
+  const reader = new RecordingReader(readerLimits(limits.maxPayload, limits.maxFragments));
   for (const chunk of chunks(bytes, cuts)) reader.feed(chunk);
   return reader;
 }

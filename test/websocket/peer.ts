@@ -5,7 +5,7 @@
  * went on the wire.
  */
 import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
-import { ServerWebSocket, type WebSocketProtocolError } from "../../server/websocket/socket.js";
+import { ServerWebSocket, socketLimits, type WebSocketProtocolError } from "../../server/websocket/socket.js";
 import { ServerFrames, type ServerFrame } from "../helpers/raw-websocket.js";
 import type { Limits } from "./cases.js";
 import { chunks } from "./chunkings.js";
@@ -78,7 +78,7 @@ export class Peer {
   constructor(client: Socket, serverTcp: Socket, limits: Limits) {
     this.client = client;
     this.serverTcp = serverTcp;
-    this.ws = new ServerWebSocket(serverTcp, Buffer.alloc(0), { maxPayload: limits.maxPayload, maxFragments: limits.maxFragments });
+    this.ws = new ServerWebSocket(serverTcp, Buffer.alloc(0), socketLimits({ maxPayload: limits.maxPayload, maxFragments: limits.maxFragments }));
     this.ws.on("message", (data: Buffer, binary: boolean) => this.messages.push(messageEvent(data, binary)));
     this.ws.on("error", (err: WebSocketProtocolError) => this.errors.push(err));
     this.closed = new Promise((resolve) => this.ws.on("close", (code: number, reason: Buffer) => resolve(E.close(code, reason))));
