@@ -61,7 +61,7 @@ export function attachEngine(
  * middlewares together (their handshakes overlapped, or were pipelined in one read) are refused here.
  */
 export function admitConnection(conn: EngineConnection, addresses: AddressCounter | undefined, trust: ProxyTrust): boolean {
-  if (!acquireSession(conn.request)) return false; // released by the Connection when the session closes
+  if (!acquireSession(conn.request, conn.transport.name)) return false; // released by the Connection when it closes
   if (addresses === undefined) return true;
   const address = trust.clientAddress(conn.request, conn.remoteAddress);
   if (!addresses.acquire(address)) {

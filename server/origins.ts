@@ -251,6 +251,7 @@ interface UpgradeResponse {
  */
 export function refuseForeignOrigins(gate: OriginGate) {
   return (req: IncomingMessage, res: ServerResponse | UpgradeResponse, next: (err?: unknown) => void): void => {
+    if (req.headers.origin === undefined) return next(); // not from a browser page: no closure on this path
     gate.check(req, (allowed) => (allowed ? next() : forbid(res, next)));
   };
 }

@@ -154,41 +154,49 @@ export class AddressCounter {
 }
 
 /**
- * Most live Engine.IO sessions opened over one HTTP connection (a keep-alive TCP connection, or one HTTP/2 session).
+ * Most live Engine.IO sessions opened by long-polling handshakes over one HTTP connection (a keep-alive TCP connection,
+ * or one HTTP/2 session).
  * A client that pipelines handshakes without reading the answers would otherwise open one session per request until
  * Node stops reading (about 14,000, ~5 kB each, held until their heartbeat times out). Browsers share a handful of
  * connections per origin among all their tabs, so the bound is generous.
  */
 export const MAX_SESSIONS_PER_HTTP_CONNECTION = 1000;
 
-const kSessions = Symbol("roomcast.sessions");
-type Counted = { [kSessions]?: number };
+/** Live sessions per HTTP connection (a WeakMap: no property added to Node's sockets, whose shape stays one). */
+const sessionsOn = new WeakMap<object, number>();
 
 /** What a request's sessions are counted on: its HTTP/2 session, else its TCP socket. */
-function httpConnectionOf(req: IncomingMessage): Counted | undefined {
+function httpConnectionOf(req: IncomingMessage): object | undefined {
   const h2 = (req as { stream?: { session?: object } }).stream?.session;
-  return (h2 ?? req.socket ?? undefined) as Counted | undefined;
+  return h2 ?? req.socket ?? undefined;
 }
 
 /** Live sessions opened over the HTTP connection of `req`. */
 export function sessionsOnConnectionOf(req: IncomingMessage): number {
-  return httpConnectionOf(req)?.[kSessions] ?? 0;
+  const on = httpConnectionOf(req);
+  return on === undefined ? 0 : (sessionsOn.get(on) ?? 0);
 }
 
-/** Counts a session opened by `req` on its HTTP connection (released by `releaseSession(req)`); false when full. */
-export function acquireSession(req: IncomingMessage): boolean {
+/**
+ * Counts a session opened by a long-polling handshake `req` on its HTTP connection (released by
+ * `releaseSession(req)`); false when full. A WebSocket handshake is not counted: its connection carries nothing else.
+ */
+export function acquireSession(req: IncomingMessage, transport: string): boolean {
+  if (transport !== "polling") return true;
   const on = httpConnectionOf(req);
   if (on === undefined) return true;
-  const n = on[kSessions] ?? 0;
+  const n = sessionsOn.get(on) ?? 0;
   if (n >= MAX_SESSIONS_PER_HTTP_CONNECTION) return false;
-  on[kSessions] = n + 1;
+  sessionsOn.set(on, n + 1);
   return true;
 }
 
 export function releaseSession(req: IncomingMessage): void {
   const on = httpConnectionOf(req);
-  const n = on?.[kSessions];
-  if (on !== undefined && n !== undefined) on[kSessions] = n - 1;
+  const n = on === undefined ? undefined : sessionsOn.get(on);
+  if (n === undefined) return; // not counted (a WebSocket handshake)
+  if (n <= 1) sessionsOn.delete(on!);
+  else sessionsOn.set(on!, n - 1);
 }
 
 interface UpgradeResponse {
@@ -212,7 +220,8 @@ export function refuseBusyAddresses(counter: AddressCounter, trust: ProxyTrust) 
  * connection"}` (handshakes pipelined in one read all pass here: the admission in the Server closes the extra ones).
  */
 export function refuseBusyHttpConnections(req: IncomingMessage, res: ServerResponse | UpgradeResponse, next: (err?: unknown) => void): void {
-  if (sessionsOnConnectionOf(req) < MAX_SESSIONS_PER_HTTP_CONNECTION || isSessionRequest(req)) return next();
+  // an upgrade is not counted (its connection carries nothing else), nor a request of an existing session
+  if (!(res instanceof ServerResponse) || isSessionRequest(req) || sessionsOnConnectionOf(req) < MAX_SESSIONS_PER_HTTP_CONNECTION) return next();
   refuse(res, 429, "Too Many Requests", "too many sessions on one connection", next);
 }
 
