@@ -12,6 +12,7 @@ import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { serveIpc } from "./ipc.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const impl = process.argv[2];
@@ -92,20 +93,9 @@ async function handle(msg) {
     }
     case "info":
       return { versions, heapLimit: (await import("node:v8")).getHeapStatistics().heap_size_limit, ...counts() };
-    case "exit":
-      setTimeout(() => process.exit(0), 10);
-      return {};
     default:
       throw new Error(`unknown op ${msg.op}`);
   }
 }
 
-process.on("message", (msg) => {
-  handle(msg).then(
-    (result) => process.send({ id: msg.id, result }),
-    (err) => process.send({ id: msg.id, error: String(err?.stack ?? err) }),
-  );
-});
-process.on("disconnect", () => process.exit(0));
-process.on("SIGTERM", () => process.exit(0));
-process.send({ ready: true, port: http.address().port, pid: process.pid });
+serveIpc(handle, { port: http.address().port });

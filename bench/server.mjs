@@ -4,6 +4,7 @@
 //   node --expose-gc bench/server.mjs <roomcast|socketio> [redis-url]
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
+import { serveIpc } from "./ipc.mjs";
 
 const require = createRequire(import.meta.url);
 const impl = process.argv[2];
@@ -134,20 +135,9 @@ async function handle(msg) {
       for (let i = 0; i < 4; i++) global.gc?.();
       return { path: writeHeapSnapshot(msg.path) };
     }
-    case "exit":
-      setTimeout(() => process.exit(0), 10);
-      return {};
     default:
       throw new Error(`unknown op ${msg.op}`);
   }
 }
 
-process.on("message", (msg) => {
-  handle(msg).then(
-    (result) => process.send({ id: msg.id, result }),
-    (err) => process.send({ id: msg.id, error: String(err?.stack ?? err) }),
-  );
-});
-process.on("disconnect", () => process.exit(0));
-process.on("SIGTERM", () => process.exit(0)); // lets --cpu-prof write its profile
-process.send({ ready: true, port: http.address().port, pid: process.pid });
+serveIpc(handle, { port: http.address().port });
