@@ -9,10 +9,12 @@
  * A request without Origin (not from a browser page) is always allowed. A refusal is HTTP 403
  * `{"code":4,"message":"Forbidden"}`, on every request of a session (handshake, polls, WebSocket upgrades).
  */
-import { ServerResponse, type IncomingMessage } from "node:http";
+import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
+import { toError } from "../shared/errors.js";
 import type { ServerOptions as EngineOptions } from "engine.io";
 import type { ProxyTrust } from "./client-address.js";
+import { refuseRequest, type MiddlewareResponse } from "./http-refusal.js";
 
 export type AllowedOrigins = readonly string[] | ((origin: string) => boolean);
 
@@ -140,7 +142,7 @@ function callOnce<T>(fn: (cb: (err: Error | null, value?: T) => void) => void, d
   try {
     fn(once);
   } catch (err) {
-    once(err instanceof Error ? err : new Error(String(err)));
+    once(toError(err));
   }
   inside = false;
   if (early !== undefined) done(early[0], early[1]);
@@ -241,37 +243,13 @@ function parseAuthority(text: string): { host: string; port: number | undefined 
   return port <= 65535 ? { host, port } : undefined;
 }
 
-interface UpgradeResponse {
-  socket?: { writable: boolean; write(data: string): unknown; destroy(): unknown; on(ev: "error", fn: () => void): unknown };
-}
-
 /**
  * engine.io middleware: refuses a request the gate refuses with HTTP 403, for every request of a session
  * (handshake, later polls, and WebSocket upgrades, which engine.io itself would only answer with 400).
  */
 export function refuseForeignOrigins(gate: OriginGate) {
-  return (req: IncomingMessage, res: ServerResponse | UpgradeResponse, next: (err?: unknown) => void): void => {
+  return (req: IncomingMessage, res: MiddlewareResponse, next: (err?: unknown) => void): void => {
     if (req.headers.origin === undefined) return next(); // not from a browser page: no closure on this path
-    gate.check(req, (allowed) => (allowed ? next() : forbid(res, next)));
+    gate.check(req, (allowed) => (allowed ? next() : refuseRequest(res, 403, 4, "Forbidden", next)));
   };
-}
-
-function forbid(res: ServerResponse | UpgradeResponse, next: (err?: unknown) => void): void {
-  const body = JSON.stringify({ code: 4, message: "Forbidden" });
-  if (res instanceof ServerResponse) {
-    res.writeHead(403, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
-    res.end(body);
-    return;
-  }
-  // a WebSocket upgrade: engine.io passes a stand-in response; answer on the raw socket
-  const socket = res.socket;
-  if (socket === undefined) return next(new Error("origin not allowed"));
-  socket.on("error", () => {});
-  if (socket.writable) {
-    socket.write(
-      "HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: application/json\r\n" +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
-  }
-  socket.destroy();
 }

@@ -6,6 +6,7 @@
  */
 import { ServerResponse, type IncomingMessage } from "node:http";
 import type { ProxyTrust } from "./client-address.js";
+import { refuseRequest, type MiddlewareResponse } from "./http-refusal.js";
 
 export interface EventRateLimitOptions {
   /** Events a socket may send at once (bucket size). */
@@ -199,18 +200,14 @@ export function releaseSession(req: IncomingMessage): void {
   else sessionsOn.set(on!, n - 1);
 }
 
-interface UpgradeResponse {
-  socket?: { writable: boolean; write(data: string): unknown; destroy(): unknown; on(ev: "error", fn: () => void): unknown };
-}
-
 /**
  * engine.io middleware: a new session (a request without `sid`: polling handshake or direct WebSocket) from an
  * address that already holds `max` sessions gets HTTP 429 `{"code":429,"message":"too many connections"}`.
  */
 export function refuseBusyAddresses(counter: AddressCounter, trust: ProxyTrust) {
-  return (req: IncomingMessage, res: ServerResponse | UpgradeResponse, next: (err?: unknown) => void): void => {
+  return (req: IncomingMessage, res: MiddlewareResponse, next: (err?: unknown) => void): void => {
     if (isSessionRequest(req) || !counter.full(trust.clientAddress(req))) return next();
-    refuse(res, 429, "Too Many Requests", "too many connections", next);
+    refuseRequest(res, 429, 429, "too many connections", next);
   };
 }
 
@@ -219,21 +216,21 @@ export function refuseBusyAddresses(counter: AddressCounter, trust: ProxyTrust) 
  * `MAX_SESSIONS_PER_HTTP_CONNECTION` live ones gets HTTP 429 `{"code":429,"message":"too many sessions on one
  * connection"}` (handshakes pipelined in one read all pass here: the admission in the Server closes the extra ones).
  */
-export function refuseBusyHttpConnections(req: IncomingMessage, res: ServerResponse | UpgradeResponse, next: (err?: unknown) => void): void {
+export function refuseBusyHttpConnections(req: IncomingMessage, res: MiddlewareResponse, next: (err?: unknown) => void): void {
   // an upgrade is not counted (its connection carries nothing else), nor a request of an existing session
   if (!(res instanceof ServerResponse) || isSessionRequest(req) || sessionsOnConnectionOf(req) < MAX_SESSIONS_PER_HTTP_CONNECTION) return next();
-  refuse(res, 429, "Too Many Requests", "too many sessions on one connection", next);
+  refuseRequest(res, 429, 429, "too many sessions on one connection", next);
 }
 
 /** engine.io middleware: no new session while the server shuts down (HTTP 503). */
 export function refuseWhile(closing: () => boolean) {
-  return (req: IncomingMessage, res: ServerResponse | UpgradeResponse, next: (err?: unknown) => void): void => {
+  return (req: IncomingMessage, res: MiddlewareResponse, next: (err?: unknown) => void): void => {
     if (!closing()) return next();
     // every answer while closing ends its keep-alive connection: a client retrying on one would otherwise keep it
     // busy, and the HTTP server's close() waits for every connection
     if (res instanceof ServerResponse) res.setHeader("Connection", "close");
     if (isSessionRequest(req)) return next();
-    refuse(res, 503, "Service Unavailable", "server shutting down", next);
+    refuseRequest(res, 503, 503, "server shutting down", next);
   };
 }
 
@@ -241,23 +238,4 @@ function isSessionRequest(req: IncomingMessage): boolean {
   const query = (req as IncomingMessage & { _query?: Record<string, unknown> })._query;
   if (query !== undefined) return typeof query["sid"] === "string";
   return /[?&]sid=/.test(req.url ?? "");
-}
-
-function refuse(res: ServerResponse | UpgradeResponse, status: number, text: string, message: string, next: (err?: unknown) => void): void {
-  const body = JSON.stringify({ code: status, message });
-  if (res instanceof ServerResponse) {
-    res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
-    res.end(body);
-    return;
-  }
-  const socket = res.socket; // a WebSocket upgrade: answer on the raw socket
-  if (socket === undefined) return next(new Error(message));
-  socket.on("error", () => {});
-  if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
-  }
-  socket.destroy();
 }
