@@ -80,6 +80,10 @@ export class AckLoop {
     const client = ioc(url, { transports: [transport], forceNew: true, reconnection: false });
     await next(client, "connect");
     const loop = new AckLoop(client);
+    // a disconnection ends the loop: say why in the failures the next assertion prints
+    client.on("disconnect", (reason, details) => {
+      if (reason !== "io client disconnect") loop.failures.push(`disconnected: ${reason} ${JSON.stringify(details ?? "")}`);
+    });
     loop.#done = loop.#run(ackTimeoutMs);
     return loop;
   }
