@@ -12,12 +12,21 @@
  * (retry after 50, 100, … ms, capped at `reconnectMaxDelayMs`, never giving up) and `disableOfflineQueue`, and listens
  * to every client's "error" event, so a Redis failure is reported on the adapter's "error" event, never thrown.
  */
+import { createRequire } from "node:module";
 import type { RedisClientType } from "redis";
 import type { Namespace } from "../../namespace.js";
 import { ClusterAdapter } from "../cluster-adapter.js";
 import { ClusterHub, resolveOptions, type ClusterOptions, type ClusterTransport, type TransportSink } from "../cluster-hub.js";
 import { MalformedMessageError } from "../cluster-message.js";
 import { toError } from "../../../shared/errors.js";
+
+// `redis` is an optional peer dependency and this module uses only its types (the clients come from the app): check
+// that it is installed when this module loads, so `import`/`require("roomcast/redis")` without it says what to do.
+try {
+  createRequire(import.meta.url).resolve("redis");
+} catch (err) {
+  throw new Error("roomcast/redis needs the 'redis' package (node-redis): npm install redis", { cause: err });
+}
 
 export { ClusterAdapter } from "../cluster-adapter.js";
 export { RequestTimeoutError } from "../cluster-requests.js";
