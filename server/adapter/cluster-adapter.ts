@@ -20,7 +20,18 @@ import type { BroadcastOptions, RestoredSession, Room, SocketId } from "./types.
 /** Socket ids are 20 base64url characters: such rooms are private, never given a room lane. */
 const SOCKET_ID = /^[A-Za-z0-9_-]{20}$/;
 
+/**
+ * The cluster adapter: the in-memory {@link roomcast/server!Adapter} plus the messages that make N server instances
+ * behave as one — broadcasts, `fetchSockets`, `socketsJoin`/`socketsLeave`/`disconnectSockets`, `serverSideEmit`
+ * with acks, broadcasts with acks, connection state recovery across instances — with heartbeats to track the
+ * others. {@link createAdapter} makes one per namespace; the transport only moves strings.
+ *
+ * Events (besides the in-memory adapter's): "peer:up" / "peer:down" `(uid)` when another instance appears or goes
+ * silent, "drop" `({ count, bytes, reason })` when messages waiting for the broker are dropped, "error" `(err)` for
+ * a broker failure (without a listener it goes to the server's `onError`).
+ */
 export class ClusterAdapter extends Adapter implements HubMember {
+  /** The server instance's connection to the broker, shared by its namespaces' adapters. */
   readonly hub: ClusterHub;
   /** Other live instances that have this namespace: uid → last time heard from. */
   readonly #peers = new Map<string, number>();
@@ -35,6 +46,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
     this.hub = hub;
   }
 
+  /** The name of the namespace this adapter serves. */
   get nspName(): string {
     return this.nsp.name;
   }
@@ -117,6 +129,10 @@ export class ClusterAdapter extends Adapter implements HubMember {
     super.broadcastWithAck(packet, opts, clientCountCallback, ack, onGone);
   }
 
+  /**
+   * The matching sockets of every instance: local ones as Socket, the others as RemoteSocket. Waits up to
+   * `requestsTimeout` for the other instances.
+   */
   override async fetchSockets(opts: BroadcastOptions): Promise<FetchedSocket[]> {
     const local = await super.fetchSockets(opts);
     if (opts.flags?.local) return local;
@@ -141,16 +157,19 @@ export class ClusterAdapter extends Adapter implements HubMember {
     return rooms;
   }
 
+  /** Makes the matching sockets of every instance join room(s). */
   override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
     super.addSockets(opts, rooms);
     if (!opts.flags?.local) this.#send({ type: T.SOCKETS_JOIN, opts: wire(opts), rooms });
   }
 
+  /** Makes the matching sockets of every instance leave room(s). */
   override delSockets(opts: BroadcastOptions, rooms: Room[]): void {
     super.delSockets(opts, rooms);
     if (!opts.flags?.local) this.#send({ type: T.SOCKETS_LEAVE, opts: wire(opts), rooms });
   }
 
+  /** Disconnects the matching sockets of every instance; with `close`, their whole connections. */
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
     if (!opts.flags?.local) this.#send({ type: T.DISCONNECT_SOCKETS, opts: wire(opts), close });
     super.disconnectSockets(opts, close);
@@ -175,6 +194,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
     );
   }
 
+  /** Takes back a disconnected session kept by any instance, with the packets it missed. */
   override async restoreSession(pid: string, offset: string): Promise<RestoredSession | null> {
     const local = await super.restoreSession(pid, offset);
     if (local !== null || this.#peers.size === 0) return local;
@@ -187,6 +207,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
 
   // ---- incoming -----------------------------------------------------------------------------------------------
 
+  /** Called by the hub with each message from another instance for this namespace (not app API). */
   onClusterMessage(msg: ClusterMessage): void {
     const from = msg.uid;
     if (msg.type === T.CLOSE) return this.#peerGone(from);
@@ -242,16 +263,19 @@ export class ClusterAdapter extends Adapter implements HubMember {
     }
   }
 
+  /** Called by the hub when the broker connection is (again) ready: announces this instance (not app API). */
   onTransportReady(): void {
     const now = Date.now();
     for (const uid of this.#peers.keys()) this.#peers.set(uid, now); // their silence was our outage
     this.#heartbeat();
   }
 
+  /** Called by the hub when messages waiting for the broker were dropped: emits "drop" (not app API). */
   onDropped(count: number, bytes: number, reason: "age" | "size"): void {
     this.emit("drop", { count, bytes, reason });
   }
 
+  /** Reports a broker or message error: on "error" when it has listeners, else to the server's `onError`. */
   reportError(err: Error, context: string): void {
     if (this.listenerCount("error") > 0) this.emit("error", err);
     else this.nsp.server.reportError(err, `cluster adapter: ${context}`);

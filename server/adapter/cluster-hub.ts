@@ -43,16 +43,37 @@ export interface HubMember {
   reportError(err: Error, context: string): void;
 }
 
+/** Options of the cluster adapter, whatever the broker. */
 export interface ClusterOptions {
-  /** How long fetchSockets, serverSideEmit with acks, allRooms, cross-instance recovery wait (ms). Default 5000. */
+  /**
+   * How long fetchSockets, serverSideEmit with acks, allRooms, cross-instance recovery wait (ms).
+   *
+   * @defaultValue 5000
+   */
   requestsTimeout?: number;
-  /** Heartbeat period (ms). Default 5000. */
+  /**
+   * Heartbeat period (ms).
+   *
+   * @defaultValue 5000
+   */
   heartbeatInterval?: number;
-  /** An instance silent for this long (ms) is considered gone. Default 10 000. */
+  /**
+   * An instance silent for this long (ms) is considered gone.
+   *
+   * @defaultValue 10_000
+   */
   heartbeatTimeout?: number;
-  /** Longest a message waits for the broker (ms) before it is dropped. Default 10 000. */
+  /**
+   * Longest a message waits for the broker (ms) before it is dropped.
+   *
+   * @defaultValue 10_000
+   */
   maxBufferMs?: number;
-  /** Most bytes buffered for the broker before the oldest are dropped. Default 16 MiB. */
+  /**
+   * Most bytes buffered for the broker before the oldest are dropped.
+   *
+   * @defaultValue 16 MiB
+   */
   maxBufferBytes?: number;
 }
 

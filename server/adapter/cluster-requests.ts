@@ -5,6 +5,10 @@
  */
 import { MessageType as T, type ClusterMessage } from "./cluster-message.js";
 
+/**
+ * The error a cluster request (`fetchSockets`, `serverSideEmit` with acks, `allRooms`…) fails with when some
+ * instances did not answer within `requestsTimeout`.
+ */
 export class RequestTimeoutError extends Error {
   constructor(what: string, ms: number, missing: number, expected: number) {
     super(`cluster ${what} timed out after ${ms} ms: ${missing} of ${expected} instance(s) did not answer`);

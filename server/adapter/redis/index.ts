@@ -11,6 +11,8 @@
  * The adapter never uses the given clients' connections: it `duplicate()`s them with its own reconnect strategy
  * (retry after 50, 100, … ms, capped at `reconnectMaxDelayMs`, never giving up) and `disableOfflineQueue`, and listens
  * to every client's "error" event, so a Redis failure is reported on the adapter's "error" event, never thrown.
+ *
+ * @module roomcast/redis
  */
 import { createRequire } from "node:module";
 import type { RedisClientType } from "redis";
@@ -35,16 +37,37 @@ export type { ClusterOptions } from "../cluster-hub.js";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyClient = RedisClientType<any, any, any, any, any>;
 
+/** Options of {@link createAdapter}. */
 export interface RedisAdapterOptions extends ClusterOptions {
-  /** Prefix of every key and channel, so several apps can share one Redis. Default "roomcast". */
+  /**
+   * Prefix of every key and channel, so several apps can share one Redis.
+   *
+   * @defaultValue "roomcast"
+   */
   key?: string;
-  /** Per-room channels (SPUBLISH / SSUBSCRIBE, Redis ≥ 7) for single-room broadcasts. Default false. */
+  /**
+   * Per-room channels (SPUBLISH / SSUBSCRIBE, Redis ≥ 7) for single-room broadcasts.
+   *
+   * @defaultValue false
+   */
   sharded?: boolean;
-  /** Approximate cap of the stream (XADD MAXLEN ~). Default 10 000 entries. */
+  /**
+   * Approximate cap of the stream (XADD MAXLEN ~).
+   *
+   * @defaultValue 10_000 entries
+   */
   maxStreamLength?: number;
-  /** Most entries per XREAD. Default 256. */
+  /**
+   * Most entries per XREAD.
+   *
+   * @defaultValue 256
+   */
   readCount?: number;
-  /** Longest pause between two reconnection attempts, in ms. Default 200. */
+  /**
+   * Longest pause between two reconnection attempts, in ms.
+   *
+   * @defaultValue 200
+   */
   reconnectMaxDelayMs?: number;
 }
 
@@ -52,6 +75,17 @@ export interface RedisAdapterOptions extends ClusterOptions {
  * An adapter factory for the `adapter` server option or `io.adapter()`. `subClient` is optional (both are only used
  * as templates for the adapter's own connections). One server instance = one set of connections, shared by its
  * namespaces.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "redis";
+ * import { Server } from "roomcast/server";
+ * import { createAdapter } from "roomcast/redis";
+ *
+ * // a template: the adapter opens its own connections from it (no need to connect it)
+ * const io = new Server({ adapter: createAdapter(createClient({ url: "redis://localhost:6379" })) });
+ * io.listen(3000);
+ * ```
  */
 export function createAdapter(
   pubClient: AnyClient,
