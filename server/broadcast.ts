@@ -21,6 +21,11 @@ import { NAMESPACE_RESERVED_EVENTS, SERVER_RESERVED_EVENTS } from "./reasons.js"
 
 type MultiAck = (err: Error | null, responses: unknown[]) => void;
 
+/**
+ * An immutable selection of sockets (rooms, exceptions, flags), made by `to()`, `except()`, `volatile`, `local`,
+ * `timeout()`…: each call returns a new operator; `emit()` and the other actions apply to the selection, on every
+ * server instance.
+ */
 export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, SocketData = unknown> {
   readonly #adapter: Adapter;
   readonly #rooms: ReadonlySet<Room>;
@@ -42,6 +47,7 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
     return new BroadcastOperator(this.#adapter, rooms, this.#except, this.#flags);
   }
 
+  /** Alias of {@link BroadcastOperator.to}. */
   in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.to(room);
   }
@@ -53,6 +59,7 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
     return new BroadcastOperator(this.#adapter, this.#rooms, except, this.#flags);
   }
 
+  /** Sets per-message compression. */
   compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
     return new BroadcastOperator(this.#adapter, this.#rooms, this.#except, { ...this.#flags, compress });
   }
@@ -72,6 +79,10 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
     return new BroadcastOperator(this.#adapter, this.#rooms, this.#except, { ...this.#flags, timeout: ms });
   }
 
+  /**
+   * Emits to the selected sockets. A trailing function gets `(err, responses[])` once every socket answered (or the
+   * timeout fired). Throws on a reserved event name. Returns true.
+   */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     if (SERVER_RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
     const data: unknown[] = [ev, ...args];
@@ -106,6 +117,7 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
     return true;
   }
 
+  /** Server-side emit that resolves with one response per other instance (rejects when some did not answer in time). */
   serverSideEmitWithAck(ev: string, ...args: unknown[]): Promise<unknown[]> {
     return new Promise((resolve, reject) => {
       this.serverSideEmit(ev, ...args, (err: Error | null, responses: unknown[]) => (err ? reject(err) : resolve(responses)));
@@ -174,18 +186,21 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
     return sockets as unknown as Array<RemoteSocket<EmitEvents, SocketData>>;
   }
 
+  /** Makes the selected sockets join room(s). */
   socketsJoin(room: Room | Room[]): void {
     void Promise.resolve(this.#adapter.addSockets(this.#options(), Array.isArray(room) ? room : [room])).catch(
       (err: unknown) => this.#report(err, "socketsJoin"),
     );
   }
 
+  /** Makes the selected sockets leave room(s). */
   socketsLeave(room: Room | Room[]): void {
     void Promise.resolve(this.#adapter.delSockets(this.#options(), Array.isArray(room) ? room : [room])).catch(
       (err: unknown) => this.#report(err, "socketsLeave"),
     );
   }
 
+  /** Disconnects the selected sockets; with `close`, their whole connections. */
   disconnectSockets(close = false): void {
     void Promise.resolve(this.#adapter.disconnectSockets(this.#options(), close)).catch((err: unknown) =>
       this.#report(err, "disconnectSockets"),
@@ -208,9 +223,13 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
 
 /** What a cluster adapter sends about a socket living on another instance. */
 export interface SocketDetails<SocketData = unknown> {
+  /** The socket's id. */
   id: SocketId;
+  /** The socket's handshake. */
   handshake: Handshake;
+  /** The rooms the socket is in. */
   rooms: Room[];
+  /** The socket's `data`. */
   data: SocketData;
 }
 
@@ -219,9 +238,13 @@ export interface SocketDetails<SocketData = unknown> {
  * real Socket objects, which have the same members.
  */
 export class RemoteSocket<EmitEvents extends object = DefaultEventsMap, SocketData = unknown> {
+  /** The socket's id. */
   readonly id: SocketId;
+  /** The socket's handshake (as on its own instance). */
   readonly handshake: Handshake;
+  /** The rooms it was in when fetched. */
   readonly rooms: Set<Room>;
+  /** Its `data` when fetched. */
   readonly data: SocketData;
   readonly #operator: BroadcastOperator<EmitEvents, SocketData>;
 
@@ -233,22 +256,27 @@ export class RemoteSocket<EmitEvents extends object = DefaultEventsMap, SocketDa
     this.#operator = new BroadcastOperator<EmitEvents, SocketData>(adapter, new Set([this.id]), new Set(), {});
   }
 
+  /** Emits to this socket, wherever it is. */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     return this.#operator.emit(ev, ...args);
   }
 
+  /** Emits to this socket with an ack timeout: the callback gets `(err, responses[])`. */
   timeout(ms: number): BroadcastOperator<WithMultipleAcks<EmitEvents>, SocketData> {
     return this.#operator.timeout(ms);
   }
 
+  /** Makes the socket join room(s) on its instance. */
   join(room: Room | Room[]): void {
     this.#operator.socketsJoin(room);
   }
 
+  /** Makes the socket leave room(s) on its instance. */
   leave(room: Room | Room[]): void {
     this.#operator.socketsLeave(room);
   }
 
+  /** Disconnects the socket; with `close`, its whole connection. */
   disconnect(close = false): this {
     this.#operator.disconnectSockets(close);
     return this;

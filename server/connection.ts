@@ -31,6 +31,10 @@ const WRITE_UNCOMPRESSED: EngineWriteOptions = { compress: false };
 const kConnection = Symbol("roomcast.connection");
 type Tagged = EngineSocket & { [kConnection]?: Connection };
 
+/**
+ * One Engine.IO session (`socket.client`): the namespaces it joined, its packet decoder and outgoing buffer.
+ * Created by the server for each accepted session.
+ */
 export class Connection {
   /** The Engine.IO socket. */
   readonly conn: EngineSocket;
@@ -74,6 +78,7 @@ export class Connection {
     return this.conn.remoteAddress;
   }
 
+  /** Whether the Engine.IO session is still open. */
   get isOpen(): boolean {
     return this.conn.readyState === "open";
   }

@@ -3,6 +3,9 @@ import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { ParsedUrlQuery } from "node:querystring";
 import type { ProxyTrust } from "./client-address.js";
 
+/**
+ * What `socket.handshake` holds: the first request of the session and the CONNECT payload, as socket.io presents them.
+ */
 export interface Handshake {
   /** The headers of the first HTTP request of the session. */
   headers: IncomingHttpHeaders;

@@ -1,3 +1,17 @@
+/**
+ * roomcast/server: the server side, with socket.io v4's API ({@link Server}, {@link Namespace}, {@link Socket},
+ * rooms, middlewares, acks, adapters) over engine.io.
+ *
+ * @example
+ * ```ts
+ * import { Server } from "roomcast/server";
+ *
+ * const io = new Server(3000);
+ * io.on("connection", (socket) => socket.emit("hello", "world"));
+ * ```
+ *
+ * @module roomcast/server
+ */
 export { Server, type ServerOptions, type ConnectionStateRecoveryOptions, type ServerReservedEvents } from "./server.js";
 export { Namespace, type ExtendedError, type NamespaceMiddleware } from "./namespace.js";
 export { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.js";
@@ -13,3 +27,7 @@ export type { AllowedOrigins } from "./origins.js";
 export type { DefaultEventsMap, EventContract, EventNames, EventParams } from "../shared/typed-events.js";
 export type { ServerStats } from "./stats.js";
 export type { EventRateLimitOptions, RateLimitedAck } from "./rate-limit.js";
+export type { AnyHttpServer } from "./options.js";
+export type { TrustProxy } from "./client-address.js";
+export type { NamespaceReservedEvents } from "./namespace.js";
+export type { SessionStoreOptions } from "./adapter/session-store.js";

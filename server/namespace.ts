@@ -24,31 +24,54 @@ import { runAppCode } from "./app-code.js";
 
 /** An Error a middleware may pass to `next`: `message` and `data` reach the client in CONNECT_ERROR. */
 export interface ExtendedError extends Error {
+  /** Sent to the client with the message, as `err.data` of its "connect_error". */
   data?: unknown;
 }
 
+/**
+ * A connection middleware (`nsp.use(fn)`): calls `next()` to accept the socket, `next(err)` to refuse it; a throw or
+ * a rejection refuses it too.
+ */
 export type NamespaceMiddleware<L extends object, E extends object, S extends object, D> = (
   socket: Socket<L, E, S, D>,
   next: (err?: ExtendedError) => void,
 ) => void | Promise<void>;
 
 
+/** Events a namespace emits by itself. */
 export interface NamespaceReservedEvents<L extends object, E extends object, S extends object, D> {
+  /** Alias of "connection". */
   connect: (socket: Socket<L, E, S, D>) => void | Promise<void>;
+  /** A client joined this namespace, after every middleware accepted it. */
   connection: (socket: Socket<L, E, S, D>) => void | Promise<void>;
 }
 
+/**
+ * A namespace: a named channel multiplexed on connections, with its own middlewares, sockets and rooms (its adapter).
+ * Created by `io.of(name)`; `io.sockets` is the main namespace "/". Same API as socket.io's `Namespace`.
+ *
+ * @example
+ * ```ts
+ * const chat = io.of("/chat");
+ * chat.use((socket, next) => next());
+ * chat.on("connection", (socket) => socket.join("general"));
+ * chat.to("general").emit("hello");
+ * ```
+ */
 export class Namespace<
   ListenEvents extends object = DefaultEventsMap,
   EmitEvents extends object = DefaultEventsMap,
   ServerSideEvents extends object = DefaultEventsMap,
   SocketData = DefaultSocketData,
 > extends EventEmitter {
+  /** The namespace's name, e.g. "/chat". */
   readonly name: string;
+  /** The server this namespace belongs to. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly server: Server<any, any, any, any>;
   /** Connected sockets of this namespace on this instance, by id. */
   readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  /** The adapter holding this namespace's rooms (created from the server's `adapter` option). */
   adapter!: Adapter;
   /** @internal */
   fns: Array<NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = [];
@@ -92,30 +115,40 @@ export class Namespace<
     return new BroadcastOperator<EmitEvents, SocketData>(this.adapter);
   }
 
+  /** Targets room(s) for the next broadcast: `nsp.to("room").emit(…)`. A socket in several of them gets it once. */
   to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().to(room);
   }
 
+  /** Alias of {@link Namespace.to}. */
   in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().in(room);
   }
 
+  /** Leaves out the sockets in room(s) (a socket id is a room) from the next broadcast. */
   except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().except(room);
   }
 
+  /** The next broadcast may be dropped for clients that are not ready to receive it. */
   get volatile(): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().volatile;
   }
 
+  /** The next broadcast reaches this server instance only (not forwarded by a cluster adapter). */
   get local(): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().local;
   }
 
+  /** Sets per-message compression for the next broadcast. */
   compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().compress(compress);
   }
 
+  /**
+   * The next broadcast's ack callback gets `(err, responses[])`; `err` is set when some client did not answer within
+   * `ms`.
+   */
   timeout(ms: number): BroadcastOperator<WithMultipleAcks<EmitEvents>, SocketData> {
     return this.#operator().timeout(ms);
   }
@@ -125,6 +158,10 @@ export class Namespace<
     return this.#operator().emit(ev, ...args);
   }
 
+  /**
+   * Emits to every socket of the namespace and resolves with their acks (rejects on timeout: set one with
+   * `nsp.timeout(ms)`).
+   */
   emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
     ev: Ev,
     ...args: EventParamsWithoutAck<EmitEvents, Ev>
@@ -132,27 +169,33 @@ export class Namespace<
     return this.#operator().emitWithAck(ev, ...args);
   }
 
+  /** Emits a "message" event to every socket of the namespace. */
   send(...args: unknown[]): this {
     (this.#operator().emit as (...a: unknown[]) => boolean)("message", ...args);
     return this;
   }
 
+  /** Alias of {@link Namespace.send}. */
   write(...args: unknown[]): this {
     return this.send(...args);
   }
 
+  /** The sockets of this namespace, on every instance (see {@link BroadcastOperator.fetchSockets}). */
   fetchSockets(): Promise<Array<RemoteSocket<EmitEvents, SocketData>>> {
     return this.#operator().fetchSockets();
   }
 
+  /** Makes every socket of the namespace (on every instance) join room(s). */
   socketsJoin(room: Room | Room[]): void {
     this.#operator().socketsJoin(room);
   }
 
+  /** Makes every socket of the namespace (on every instance) leave room(s). */
   socketsLeave(room: Room | Room[]): void {
     this.#operator().socketsLeave(room);
   }
 
+  /** Disconnects every socket of the namespace (on every instance); with `close`, their whole connections. */
   disconnectSockets(close = false): void {
     this.#operator().disconnectSockets(close);
   }
@@ -170,6 +213,7 @@ export class Namespace<
     return this.#operator().serverSideEmit(ev, ...args);
   }
 
+  /** Emits an event to the other server instances and resolves with one response per instance (rejects on timeout). */
   serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
     ev: Ev,
     ...args: EventParamsWithoutAck<ServerSideEvents, Ev>

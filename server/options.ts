@@ -9,27 +9,69 @@ import type { AllowedOrigins } from "./origins.js";
 import type { TrustProxy } from "./client-address.js";
 import type { EventRateLimitOptions } from "./rate-limit.js";
 
+/** An HTTP server the Server can attach to: node:http, or node:http2 (plain or secure). */
 export type AnyHttpServer = HttpServer | Http2Server | Http2SecureServer;
 
+/**
+ * The `connectionStateRecovery` option: a client that lost its connection gets back its id, rooms and data, and the
+ * packets it missed, if it reconnects in time.
+ */
 export interface ConnectionStateRecoveryOptions {
-  /** How long a disconnected session can be recovered, in ms. Default 120 000 (2 min). */
+  /**
+   * How long a disconnected session can be recovered, in ms.
+   *
+   * @defaultValue 120_000 (2 min)
+   */
   maxDisconnectionDuration?: number;
-  /** Skip connection middlewares for a recovered session. Default true. */
+  /**
+   * Skip connection middlewares for a recovered session.
+   *
+   * @defaultValue true
+   */
   skipMiddlewares?: boolean;
-  /** Most packets kept for replay per namespace (older ones are dropped first). Default 10 000. */
+  /**
+   * Most packets kept for replay per namespace (older ones are dropped first).
+   *
+   * @defaultValue 10_000
+   */
   maxPackets?: number;
 }
 
+/**
+ * The Server's options: socket.io's (`path`, `adapter`, `connectTimeout`, `connectionStateRecovery`, `serveClient`…),
+ * engine.io's (`pingInterval`, `pingTimeout`, `maxHttpBufferSize`, `cors`, `transports`…) and roomcast's own limits.
+ * All are optional.
+ */
 export interface ServerOptions extends EngineOptions, AttachOptions {
-  /** URL path the server answers on. Default "/socket.io". */
+  /**
+   * URL path the server answers on.
+   *
+   * @defaultValue "/socket.io"
+   */
   path: string;
-  /** Adapter class or factory (e.g. `createAdapter(pub, sub)` from roomcast/redis). Default: in-memory. */
+  /**
+   * Adapter class or factory (e.g. `createAdapter(pub, sub)` from roomcast/redis).
+   *
+   * @defaultValue the in-memory {@link Adapter}
+   */
   adapter: AdapterConstructor;
-  /** Close a connection that has not joined any namespace within this many ms. Default 45 000. */
+  /**
+   * Close a connection that has not joined any namespace within this many ms.
+   *
+   * @defaultValue 45_000
+   */
   connectTimeout: number;
-  /** Enables connection state recovery (socket.io's feature). */
+  /**
+   * Enables connection state recovery (socket.io's feature).
+   *
+   * @defaultValue `undefined` (off)
+   */
   connectionStateRecovery: ConnectionStateRecoveryOptions;
-  /** Remove a dynamic child namespace when its last socket leaves. Default false. */
+  /**
+   * Remove a dynamic child namespace when its last socket leaves.
+   *
+   * @defaultValue false
+   */
   cleanupEmptyChildNamespaces: boolean;
   /**
    * Browser origins allowed to open and use a session, over long-polling and WebSocket alike: a list (`"*"` for
@@ -43,6 +85,8 @@ export interface ServerOptions extends EngineOptions, AttachOptions {
    * Origin's scheme on both sides; schemes are not compared. With `cors.origin` (socket.io's option: a string,
    * RegExp, array of them, `true` / `"*"`, or `(origin, callback)`), the page's own origin plus what it allows, for
    * WebSocket upgrades too. Open it to every site with `allowedOrigins: ["*"]` or `cors: { origin: "*" }`.
+   *
+   * @defaultValue `undefined` (same-origin only, or what `cors.origin` allows)
    */
   allowedOrigins: AllowedOrigins;
   /**
@@ -59,36 +103,69 @@ export interface ServerOptions extends EngineOptions, AttachOptions {
    *   of them is a trusted proxy.
    * - `(address, hop) => boolean`: your own test (`hop` 0 is the TCP peer).
    * A malformed entry stops the walk (the last address stands). An invalid option throws from the constructor.
+   *
+   * @defaultValue false
    */
   trustProxy: TrustProxy;
-  /** Most binary attachments in one packet. Default 10. */
+  /**
+   * Most binary attachments in one packet.
+   *
+   * @defaultValue 10
+   */
   maxAttachments: number;
-  /** Most namespaces one connection may join; one more closes it ("parse error"). Default 100. */
+  /**
+   * Most namespaces one connection may join; one more closes it ("parse error").
+   *
+   * @defaultValue 100
+   */
   maxNamespacesPerConnection: number;
-  /** Serve the browser bundle at `<path>/roomcast.min.js` (and `.map`, and the ESM bundle). Default true. */
+  /**
+   * Serve the browser bundle at `<path>/roomcast.min.js` (and `.map`, and the ESM bundle).
+   *
+   * @defaultValue true
+   */
   serveClient: boolean;
-  /** Called with every error roomcast catches from app code (handlers, ack callbacks, adapters). */
+  /**
+   * Called with every error roomcast catches from app code (handlers, ack callbacks, adapters), and where it was
+   * caught.
+   *
+   * @defaultValue `console.error`, at most 20 lines per 10 s
+   */
   onError: (err: Error, context: string) => void;
   /**
    * Per-socket limit on incoming events (token bucket). An event over it is not dispatched; its ack, if any, gets
    * `{ error: { code: "rate_limited", … } }`; `maxViolations` refusals within `violationWindowMs` disconnect the
-   * socket ("rate limited"). Default: off.
+   * socket ("rate limited").
+   *
+   * @defaultValue `undefined` (off)
    */
   eventRateLimit: EventRateLimitOptions | false;
   /**
    * Most concurrent Engine.IO sessions per client address (the TCP peer, or behind `trustProxy` the address the
-   * trusted proxy saw: a client cannot pick its own by sending X-Forwarded-For); more get HTTP 429. Default: off.
+   * trusted proxy saw: a client cannot pick its own by sending X-Forwarded-For); more get HTTP 429.
+   *
+   * @defaultValue `undefined` (off)
    */
   maxConnectionsPerAddress: number;
-  /** How long `close()` lets acks in flight settle before disconnecting everyone, in ms. Default 5000. */
+  /**
+   * How long `close()` lets acks in flight settle before disconnecting everyone, in ms.
+   *
+   * @defaultValue 5000
+   */
   shutdownGracePeriod: number;
   /**
    * Backpressure: most bytes buffered for one connection (engine.io's queue and the WebSocket's TCP buffer). Above
    * half of it volatile packets are dropped; a packet written while it is full closes the connection ("transport
-   * buffer full"). At least 128 KiB; `Infinity` turns it off. Default 8 MiB.
+   * buffer full"). At least 128 KiB; `Infinity` turns it off.
+   *
+   * @defaultValue 8 MiB (`8 * 1024 * 1024`)
    */
   maxBufferedBytes: number;
-  /** Backpressure: most packets engine.io may hold for one connection (e.g. a polling client that stopped polling). Default 10 000. */
+  /**
+   * Backpressure: most packets engine.io may hold for one connection (e.g. a polling client that stopped polling).
+   *
+   * @defaultValue 10_000
+   */
   maxBufferedPackets: number;
 }
 

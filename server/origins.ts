@@ -16,6 +16,7 @@ import type { ServerOptions as EngineOptions } from "engine.io";
 import type { ProxyTrust } from "./client-address.js";
 import { refuseRequest, type MiddlewareResponse } from "./http-refusal.js";
 
+/** The `allowedOrigins` option: a list of origins (`"*"` for all; compared case-insensitively) or a predicate. */
 export type AllowedOrigins = readonly string[] | ((origin: string) => boolean);
 
 /** engine.io's `cors` option (the `cors` package's options, or its per-request delegate). */

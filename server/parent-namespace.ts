@@ -18,12 +18,25 @@ export type NamespaceMatcher = (
 
 let parentCount = 0;
 
+/**
+ * A dynamic namespace family, returned by `io.of(regexp)` or `io.of(matcher)`: it creates a child namespace for each
+ * matching name a client asks for, gives each child its middlewares and "connection" listeners, and a broadcast on
+ * it reaches every child.
+ *
+ * @example
+ * ```ts
+ * io.of(/^\/team-\d+$/).on("connection", (socket) => {
+ *   socket.emit("welcome", socket.nsp.name); // e.g. "/team-42"
+ * });
+ * ```
+ */
 export class ParentNamespace<
   ListenEvents extends object = DefaultEventsMap,
   EmitEvents extends object = DefaultEventsMap,
   ServerSideEvents extends object = DefaultEventsMap,
   SocketData = DefaultSocketData,
 > extends Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+  /** The child namespaces created so far. */
   readonly children = new Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
 
   /** @internal */

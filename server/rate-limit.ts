@@ -8,14 +8,23 @@ import { ServerResponse, type IncomingMessage } from "node:http";
 import type { ProxyTrust } from "./client-address.js";
 import { refuseRequest, type MiddlewareResponse } from "./http-refusal.js";
 
+/** The `eventRateLimit` option: a per-socket token bucket on incoming events. */
 export interface EventRateLimitOptions {
   /** Events a socket may send at once (bucket size). */
   burst: number;
   /** Tokens added per second (sustained rate). */
   perSecond: number;
-  /** Refused events within `violationWindowMs` that disconnect the socket ("rate limited"). Default 20; 0 = never. */
+  /**
+   * Refused events within `violationWindowMs` that disconnect the socket ("rate limited").
+   *
+   * @defaultValue 20 (0: never)
+   */
   maxViolations?: number;
-  /** The window in which violations are counted, in ms. Default 10 000. */
+  /**
+   * The window in which violations are counted, in ms.
+   *
+   * @defaultValue 10_000
+   */
   violationWindowMs?: number;
 }
 
@@ -74,6 +83,7 @@ interface SocketBucket {
 
 /** The ack payload a refused event's ack gets (README, "Limits and errors"). */
 export interface RateLimitedAck {
+  /** `code` "rate_limited", a `message`, and `retryAfterMs`: when the socket's bucket has a token again. */
   error: { code: "rate_limited"; message: string; retryAfterMs: number };
 }
 

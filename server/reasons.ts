@@ -1,13 +1,22 @@
 /** Why a server-side socket disconnected: socket.io's reason strings, plus roomcast's own (documented in README). */
 export const DisconnectReason = {
+  /** The connection failed (e.g. a WebSocket error). */
   TRANSPORT_ERROR: "transport error",
+  /** The connection was closed by the client or the network (e.g. the page was closed). */
   TRANSPORT_CLOSE: "transport close",
+  /** The client closed its whole connection (`socket.io.engine.close()`). */
   FORCED_CLOSE: "forced close",
+  /** The client did not answer a ping within `pingTimeout`. */
   PING_TIMEOUT: "ping timeout",
+  /** The client sent a packet that could not be decoded, or broke a limit (e.g. `maxNamespacesPerConnection`). */
   PARSE_ERROR: "parse error",
+  /** `io.close()` was called. */
   SERVER_SHUTTING_DOWN: "server shutting down",
+  /** The server closed the whole connection (`socket.disconnect(true)`). */
   FORCED_SERVER_CLOSE: "forced server close",
+  /** The client left the namespace (`socket.disconnect()` on the client). */
   CLIENT_NAMESPACE_DISCONNECT: "client namespace disconnect",
+  /** The server removed the socket from the namespace (`socket.disconnect()`). */
   SERVER_NAMESPACE_DISCONNECT: "server namespace disconnect",
   /** roomcast: too many events refused by `eventRateLimit` within its window (the client gets a DISCONNECT). */
   RATE_LIMITED: "rate limited",

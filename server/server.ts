@@ -48,13 +48,40 @@ import { shutdown } from "./shutdown.js";
 
 export type { ConnectionStateRecoveryOptions, ServerOptions } from "./options.js";
 
+/** Events the server emits by itself, listened to with `io.on(…)` (the main namespace's, plus "new_namespace"). */
 export interface ServerReservedEvents<L extends object, E extends object, S extends object, D> {
+  /** Alias of "connection". */
   connect: (socket: Socket<L, E, S, D>) => void | Promise<void>;
+  /** A client joined the main namespace ("/"), after every middleware accepted it. */
   connection: (socket: Socket<L, E, S, D>) => void | Promise<void>;
+  /** A namespace was created (by `io.of(name)`, or a child of a dynamic family on first use). Not emitted for "/". */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   new_namespace: (namespace: Namespace<any, any, any, any>) => void;
 }
 
+/**
+ * The roomcast server: socket.io v4's `Server` API (namespaces, rooms, middlewares, acks, adapters) over an
+ * engine.io server. Drop-in for `import { Server } from "socket.io"`.
+ *
+ * The four type parameters are socket.io's, in its order: events the server listens to (client → server), events it
+ * emits (server → client), events between server instances (`serverSideEmit`), and the type of `socket.data`.
+ *
+ * Events: see {@link ServerReservedEvents}.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { Server } from "roomcast/server";
+ *
+ * const httpServer = createServer();
+ * const io = new Server(httpServer, { cors: { origin: "https://example.com" } });
+ * io.on("connection", (socket) => {
+ *   socket.join("lobby");
+ *   socket.on("chat", (text: string) => io.to("lobby").emit("chat", text));
+ * });
+ * httpServer.listen(3000);
+ * ```
+ */
 export class Server<
   ListenEvents extends object = DefaultEventsMap,
   EmitEvents extends object = DefaultEventsMap,
@@ -65,6 +92,9 @@ export class Server<
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The engine.io server (set once attached). */
   engine!: EngineServer;
+  /**
+   * The HTTP server the engine is attached to (created by `attach(port)` / `listen(port)`); undefined until attached.
+   */
   httpServer: AnyHttpServer | undefined;
   readonly #opts: Partial<ServerOptions>;
   readonly #namespaces = new NamespaceRegistry(
@@ -179,6 +209,7 @@ export class Server<
     return this;
   }
 
+  /** Alias of {@link Server.attach}: attaches to an HTTP server, or creates one listening on `port`. */
   listen(srv: AnyHttpServer | number, opts: Partial<ServerOptions> = {}): this {
     return this.attach(srv, opts);
   }
@@ -347,19 +378,33 @@ export class Server<
     return ev === "new_namespace" ? super.listenerCount(ev) : this.sockets.listenerCount(ev);
   }
 
+  /**
+   * Registers a connection middleware on the main namespace (see {@link Namespace.use}).
+   *
+   * @example
+   * ```ts
+   * io.use((socket, next) => {
+   *   if (typeof socket.handshake.auth.token === "string") next();
+   *   else next(new Error("unauthorized")); // the client gets "connect_error" with this message
+   * });
+   * ```
+   */
   use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
     this.sockets.use(fn);
     return this;
   }
 
+  /** Targets room(s) of the main namespace for the next broadcast: `io.to("room").emit(…)`. */
   to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.to(room);
   }
 
+  /** Alias of {@link Server.to}. */
   in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.in(room);
   }
 
+  /** Leaves out the sockets in room(s) (a socket id is a room) from the next broadcast of the main namespace. */
   except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.except(room);
   }
@@ -368,6 +413,10 @@ export class Server<
     return this.sockets.emit(ev, ...args);
   }
 
+  /**
+   * Emits to every socket of the main namespace and resolves with their acks (rejects on timeout: set one with
+   * `io.timeout(ms)`).
+   */
   emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
     ev: Ev,
     ...args: EventParamsWithoutAck<EmitEvents, Ev>
@@ -375,43 +424,56 @@ export class Server<
     return this.sockets.emitWithAck(ev, ...args);
   }
 
+  /** Emits a "message" event to every socket of the main namespace. */
   send(...args: unknown[]): this {
     this.sockets.send(...args);
     return this;
   }
 
+  /** Alias of {@link Server.send}. */
   write(...args: unknown[]): this {
     return this.send(...args);
   }
 
+  /** The next broadcast may be dropped for clients that are not ready to receive it. */
   get volatile(): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.volatile;
   }
 
+  /** The next broadcast reaches this server instance only (not forwarded by a cluster adapter). */
   get local(): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.local;
   }
 
+  /** Sets per-message compression for the next broadcast. */
   compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.compress(compress);
   }
 
+  /**
+   * The next broadcast's ack callback gets `(err, responses[])`; `err` is set when some client did not answer within
+   * `ms`.
+   */
   timeout(ms: number): BroadcastOperator<WithMultipleAcks<EmitEvents>, SocketData> {
     return this.sockets.timeout(ms);
   }
 
+  /** The sockets of the main namespace, on every instance (see {@link BroadcastOperator.fetchSockets}). */
   fetchSockets(): Promise<Array<RemoteSocket<EmitEvents, SocketData>>> {
     return this.sockets.fetchSockets();
   }
 
+  /** Makes every socket of the main namespace (on every instance) join room(s). */
   socketsJoin(room: Room | Room[]): void {
     this.sockets.socketsJoin(room);
   }
 
+  /** Makes every socket of the main namespace (on every instance) leave room(s). */
   socketsLeave(room: Room | Room[]): void {
     this.sockets.socketsLeave(room);
   }
 
+  /** Disconnects every socket of the main namespace (on every instance); with `close`, their whole connections. */
   disconnectSockets(close = false): void {
     this.sockets.disconnectSockets(close);
   }
@@ -421,10 +483,12 @@ export class Server<
     return this.sockets.allSockets();
   }
 
+  /** Emits an event to the other server instances (see {@link Namespace.serverSideEmit}). */
   serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
     return this.sockets.serverSideEmit(ev, ...args);
   }
 
+  /** Emits an event to the other server instances and resolves with one response per instance (rejects on timeout). */
   serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
     ev: Ev,
     ...args: EventParamsWithoutAck<ServerSideEvents, Ev>

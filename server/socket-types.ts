@@ -5,14 +5,18 @@ import type { DisconnectReason } from "./reasons.js";
 
 /** Events the server emits on a socket by itself. */
 export interface SocketReservedEvents {
+  /** The socket left the namespace, with the reason (see {@link DisconnectReason}); its rooms are already left. */
   disconnect: (reason: DisconnectReason, description?: unknown) => void;
+  /** The socket is about to leave: `socket.rooms` still lists its rooms. */
   disconnecting: (reason: DisconnectReason, description?: unknown) => void;
+  /** An error from a per-packet middleware, or one thrown by a handler of this socket (when this listener exists). */
   error: (err: Error) => void;
   /** The connection's outgoing buffer fell back under its soft mark after being above it (see README, Backpressure). */
   drain: () => void;
 }
 
 // `any` for SocketData's default, like socket.io, so untyped apps can write `socket.data.user = …`.
+/** The type of `socket.data` when none is given: `any`, like socket.io. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type DefaultSocketData = any;
 

@@ -34,6 +34,21 @@ export type { DisconnectReason };
 export type { DefaultSocketData, SocketReservedEvents } from "./socket-types.js";
 export type { PacketMiddleware } from "./packet-middleware.js";
 
+/**
+ * A server-side socket: one client connected to one namespace. Same API as socket.io's `Socket`.
+ *
+ * @example
+ * ```ts
+ * io.on("connection", (socket) => {
+ *   socket.on("join", async (room: string, ack: (ok: boolean) => void) => {
+ *     await socket.join(room);
+ *     socket.to(room).emit("joined", socket.id);
+ *     ack(true);
+ *   });
+ *   socket.on("disconnect", (reason) => console.log(socket.id, reason));
+ * });
+ * ```
+ */
 export class Socket<
   ListenEvents extends object = DefaultEventsMap,
   EmitEvents extends object = DefaultEventsMap,
@@ -42,9 +57,11 @@ export class Socket<
 > extends EventEmitter {
   /** Random session id (never the Engine.IO id, which is sensitive). Also the name of the socket's own room. */
   readonly id: SocketId;
+  /** The namespace this socket is connected to. */
   readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The underlying connection (one per Engine.IO session, shared by its namespaces). */
   readonly client: Connection;
+  /** Whether the socket is connected to its namespace. */
   connected = false;
   /** True when this socket is a recovered session (same id, rooms, data; missed packets delivered). */
   readonly recovered: boolean;
@@ -102,10 +119,12 @@ export class Socket<
     return (this.#data ??= {} as SocketData);
   }
 
+  /** Replaces the socket's data. */
   set data(value: SocketData) {
     this.#data = value;
   }
 
+  /** The namespace's adapter. */
   get adapter(): Adapter {
     return this.nsp.adapter;
   }
@@ -120,6 +139,7 @@ export class Socket<
     return this.client.conn.request;
   }
 
+  /** Whether the socket is not (or no longer) connected. */
   get disconnected(): boolean {
     return !this.connected;
   }
@@ -161,40 +181,48 @@ export class Socket<
     return this;
   }
 
+  /** Adds a listener called with `(event, ...args)` for every incoming event (after the per-packet middlewares). */
   onAny(listener: AnyListener): this {
     (this.#any ??= new AnyListeners()).add(listener);
     return this;
   }
 
+  /** Like {@link Socket.onAny}, but the listener runs before the others. */
   prependAny(listener: AnyListener): this {
     (this.#any ??= new AnyListeners()).prepend(listener);
     return this;
   }
 
+  /** Removes a catch-all listener, or all of them when none is given. */
   offAny(listener?: AnyListener): this {
     this.#any?.remove(listener);
     return this;
   }
 
+  /** The catch-all listeners of incoming events. */
   listenersAny(): AnyListener[] {
     return [...(this.#any?.list ?? [])];
   }
 
+  /** Adds a listener called with `(event, ...args)` for every event emitted to this client. */
   onAnyOutgoing(listener: AnyListener): this {
     (this.#anyOutgoing ??= new AnyListeners()).add(listener);
     return this;
   }
 
+  /** Like {@link Socket.onAnyOutgoing}, but the listener runs before the others. */
   prependAnyOutgoing(listener: AnyListener): this {
     (this.#anyOutgoing ??= new AnyListeners()).prepend(listener);
     return this;
   }
 
+  /** Removes a catch-all outgoing listener, or all of them when none is given. */
   offAnyOutgoing(listener?: AnyListener): this {
     this.#anyOutgoing?.remove(listener);
     return this;
   }
 
+  /** The catch-all listeners of outgoing events. */
   listenersAnyOutgoing(): AnyListener[] {
     return [...(this.#anyOutgoing?.list ?? [])];
   }
@@ -269,6 +297,7 @@ export class Socket<
     return this;
   }
 
+  /** Sets per-message compression for the next emit. */
   compress(compress: boolean): this {
     (this.#flags ??= {}).compress = compress;
     return this;
@@ -289,10 +318,12 @@ export class Socket<
     return this.#operator().to(room);
   }
 
+  /** Alias of {@link Socket.to}. */
   in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.to(room);
   }
 
+  /** Broadcast to every socket of the namespace but this one and those in room(s). */
   except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().except(room);
   }
@@ -305,6 +336,7 @@ export class Socket<
 
   // ---- rooms and lifecycle ------------------------------------------------------------------------------------
 
+  /** Joins room(s). Resolves once the adapter has recorded it (at once in memory). */
   join(rooms: Room | Room[]): Promise<void> {
     if (this.#closing) return Promise.resolve(); // disconnected: joining would leave a ghost room
     try {
@@ -314,6 +346,7 @@ export class Socket<
     }
   }
 
+  /** Leaves a room. Resolves once the adapter has recorded it (at once in memory). */
   leave(room: Room): Promise<void> {
     return Promise.resolve(this.adapter.del(this.id, room));
   }

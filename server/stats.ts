@@ -21,6 +21,7 @@ export interface ServerStats {
   acksOwed: number;
   /** Disconnected sessions kept for connection state recovery, and packets logged for replay. */
   recoverySessions: number;
+  /** Packets logged for replay to recovering sessions. */
   recoveryPackets: number;
   /** Sockets with an `eventRateLimit` bucket. */
   rateLimitBuckets: number;

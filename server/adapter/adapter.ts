@@ -15,7 +15,15 @@ import { runAppCode } from "../app-code.js";
 
 const EMPTY: ReadonlySet<Room> = new Set();
 
+/**
+ * The in-memory adapter: a namespace's rooms on one server instance, and local delivery of broadcasts. It has
+ * socket.io-adapter's public surface; the cluster adapter of roomcast/redis extends it. Pass a subclass (or a
+ * factory) as the `adapter` option to replace it.
+ *
+ * Events: "create-room", "delete-room" `(room)`, "join-room", "leave-room" `(room, id)`.
+ */
 export class Adapter extends EventEmitter {
+  /** The namespace whose rooms this adapter holds. */
   readonly nsp: Namespace;
   /** Room → ids of the local sockets in it. A socket's own id is a room too. */
   readonly rooms = new Map<Room, Set<SocketId>>();
@@ -68,6 +76,7 @@ export class Adapter extends EventEmitter {
     return Promise.resolve(1);
   }
 
+  /** Adds a socket to room(s). */
   addAll(id: SocketId, rooms: Iterable<Room>): void | Promise<void> {
     let joined = this.sids.get(id);
     if (joined === undefined) {
@@ -89,11 +98,13 @@ export class Adapter extends EventEmitter {
     }
   }
 
+  /** Removes a socket from a room. */
   del(id: SocketId, room: Room): void | Promise<void> {
     this.sids.get(id)?.delete(room);
     this.#removeFromRoom(room, id);
   }
 
+  /** Removes a socket from all its rooms (on disconnection). */
   delAll(id: SocketId): void {
     const joined = this.sids.get(id);
     if (joined === undefined) return;
@@ -149,27 +160,32 @@ export class Adapter extends EventEmitter {
     return Promise.resolve(new Set(this.rooms.keys()));
   }
 
+  /** The rooms a local socket is in (undefined when unknown). */
   socketRooms(id: SocketId): Set<Room> | undefined {
     return this.sids.get(id);
   }
 
   // The socket-returning methods are typed loosely on purpose: the namespace narrows them to its own socket type.
+  /** The sockets matching `opts` (on every instance, for a cluster adapter). */
   fetchSockets(opts: BroadcastOptions): Promise<FetchedSocket[]> {
     const found: Socket[] = [];
     this.apply(opts, (socket) => found.push(socket));
     return Promise.resolve(found);
   }
 
+  /** Makes the sockets matching `opts` join room(s). */
   addSockets(opts: BroadcastOptions, rooms: Room[]): void | Promise<void> {
     this.apply(opts, (socket) => void socket.join(rooms));
   }
 
+  /** Makes the sockets matching `opts` leave room(s). */
   delSockets(opts: BroadcastOptions, rooms: Room[]): void | Promise<void> {
     this.apply(opts, (socket) => {
       for (const room of rooms) void socket.leave(room);
     });
   }
 
+  /** Disconnects the sockets matching `opts`; with `close`, their whole connections. */
   disconnectSockets(opts: BroadcastOptions, close: boolean): void | Promise<void> {
     this.apply(opts, (socket) => socket.disconnect(close));
   }
@@ -186,10 +202,12 @@ export class Adapter extends EventEmitter {
     runAppCode(() => callback(null, []), (err) => this.nsp.server.reportError(err, "serverSideEmit ack callback"));
   }
 
+  /** Keeps a disconnected session for connection state recovery. */
   persistSession(session: Session): void | Promise<void> {
     this.#sessions?.persist(session);
   }
 
+  /** Takes back a kept session and the packets it missed after `offset`; null when it cannot be recovered. */
   restoreSession(pid: string, offset: string): Promise<RestoredSession | null> {
     return Promise.resolve(this.#sessions?.restore(pid, offset) ?? null);
   }
@@ -256,13 +274,21 @@ export class Adapter extends EventEmitter {
 
 /** What `fetchSockets` yields: a local Socket, or (in a cluster) a RemoteSocket with the same read/act surface. */
 export interface FetchedSocket {
+  /** The socket's id. */
   readonly id: SocketId;
+  /** The socket's handshake. */
   readonly handshake: object;
+  /** The rooms the socket is in. */
   readonly rooms: Set<Room>;
+  /** The socket's `data`. */
   readonly data: unknown;
+  /** Emits to the socket. */
   emit(ev: string, ...args: unknown[]): boolean;
+  /** Makes the socket join room(s). */
   join(room: Room | Room[]): Promise<void> | void;
+  /** Makes the socket leave a room. */
   leave(room: Room): Promise<void> | void;
+  /** Disconnects the socket; with `close`, its whole connection. */
   disconnect(close?: boolean): unknown;
 }
 

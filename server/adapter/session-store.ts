@@ -4,6 +4,7 @@
  */
 import type { BroadcastOptions, RestoredSession, Room, Session } from "./types.js";
 
+/** The store's limits (from the `connectionStateRecovery` option). */
 export interface SessionStoreOptions {
   /** How long a disconnected session (and the packets it may miss) is kept, in ms. */
   maxDisconnectionDuration: number;
@@ -23,6 +24,10 @@ interface StoredSession extends Session {
   disconnectedAt: number;
 }
 
+/**
+ * The in-memory connection-state-recovery store the default adapter uses: disconnected sessions by private id, and a
+ * bounded log of the packets broadcast since, each with an offset the client echoes back when it reconnects.
+ */
 export class SessionStore {
   readonly #opts: SessionStoreOptions;
   readonly #sessions = new Map<string, StoredSession>();
@@ -50,11 +55,16 @@ export class SessionStore {
     return this.#log.length > this.#head ? this.#log[this.#log.length - 1]!.offset : undefined;
   }
 
+  /** Keeps a disconnected session for `maxDisconnectionDuration`. */
   persist(session: Session, now = Date.now()): void {
     this.#sessions.set(session.pid, { ...session, disconnectedAt: now });
     this.#schedulePrune();
   }
 
+  /**
+   * Takes back a session with the packets it missed after `offset`; null when it expired, is unknown, or the offset is
+   * no longer in the log.
+   */
   restore(pid: string, offset: string, now = Date.now()): RestoredSession | null {
     const session = this.#sessions.get(pid);
     if (session === undefined) return null;
@@ -70,14 +80,17 @@ export class SessionStore {
     return { sid: session.sid, pid: session.pid, rooms: session.rooms, data: session.data, missedPackets };
   }
 
+  /** Sessions kept. */
   get sessionCount(): number {
     return this.#sessions.size;
   }
 
+  /** Packets in the log. */
   get packetCount(): number {
     return this.#log.length - this.#head;
   }
 
+  /** Drops every session and packet, and stops the pruning timer. */
   close(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
