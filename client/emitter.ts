@@ -10,16 +10,21 @@ import { rethrowLater } from "../shared/ack-table.js";
 export interface Emitter<L extends object> {
   /** Adds a listener. */
   on<E extends keyof L & string>(event: E, listener: L[E]): this;
+  /** Alias of `on`. */
   addEventListener<E extends keyof L & string>(event: E, listener: L[E]): this;
   /** Adds a listener called at most once. */
   once<E extends keyof L & string>(event: E, listener: L[E]): this;
   /** Removes one listener, every listener of `event`, or every listener at all. */
   off<E extends keyof L & string>(event?: E, listener?: L[E]): this;
+  /** Alias of `off`. */
   removeListener<E extends keyof L & string>(event?: E, listener?: L[E]): this;
+  /** Removes every listener of `event`, or every listener at all. */
   removeAllListeners<E extends keyof L & string>(event?: E): this;
+  /** Alias of `off`. */
   removeEventListener<E extends keyof L & string>(event?: E, listener?: L[E]): this;
   /** The listeners of `event`. */
   listeners<E extends keyof L & string>(event: E): L[E][];
+  /** Whether `event` has at least one listener. */
   hasListeners<E extends keyof L & string>(event: E): boolean;
   /** @internal calls the local listeners of `event` */
   emitReserved(event: string, ...args: unknown[]): void;

@@ -1,11 +1,20 @@
 /**
- * roomcast/client: socket.io-client v4's API over engine.io-client, with roomcast's shared codec.
+ * roomcast/client: socket.io-client v4's API ({@link io}, {@link Manager}, {@link Socket}) over engine.io-client,
+ * with roomcast's shared codec.
  *
- *   import { io } from "roomcast/client";
- *   const socket = io("https://example.com/chat", { auth: { token } });
+ * @example
+ * ```ts
+ * import { io } from "roomcast/client";
+ *
+ * const socket = io("https://example.com/chat", { auth: { token: "…" } });
+ * socket.on("connect", () => socket.emit("hello"));
+ * ```
  *
  * Multiplexing: namespaces of the same origin + engine path share one Manager (one connection). The registry of
- * shared Managers below is the only module-level state; `forceNew: true` or `multiplex: false` bypass it.
+ * shared Managers (below, in the source) is the only module-level state; `forceNew: true` or `multiplex: false`
+ * bypass it.
+ *
+ * @module roomcast/client
  */
 import type { DefaultEventsMap, EventContract } from "../shared/typed-events.js";
 import { Manager } from "./manager.js";
@@ -15,7 +24,9 @@ import { parseUrl } from "./url.js";
 
 /** The contract of an untyped app: any event, any arguments. */
 export interface DefaultContract {
+  /** Events the client emits: any. */
   clientToServer: DefaultEventsMap;
+  /** Events the client listens to: any. */
   serverToClient: DefaultEventsMap;
 }
 

@@ -12,15 +12,25 @@ import { Emitter, safely } from "./emitter.js";
 import type { ManagerOptions, SocketOptions } from "./options.js";
 import { Socket, type DisconnectDescription, type DisconnectReason } from "./socket.js";
 
+/** Events a {@link Manager} emits (listen with `socket.io.on(…)`). */
 export interface ManagerReservedEvents {
+  /** The connection is open. */
   open: () => void;
+  /** The connection (or a connection attempt) failed. */
   error: (err: Error) => void;
+  /** The server sent a ping. */
   ping: () => void;
+  /** A decoded packet arrived (any namespace). */
   packet: (packet: Packet) => void;
+  /** The connection closed (e.g. "transport close", "io server disconnect"), with what the transport knows. */
   close: (reason: string, description?: DisconnectDescription) => void;
+  /** Gave up after `reconnectionAttempts` attempts. */
   reconnect_failed: () => void;
+  /** A reconnection attempt starts (1, 2, …). */
   reconnect_attempt: (attempt: number) => void;
+  /** A reconnection attempt failed. */
   reconnect_error: (err: Error) => void;
+  /** Reconnected, after `attempt` attempts. */
   reconnect: (attempt: number) => void;
 }
 
@@ -28,10 +38,26 @@ type ReadyState = "opening" | "open" | "closed";
 /** The options read and set through the socket.io-style getter/setter methods of the same name. */
 type AccessorOption = "reconnectionAttempts" | "reconnectionDelay" | "reconnectionDelayMax" | "randomizationFactor" | "timeout";
 
+/**
+ * The Manager: one engine.io connection, shared by the sockets of several namespaces (`socket.io` on a
+ * {@link Socket}). It opens the connection, reconnects with exponential backoff and jitter, and routes packets to
+ * the namespaces' sockets. Same API as socket.io-client's `Manager`.
+ *
+ * @example
+ * ```ts
+ * import { Manager } from "roomcast/client";
+ *
+ * const manager = new Manager("https://example.com", { reconnectionDelayMax: 10_000 });
+ * const chat = manager.socket("/chat");
+ * const admin = manager.socket("/admin", { auth: { token: "…" } });
+ * ```
+ */
 export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents extends object = ListenEvents> extends Emitter<ManagerReservedEvents> {
   /** The engine.io-client socket of the current connection attempt. */
   engine: Engine | undefined;
+  /** The URL given to the constructor (undefined: the page's own origin in a browser). */
   declare readonly uri: string | undefined;
+  /** The options (the reconnection ones can be changed with the methods of the same name). */
   declare readonly opts: ManagerOptions;
   /** Sockets by namespace. */
   readonly nsps: Record<string, Socket> = Object.create(null) as Record<string, Socket>;
@@ -63,7 +89,9 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
 
   // ---- reconnection settings (socket.io-compatible getters/setters) ---------------------------------------------
 
+  /** Whether the Manager reconnects after a lost connection. */
   reconnection(): boolean;
+  /** Turns reconnection on or off. */
   reconnection(v: boolean): this;
   reconnection(v?: boolean): boolean | this {
     if (v === undefined) return this.opts.reconnection !== false;
@@ -72,31 +100,41 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
     return this;
   }
 
+  /** Attempts before giving up (see {@link ManagerOptions.reconnectionAttempts}). */
   reconnectionAttempts(): number;
+  /** Sets the attempts before giving up. */
   reconnectionAttempts(v: number): this;
   reconnectionAttempts(v?: number): number | this {
     return this.#option("reconnectionAttempts", v, Infinity);
   }
 
+  /** The first delay before reconnecting, in ms. */
   reconnectionDelay(): number;
+  /** Sets the first delay before reconnecting, in ms. */
   reconnectionDelay(v: number): this;
   reconnectionDelay(v?: number): number | this {
     return this.#option("reconnectionDelay", v, 1000);
   }
 
+  /** The longest delay between attempts, in ms. */
   reconnectionDelayMax(): number;
+  /** Sets the longest delay between attempts, in ms. */
   reconnectionDelayMax(v: number): this;
   reconnectionDelayMax(v?: number): number | this {
     return this.#option("reconnectionDelayMax", v, 5000);
   }
 
+  /** The jitter factor of the delays (0 to 1). */
   randomizationFactor(): number;
+  /** Sets the jitter factor of the delays (0 to 1). */
   randomizationFactor(v: number): this;
   randomizationFactor(v?: number): number | this {
     return this.#option("randomizationFactor", v, 0.5);
   }
 
+  /** The connection timeout in ms, or false. */
   timeout(): number | false;
+  /** Sets the connection timeout in ms, or false for none. */
   timeout(v: number | false): this;
   timeout(v?: number | false): number | false | this {
     return this.#option("timeout", v, 20_000);
@@ -145,6 +183,7 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
     return this;
   }
 
+  /** Alias of {@link Manager.open}. */
   connect(fn?: (err?: Error) => void): this {
     return this.open(fn);
   }
@@ -168,6 +207,7 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
     this.#onclose("forced close");
   }
 
+  /** Alias of {@link Manager.disconnect}. */
   close(): void {
     this.disconnect();
   }

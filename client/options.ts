@@ -11,25 +11,59 @@ export type AuthPayload = Record<string, unknown>;
 /** What to do when an emit made while offline finds the buffer full. */
 export type BufferOverflow = "drop-oldest" | "drop-newest";
 
+/** Options of the connection ({@link Manager}): socket.io-client's, plus everything engine.io-client understands. */
 export interface ManagerOptions extends EngineOptions {
-  /** Engine.IO path. Default "/socket.io". */
+  /**
+   * Engine.IO path.
+   *
+   * @defaultValue "/socket.io"
+   */
   path?: string;
-  /** Reconnect automatically after a lost connection. Default true. */
+  /**
+   * Reconnect automatically after a lost connection.
+   *
+   * @defaultValue true
+   */
   reconnection?: boolean;
-  /** Attempts before giving up ("reconnect_failed"). Default Infinity. */
+  /**
+   * Attempts before giving up ("reconnect_failed").
+   *
+   * @defaultValue Infinity
+   */
   reconnectionAttempts?: number;
-  /** First delay before reconnecting, in ms; doubles each attempt. Default 1000. */
+  /**
+   * First delay before reconnecting, in ms; doubles each attempt.
+   *
+   * @defaultValue 1000
+   */
   reconnectionDelay?: number;
-  /** Longest delay between attempts, in ms. Default 5000. */
+  /**
+   * Longest delay between attempts, in ms.
+   *
+   * @defaultValue 5000
+   */
   reconnectionDelayMax?: number;
-  /** Jitter, 0 ≤ factor ≤ 1: each delay moves up or down by up to this share. Default 0.5. */
+  /**
+   * Jitter, 0 ≤ factor ≤ 1: each delay moves up or down by up to this share.
+   *
+   * @defaultValue 0.5
+   */
   randomizationFactor?: number;
-  /** Connection timeout in ms before "connect_error" (Error "timeout"), or false. Default 20000. */
+  /**
+   * Connection timeout in ms before "connect_error" (Error "timeout"), or false.
+   *
+   * @defaultValue 20000
+   */
   timeout?: number | false;
-  /** Connect on creation. Default true. */
+  /**
+   * Connect on creation.
+   *
+   * @defaultValue true
+   */
   autoConnect?: boolean;
 }
 
+/** Options of one namespace's {@link Socket}. */
 export interface SocketOptions {
   /** Sent in the CONNECT packet; a function is called on every (re)connect, so tokens can refresh. */
   auth?: AuthPayload | ((cb: (data: AuthPayload) => void) => void);
@@ -38,17 +72,33 @@ export interface SocketOptions {
   /** Resend each emit until acknowledged, at most this many times more (at-least-once, order kept). */
   retries?: number;
   /**
-   * Most packets kept while disconnected (emits made offline, flushed on (re)connect). Default 1000.
+   * Most packets kept while disconnected (emits made offline, flushed on (re)connect).
    * When full, `bufferOverflow` decides which one goes; a dropped packet's error-first ack gets an Error.
+   *
+   * @defaultValue 1000
    */
   maxBufferedPackets?: number;
-  /** "drop-oldest" (default) discards the oldest buffered packet; "drop-newest" refuses the new one. */
+  /**
+   * What to do when `maxBufferedPackets` is reached: "drop-oldest" discards the oldest buffered packet;
+   * "drop-newest" refuses the new one.
+   *
+   * @defaultValue "drop-oldest"
+   */
   bufferOverflow?: BufferOverflow;
 }
 
+/** What `io(url, opts)` takes: the Manager's and the Socket's options, plus how the connection is shared. */
 export interface ClientOptions extends ManagerOptions, SocketOptions {
-  /** Open a new connection even if one to the same origin + path exists. Default false. */
+  /**
+   * Open a new connection even if one to the same origin + path exists.
+   *
+   * @defaultValue false
+   */
   forceNew?: boolean;
-  /** Share one connection between namespaces of the same origin + path. Default true. */
+  /**
+   * Share one connection between namespaces of the same origin + path.
+   *
+   * @defaultValue true
+   */
   multiplex?: boolean;
 }

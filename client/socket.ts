@@ -33,12 +33,20 @@ export type DisconnectDescription = Error | { description: string; context?: unk
 
 /** What `connect_error` listeners get: a middleware refusal carries the server's `data`. */
 export interface ConnectError extends Error {
+  /** What the server's middleware passed as `err.data`. */
   data?: unknown;
 }
 
+/** Events a client {@link Socket} emits by itself. */
 export interface SocketReservedEvents {
+  /** The socket joined its namespace (also after each reconnection). */
   connect: () => void;
+  /** Joining failed: a middleware refused it (`err.data` holds its data), or the connection failed. */
   connect_error: (err: ConnectError) => void;
+  /**
+   * The socket left its namespace; it reconnects by itself unless the reason is "io server disconnect" or
+   * "io client disconnect".
+   */
   disconnect: (reason: DisconnectReason, description?: DisconnectDescription) => void;
 }
 
@@ -47,14 +55,28 @@ type Outgoing = Packet & { compress?: boolean };
 /** Emit signatures after `.timeout()`: typed maps get `(err, ...ackArgs)` callbacks; untyped ones stay untyped. */
 type TimeoutEvents<Map> = string extends keyof Map ? Map : WithTimeoutAck<Map>;
 
+/**
+ * A client socket: one namespace over a {@link Manager}'s connection (`socket.io`). Same API as socket.io-client's
+ * `Socket`. Made by {@link io} (or `manager.socket(nsp)`).
+ *
+ * @example
+ * ```ts
+ * const socket = io("https://example.com");
+ * socket.on("connect", () => console.log("connected as", socket.id));
+ * socket.emit("join", "lobby", (ok: boolean) => console.log("joined:", ok));
+ * const answer = await socket.timeout(5000).emitWithAck("question", 42);
+ * ```
+ */
 export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents extends object = ListenEvents> extends Emitter<
   SocketReservedEvents & ListenEvents
 > {
   /** The Manager (the shared connection). */
   declare readonly io: Manager;
+  /** The namespace's name, e.g. "/chat". */
   declare readonly nsp: string;
   /** Session id, set while connected (the server's `socket.id`). */
   id: string | undefined;
+  /** Whether the socket is connected to its namespace. */
   connected = false;
   /** True when the last connection restored the previous session (connection state recovery). */
   recovered = false;
@@ -95,6 +117,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     if (io._autoConnect) this.open();
   }
 
+  /** Whether the socket is not connected. */
   get disconnected(): boolean {
     return !this.connected;
   }
@@ -112,6 +135,10 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     return dropped.length;
   }
 
+  /**
+   * Connects (opens the Manager's connection if needed, then joins the namespace). Needed after `disconnect()`, or
+   * with `autoConnect: false`.
+   */
   connect(): this {
     if (this.connected) return this;
     this.#active = true;
@@ -120,10 +147,12 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     return this;
   }
 
+  /** Alias of {@link Socket.connect}. */
   open(): this {
     return this.connect();
   }
 
+  /** Leaves the namespace and stops reconnecting; the connection closes when no socket uses it any more. */
   disconnect(): this {
     if (this.connected) this.#send({ type: PacketType.DISCONNECT, nsp: this.nsp });
     this.#destroy();
@@ -131,6 +160,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     return this;
   }
 
+  /** Alias of {@link Socket.disconnect}. */
   close(): this {
     return this.disconnect();
   }
@@ -193,6 +223,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     return (this.emit as (...a: unknown[]) => this)("message", ...args);
   }
 
+  /** Alias of {@link Socket.send}. */
   write(...args: unknown[]): this {
     return this.send(...args);
   }
@@ -203,6 +234,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     return this;
   }
 
+  /** Sets per-message compression for the next emit. */
   compress(compress: boolean): this {
     this.#flags.compress = compress;
     return this;
@@ -216,40 +248,48 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
 
   // ---- catch-all listeners ------------------------------------------------------------------------------------
 
+  /** Adds a listener called with `(event, ...args)` for every incoming event. */
   onAny(listener: (event: string, ...args: unknown[]) => void): this {
     this.#anyIn.add(listener as Callback);
     return this;
   }
 
+  /** Like {@link Socket.onAny}, but the listener runs before the others. */
   prependAny(listener: (event: string, ...args: unknown[]) => void): this {
     this.#anyIn.prepend(listener as Callback);
     return this;
   }
 
+  /** Removes a catch-all listener, or all of them when none is given. */
   offAny(listener?: (event: string, ...args: unknown[]) => void): this {
     this.#anyIn.remove(listener as Callback | undefined);
     return this;
   }
 
+  /** The catch-all listeners of incoming events. */
   listenersAny(): ((event: string, ...args: unknown[]) => void)[] {
     return [...this.#anyIn.list];
   }
 
+  /** Adds a listener called with `(event, ...args)` for every event this socket emits. */
   onAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
     this.#anyOut.add(listener as Callback);
     return this;
   }
 
+  /** Like {@link Socket.onAnyOutgoing}, but the listener runs before the others. */
   prependAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
     this.#anyOut.prepend(listener as Callback);
     return this;
   }
 
+  /** Removes a catch-all outgoing listener, or all of them when none is given. */
   offAnyOutgoing(listener?: (event: string, ...args: unknown[]) => void): this {
     this.#anyOut.remove(listener as Callback | undefined);
     return this;
   }
 
+  /** The catch-all listeners of outgoing events. */
   listenersAnyOutgoing(): ((event: string, ...args: unknown[]) => void)[] {
     return [...this.#anyOut.list];
   }
