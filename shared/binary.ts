@@ -9,6 +9,10 @@ export type BinaryLike = ArrayBuffer | ArrayBufferView | Blob;
 
 const hasBlob = typeof Blob === "function";
 
+/**
+ * Whether a value is bytes (ArrayBuffer, a typed array or DataView, a Buffer, or a Blob): such values travel as
+ * binary attachments.
+ */
 export function isBinary(value: unknown): value is BinaryLike {
   return (
     value instanceof ArrayBuffer ||

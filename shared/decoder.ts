@@ -6,16 +6,37 @@ import { isBinary, MAX_RECONSTRUCT_DEPTH, reconstruct, type BinaryLike } from ".
 import { ProtocolError } from "./errors.js";
 import { MAX_ACK_ID, PacketType, RESERVED_EVENTS, type Packet } from "./packet.js";
 
+/** Limits of a {@link Decoder}. */
 export interface DecoderOptions {
-  /** Most attachments one binary packet may announce. Default 10 (as socket.io-parser). */
+  /**
+   * Most attachments one binary packet may announce.
+   *
+   * @defaultValue 10 (as socket.io-parser)
+   */
   maxAttachments?: number;
-  /** Longest namespace name accepted, in characters. Default 256. */
+  /**
+   * Longest namespace name accepted, in characters.
+   *
+   * @defaultValue 256
+   */
   maxNamespaceLength?: number;
 }
 
+/** Default of {@link DecoderOptions.maxAttachments}. */
 export const DEFAULT_MAX_ATTACHMENTS = 10;
+/** Default of {@link DecoderOptions.maxNamespaceLength}. */
 export const DEFAULT_MAX_NAMESPACE_LENGTH = 256;
 
+/**
+ * Wire → packet, strictly: one Decoder per connection (it holds a binary packet awaiting its attachments). Every
+ * refusal throws a {@link ProtocolError} with a stable code.
+ *
+ * @example
+ * ```ts
+ * const decoder = new Decoder();
+ * decoder.add('2["hello","world"]'); // { type: 2, nsp: "/", data: ["hello", "world"] }
+ * ```
+ */
 export class Decoder {
   readonly #maxAttachments: number;
   readonly #maxNamespaceLength: number;

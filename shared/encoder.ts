@@ -7,6 +7,15 @@ import { PacketType, type Packet } from "./packet.js";
 /** The frames of one encoded packet: the text header/JSON first, then the attachments in order. */
 export type EncodedPacket = [string, ...BinaryLike[]];
 
+/**
+ * Packet → wire: the text frame, then one frame per binary attachment (binary EVENT / ACK become BINARY_EVENT /
+ * BINARY_ACK).
+ *
+ * @example
+ * ```ts
+ * encodePacket({ type: PacketType.EVENT, nsp: "/chat", id: 7, data: ["hello"] }); // ['2/chat,7["hello"]']
+ * ```
+ */
 export function encodePacket(packet: Packet): EncodedPacket {
   const { type, data } = packet;
   if ((type === PacketType.EVENT || type === PacketType.ACK) && hasBinary(data)) {

@@ -30,7 +30,9 @@ export const ProtocolErrorCode = {
 } as const;
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
 
+/** What the codec throws for anything it refuses; the connection is then closed ("parse error"). */
 export class ProtocolError extends Error {
+  /** Which rule was broken (stable, see {@link ProtocolErrorCode}). */
   declare readonly code: ProtocolErrorCode;
   constructor(code: ProtocolErrorCode, message: string) {
     super(message);

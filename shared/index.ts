@@ -1,3 +1,9 @@
+/**
+ * roomcast/shared: what the server and the client share: the Socket.IO v5 packet codec ({@link encodePacket},
+ * {@link Decoder}), protocol errors, and the typed-event helpers (event maps, {@link EventContract}).
+ *
+ * @module roomcast/shared
+ */
 export { PacketType, RESERVED_EVENTS, MAX_ACK_ID, type Packet } from "./packet.js";
 export { encodePacket, encodeText, type EncodedPacket } from "./encoder.js";
 export { Decoder, DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_NAMESPACE_LENGTH, type DecoderOptions } from "./decoder.js";

@@ -3,18 +3,26 @@
  * Spec: socket.io-protocol v5 (`<type>[<attachments>-][<nsp>,][<ack id>][<JSON>]`).
  */
 export const PacketType = {
+  /** Join a namespace (client → server, with `auth`), or accepted (server → client, with `sid`). */
   CONNECT: 0,
+  /** Leave a namespace. */
   DISCONNECT: 1,
+  /** An event: `[name, ...args]`, with an ack id when an acknowledgement is wanted. */
   EVENT: 2,
+  /** The answer to an EVENT's ack id. */
   ACK: 3,
+  /** Joining was refused: `{ message, data? }`. */
   CONNECT_ERROR: 4,
+  /** An EVENT with binary attachments (sent as separate frames). */
   BINARY_EVENT: 5,
+  /** An ACK with binary attachments. */
   BINARY_ACK: 6,
 } as const;
 export type PacketType = (typeof PacketType)[keyof typeof PacketType];
 
 /** A decoded packet. Binary packets come out of the decoder as EVENT / ACK with their buffers in place. */
 export interface Packet {
+  /** The packet type. */
   type: PacketType;
   /** Namespace, "/" when absent on the wire. */
   nsp: string;

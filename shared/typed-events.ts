@@ -83,8 +83,12 @@ export type WithMultipleAcks<Map> = {
  *   const socket: ClientSocketOf<Chat> = io(url)                                 // client
  */
 export interface EventContract {
+  /** Events the client emits and the server listens to. */
   clientToServer: object;
+  /** Events the server emits and the client listens to. */
   serverToClient: object;
+  /** Events between server instances (`serverSideEmit`). */
   serverToServer?: object;
+  /** The type of `socket.data` on the server. */
   socketData?: unknown;
 }
