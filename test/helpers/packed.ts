@@ -17,7 +17,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The repository root (this file runs from dist/test/helpers/). */
@@ -197,9 +197,13 @@ export async function installApp(dir: string, opts: InstallOptions): Promise<voi
   await run("npm", args, { cwd: dir, timeoutMs: opts.timeoutMs ?? 120_000 });
 }
 
-/** Type-checks and compiles a project with the repo's TypeScript (`tsc -p <project>`); rejects with tsc's output. */
-export function tsc(project: string, timeoutMs = 90_000): Promise<RunResult> {
-  return run(process.execPath, [tscBin, "-p", project], { cwd: project.endsWith(".json") ? join(project, "..") : project, timeoutMs });
+/**
+ * Type-checks (and emits, unless the config says noEmit) a project with the repo's TypeScript: `tsc -p <project>
+ * ...args`, where project is a directory or a tsconfig file; rejects with tsc's output on an error.
+ */
+export function tsc(project: string, timeoutMs = 90_000, args: readonly string[] = []): Promise<RunResult> {
+  const cwd = project.endsWith(".json") ? dirname(project) : project;
+  return run(process.execPath, [tscBin, "-p", project, ...args], { cwd, timeoutMs });
 }
 
 /** Runs a script with the current node. */

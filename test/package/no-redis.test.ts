@@ -1,0 +1,82 @@
+// redis is an optional peer dependency: installed without it, roomcast/redis says what to install (on import and on
+// require) and everything else works.
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { installApp, packTarball, removeDir, runNode, tempDir, type PackedTarball } from "../helpers/packed.js";
+
+const HINT = "roomcast/redis needs the 'redis' package (node-redis): npm install redis";
+
+/** Prints the error roomcast/redis throws, as JSON; `load` is the ESM or CJS way to load it. */
+const probe = (load: string): string => `try {
+  ${load};
+  console.log(JSON.stringify({ loaded: true }));
+} catch (err) {
+  console.log(JSON.stringify({ message: err.message, cause: err.cause && err.cause.code }));
+}
+`;
+
+/** A server from the installed package and its client exchange an ack, then both close. */
+const SERVER_APP = `import { createServer } from "node:http";
+import { Server } from "roomcast/server";
+import { io } from "roomcast/client";
+const http = createServer();
+const server = new Server(http);
+server.on("connection", (socket) => socket.on("echo", (v, ack) => ack(v)));
+await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
+const client = io("http://127.0.0.1:" + http.address().port, { transports: ["websocket"] });
+console.log(await client.emitWithAck("echo", "without redis"));
+client.close();
+await server.close();
+`;
+
+describe("package: installed without redis (optional peer dependency)", { timeout: 180_000 }, () => {
+  let pack: PackedTarball | undefined;
+  let app = "";
+
+  before(async () => {
+    pack = await packTarball();
+    app = await tempDir("app-no-redis");
+    await installApp(app, { tarball: pack.tarball });
+  });
+
+  after(async () => {
+    if (app) await removeDir(app);
+    if (pack) await removeDir(pack.dir);
+  });
+
+  it("npm leaves redis out (optional peer)", () => {
+    assert.ok(existsSync(join(app, "node_modules", "roomcast", "package.json")));
+    assert.ok(!existsSync(join(app, "node_modules", "redis")), "redis was installed");
+    assert.ok(!existsSync(join(app, "node_modules", "@redis")), "@redis/* was installed");
+  });
+
+  for (const [file, load] of [
+    ["require.cjs", 'require("roomcast/redis")'],
+    ["import.mjs", 'await import("roomcast/redis")'],
+  ] as const) {
+    it(`${file.endsWith(".cjs") ? "require" : "import"}("roomcast/redis") throws an error that says to install redis`, async () => {
+      await writeFile(join(app, file), probe(load));
+      const { stdout, stderr } = await runNode(join(app, file), { cwd: app, timeoutMs: 30_000 });
+      assert.equal(stderr, "");
+      assert.deepEqual(JSON.parse(stdout) as unknown, { message: HINT, cause: "MODULE_NOT_FOUND" });
+    });
+  }
+
+  it("roomcast/server and roomcast/client work: an ack round-trip", async () => {
+    await writeFile(join(app, "server.mjs"), SERVER_APP);
+    const { stdout, stderr } = await runNode(join(app, "server.mjs"), { cwd: app, timeoutMs: 30_000 });
+    assert.equal(stderr, "");
+    assert.equal(stdout, "without redis\n");
+  });
+
+  it("require() of roomcast/server, client and shared works", async () => {
+    const script = 'for (const e of ["server", "client", "shared"]) console.log(typeof require("roomcast/" + e));\n';
+    await writeFile(join(app, "require-rest.cjs"), script);
+    const { stdout, stderr } = await runNode(join(app, "require-rest.cjs"), { cwd: app, timeoutMs: 30_000 });
+    assert.equal(stderr, "");
+    assert.equal(stdout, "object\nobject\nobject\n");
+  });
+});
