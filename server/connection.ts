@@ -73,6 +73,15 @@ export class Connection {
     }, server.connectTimeout);
   }
 
+  /**
+   * The Engine.IO session id, as socket.io's `socket.client.id` (tools such as `@socket.io/admin-ui` group a
+   * client's namespace sockets by it). It is the session's credential on the polling transport: never send it to
+   * other clients (the socket's own `id` is a separate random id for that reason).
+   */
+  get id(): string {
+    return this.conn["id"]; // public at runtime (socket.io reads it); engine.io's typings declare it private
+  }
+
   /** The client's address as seen by the server (see `trustProxy` for the handshake address). */
   get remoteAddress(): string {
     return this.conn.remoteAddress;

@@ -270,6 +270,15 @@ export class Server<
     return this.#namespaces.byName;
   }
 
+  /**
+   * socket.io compatibility: socket.io keeps its namespaces in the private `_nsps` map, and tools written for it read
+   * that map (`@socket.io/admin-ui`'s `instrument(io)` iterates it). The same map as {@link namespaces}, read-only.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  get _nsps(): ReadonlyMap<string, Namespace<any, any, any, any>> {
+    return this.#namespaces.byName;
+  }
+
   /** @internal finds or creates (dynamic) the namespace a client asks for */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   resolveNamespace(name: string, auth: Record<string, unknown>): Promise<Namespace<any, any, any, any> | undefined> {
