@@ -1,0 +1,6 @@
+// client.mjs
+import { io } from "roomcast/client";
+
+const socket = io("http://localhost:3000");
+socket.on("joined", (name) => console.log(name, "joined"));
+console.log(await socket.emitWithAck("hello", "alice"));   // "hi alice"
