@@ -44,7 +44,7 @@ import { ProxyTrust } from "./client-address.js";
 import { OriginGate } from "./origins.js";
 import { NamespaceRegistry, toMatcher } from "./namespace-registry.js";
 import { guardAllowRequest } from "./app-code.js";
-import { shutdown } from "./shutdown.js";
+import { closeHttpServer, shutdown } from "./shutdown.js";
 
 export type { ConnectionStateRecoveryOptions, ServerOptions } from "./options.js";
 
@@ -206,6 +206,7 @@ export class Server<
     }
     this.httpServer = srv;
     this.#initEngine(srv);
+    this.#closing = undefined; // listening again after close(): new sessions are accepted (as socket.io)
     return this;
   }
 
@@ -227,6 +228,7 @@ export class Server<
   bind(engine: EngineServer): this {
     this.engine = engine;
     engine.on("connection", (conn: EngineConnection) => this.#onEngineConnection(conn));
+    this.#closing = undefined;
     return this;
   }
 
@@ -330,11 +332,16 @@ export class Server<
   /**
    * Graceful shutdown: refuses new sessions (HTTP 503), lets acks in flight settle for up to `shutdownGracePeriod`
    * ms, then disconnects every socket ("server shutting down"), closes engine.io, the adapters (a cluster adapter
-   * tells its peers at once) and the HTTP server. Calling it again returns the same shutdown.
+   * tells its peers at once) and the HTTP server. `fn` gets the HTTP server's close error, as with socket.io:
+   * `ERR_SERVER_NOT_RUNNING` when it was not listening (or already closed: a second call waits for the same shutdown,
+   * then gets that). The promise never rejects. `listen()`/`attach()` afterwards accepts sessions again.
    */
   async close(fn?: (err?: Error) => void): Promise<void> {
+    const again = this.#closing !== undefined;
     this.#closing ??= shutdown(this, this.#namespaces, this.#opts.shutdownGracePeriod ?? DEFAULT_SHUTDOWN_GRACE_PERIOD);
-    const error = await this.#closing;
+    let error = await this.#closing;
+    // a later call waits for the same shutdown, then gets what socket.io's gets: the HTTP server's "not running"
+    if (again && this.httpServer !== undefined) error = await closeHttpServer(this.httpServer);
     fn?.(error);
   }
 
