@@ -3,6 +3,7 @@
  * multiplexes, and writes encoded packets. A protocol error closes this connection only.
  */
 import type { EventEmitter } from "node:events";
+import type { IncomingMessage } from "node:http";
 import type { Socket as EngineSocket } from "engine.io";
 import { compactListeners } from "./listener-table.js";
 import { Decoder } from "../shared/decoder.js";
@@ -80,6 +81,11 @@ export class Connection {
    */
   get id(): string {
     return this.conn["id"]; // public at runtime (socket.io reads it); engine.io's typings declare it private
+  }
+
+  /** The first HTTP request of the Engine.IO session (socket.io's `socket.client.request`). */
+  get request(): IncomingMessage {
+    return this.conn.request;
   }
 
   /** The client's address as seen by the server (see `trustProxy` for the handshake address). */
@@ -277,16 +283,30 @@ export class Connection {
   }
 
   #onpacket(packet: Packet): void {
-    if (packet.type === PacketType.CONNECT) {
-      this.#onconnect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
-      return;
+    const socket = this.#get(packet.nsp);
+    if (socket !== undefined && packet.type !== PacketType.CONNECT) {
+      socket.onpacket(packet);
+    } else if (packet.type === PacketType.CONNECT) {
+      // a second CONNECT for a connected namespace: socket.io closes the session; one while the first is still
+      // running its middlewares is ignored (socket.io would run a second socket through them)
+      if (socket !== undefined) this.#forceClose();
+      else this.#onconnect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
+    } else if (packet.type === PacketType.EVENT) {
+      // an EVENT for a namespace this client has not joined: closed as socket.io does (gracefully: close packets)
+      this.#forceClose();
     }
-    // packets for a namespace this client is not connected to are ignored (as socket.io does)
-    this.#get(packet.nsp)?.onpacket(packet);
+    // an ACK or DISCONNECT for a namespace not joined (the late half of a race with a server-side disconnect):
+    // ignored, where socket.io closes the whole session
+  }
+
+  /** socket.io's answer to a packet out of sequence: engine.io's graceful close; sockets left get "forced server close". */
+  #forceClose(): void {
+    this.conn.close();
+    this.#closeSockets(DisconnectReason.FORCED_SERVER_CLOSE);
   }
 
   #onconnect(name: string, auth: Record<string, unknown>): void {
-    if (this.#get(name) !== undefined || this.#connecting?.has(name) === true) return;
+    if (this.#connecting?.has(name) === true) return;
     if (this.namespaceCount >= this.#server.maxNamespacesPerConnection) {
       this.close(DisconnectReason.PARSE_ERROR, new Error("too many namespaces on one connection"));
       return;

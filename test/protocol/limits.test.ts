@@ -116,15 +116,14 @@ for (const transport of ["websocket", "polling"] as const satisfies readonly Tra
       }
     });
 
-    it("a CONNECT repeated for a namespace already joined does not count twice", TIMEOUT, async () => {
+    it("a CONNECT repeated for a namespace already joined closes the session (as socket.io): it never counts twice", TIMEOUT, async () => {
       const peer = await FakePeer.open(srv.url, transport);
       try {
         await peer.connect("/");
         await peer.connect("/a");
-        for (let i = 0; i < 5; i++) await peer.send("0/a,");
-        await peer.connect("/b");
-        await echo(peer, 2, "/b");
-        assert.equal(peer.isClosed, false);
+        await peer.send("0/a,").catch(() => undefined); // over polling the POST may race the close
+        const info = await peer.closed;
+        assert.equal(info.reason, transport === "polling" ? "close packet" : "ws close");
       } finally {
         peer.close();
       }
