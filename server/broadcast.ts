@@ -103,8 +103,9 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
     ...args: EventParamsWithoutAck<EmitEvents, Ev>
   ): Promise<AckResult<EmitEvents, Ev>[]> {
     return new Promise((resolve, reject) => {
+      // as socket.io: a timeout's error carries the responses received so far
       const callback: MultiAck = (err, responses) =>
-        err ? reject(err) : resolve(responses as AckResult<EmitEvents, Ev>[]);
+        err ? reject(Object.assign(err, { responses })) : resolve(responses as AckResult<EmitEvents, Ev>[]);
       (this.emit as (...a: unknown[]) => boolean)(ev, ...args, callback);
     });
   }
@@ -137,8 +138,10 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
       if (done) return;
       done = true;
       if (timer !== undefined) clearTimeout(timer);
+      // RemoteSocket: one socket, so one response (null on timeout), like socket.emit() with an ack
+      const single = this.#flags.expectSingleResponse === true;
       runAppCode(
-        () => callback(err, responses),
+        () => (single ? (callback as (err: Error | null, response: unknown) => void)(err, err ? null : responses[0]) : callback(err, responses)),
         (e) => adapter.nsp.server.reportError(e, "broadcast ack callback"),
       );
     };
@@ -253,7 +256,7 @@ export class RemoteSocket<EmitEvents extends object = DefaultEventsMap, SocketDa
     this.handshake = details.handshake;
     this.rooms = new Set(details.rooms);
     this.data = details.data;
-    this.#operator = new BroadcastOperator<EmitEvents, SocketData>(adapter, new Set([this.id]), new Set(), {});
+    this.#operator = new BroadcastOperator<EmitEvents, SocketData>(adapter, new Set([this.id]), new Set(), { expectSingleResponse: true });
   }
 
   /** Emits to this socket, wherever it is. */

@@ -13,6 +13,8 @@ export interface BroadcastFlags {
   local?: boolean;
   /** Ack timeout in ms for broadcasts that want acknowledgements. */
   timeout?: number;
+  /** One target socket (RemoteSocket.emit): its ack callback gets one response, not an array (as socket.io). */
+  expectSingleResponse?: boolean;
 }
 
 /** Which sockets a broadcast reaches, and how. */
