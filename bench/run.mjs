@@ -11,7 +11,6 @@ import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -279,26 +278,14 @@ const FIGURES = [
 // ---- client bundle ----------------------------------------------------------------------------------------------
 
 async function bundleSizes() {
-  // The artefacts `npm run size` compares (scripts/size.mjs): roomcast's shipped browser bundle (dist/client/bundle:
-  // esbuild IIFE of `io`, engine.io-client trimmed to polling + websocket) vs socket.io-client built with the same
-  // bundler and flags as it ships (its default transports, WebTransport included).
-  const esbuild = await import("esbuild");
-  const { bundleFlags, shippedBundle } = await import("../scripts/bundle-client.mjs");
-  const build = async (stdin, flags) => {
-    const out = await esbuild.build({
-      ...flags,
-      stdin: { contents: stdin, resolveDir: root, loader: "ts" },
-      format: "iife",
-      globalName: "lib",
-      write: false,
-      logLevel: "silent",
-    });
-    const code = out.outputFiles[0].contents;
-    return { minBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
-  };
+  // The artefacts `npm run size` compares (scripts/size.mjs): the socket.io.min.js roomcast serves (esbuild IIFE
+  // setting the global `io`, engine.io-client trimmed to polling + websocket) vs socket.io-client built with the same
+  // bundler and flags into the same global (its default transports, WebTransport included).
+  const { measureShipped } = await import("../scripts/size.mjs");
+  const { ours, theirs } = await measureShipped();
   return {
-    roomcast: await build(`export { io } from "./client/index.ts";`, shippedBundle),
-    socketio: await build(`export { io } from "socket.io-client";`, bundleFlags),
+    roomcast: { minBytes: ours.min, gzipBytes: ours.gzip },
+    socketio: { minBytes: theirs.min, gzipBytes: theirs.gzip },
   };
 }
 

@@ -1,5 +1,7 @@
-// Browser bundles of roomcast/client: a minified IIFE (global `roomcast`, exposing `io`) and a minified ESM
-// bundle, both with source maps, in dist/client/bundle/. `npm run build` runs this after tsc.
+// Browser bundles of roomcast/client, named as socket.io-client's and served at the same URLs (server/serve-client.ts):
+// socket.io.js (IIFE, readable), socket.io.min.js (IIFE, minified) — both set the global `io` as socket.io-client's
+// browser build does — and socket.io.esm.min.js (ESM), each with a source map, in dist/client/bundle/.
+// `npm run build` runs this after tsc.
 import { build } from "esbuild";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -84,13 +86,52 @@ export const shippedBundle = {
   plugins: [pollingAndWebSocketOnly, urlParserFromPlatform],
 };
 
+/**
+ * The global socket.io-client's browser build sets: `io` is the lookup function, and `io.Manager`, `io.Socket`,
+ * `io.io` and `io.connect` hang off it (its UMD wrapper returns that function; no `protocol` on it).
+ */
+const globalIo = (from) =>
+  `import { io, Manager, Socket } from ${JSON.stringify(from)};\n` +
+  "globalThis.io = Object.assign(io, { Manager, Socket, io, connect: io });\n";
+
+/** The ESM bundle: roomcast/client's exports (io, connect, default, Manager, Socket, protocol), `io` carrying the same members. */
+const esmEntry = (from) =>
+  `import { io, Manager, Socket } from ${JSON.stringify(from)};\n` +
+  "Object.assign(io, { Manager, Socket, io, connect: io });\n" +
+  `export * from ${JSON.stringify(from)};\nexport { default } from ${JSON.stringify(from)};\n`;
+
+const clientEntry = `${root}client/index.ts`;
+
+/** esbuild options of one shipped file, by name (what scripts/size.mjs measures is exactly this). */
+export function shippedBuild(name) {
+  const minify = name !== "socket.io.js";
+  const esm = name === "socket.io.esm.min.js";
+  return {
+    ...(minify ? shippedBundle : { ...bundleFlags, minify: false, plugins: shippedBundle.plugins }),
+    stdin: {
+      contents: esm ? esmEntry(clientEntry) : globalIo(clientEntry),
+      resolveDir: root,
+      sourcefile: esm ? "socket.io.esm.js" : "socket.io.global.js",
+      loader: "js",
+    },
+    format: esm ? "esm" : "iife",
+  };
+}
+
+/** socket.io-client's IIFE built the same way (its `io` already carries Manager, Socket, io and connect). */
+export function socketIoClientBuild(flags = bundleFlags, plugins = []) {
+  return {
+    ...flags,
+    stdin: { contents: 'import { io } from "socket.io-client";\nglobalThis.io = io;\n', resolveDir: root, loader: "js" },
+    format: "iife",
+    plugins,
+  };
+}
+
+export const SHIPPED = ["socket.io.js", "socket.io.min.js", "socket.io.esm.min.js"];
+
 export async function bundleClient() {
-  const entry = `${root}client/index.ts`;
-  const common = { ...shippedBundle, entryPoints: [entry], sourcemap: true };
-  await Promise.all([
-    build({ ...common, format: "iife", globalName: "roomcast", outfile: `${outdir}roomcast.min.js` }),
-    build({ ...common, format: "esm", outfile: `${outdir}roomcast.esm.min.js` }),
-  ]);
+  await Promise.all(SHIPPED.map((name) => build({ ...shippedBuild(name), sourcemap: true, outfile: `${outdir}${name}` })));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await bundleClient();

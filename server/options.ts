@@ -120,7 +120,8 @@ export interface ServerOptions extends EngineOptions, AttachOptions {
    */
   maxNamespacesPerConnection: number;
   /**
-   * Serve the browser bundle at `<path>/roomcast.min.js` (and `.map`, and the ESM bundle).
+   * Serve the browser client at `<path>/socket.io.js`, `socket.io.min.js`, `socket.io.esm.min.js` and their maps,
+   * as socket.io does (see also `Server#serveClient`).
    *
    * @defaultValue true
    */

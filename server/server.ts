@@ -183,6 +183,18 @@ export class Server<
     return this;
   }
 
+  /**
+   * Whether the browser client is served at `<path>/socket.io.js` & co. (the `serveClient` option, default true);
+   * `serveClient(v)` changes it, effective from the next request, and returns the server.
+   */
+  serveClient(): boolean;
+  serveClient(v: boolean): this;
+  serveClient(v?: boolean): boolean | this {
+    if (v === undefined) return this.#opts.serveClient !== false;
+    this.#opts.serveClient = v;
+    return this;
+  }
+
   /** The path the server answers on. */
   path(): string {
     return this.#opts.path ?? DEFAULT_PATH;
@@ -220,7 +232,7 @@ export class Server<
     const engineOpts = engineOptions({ ...this.#opts, allowRequest }, this.path(), this.#origins);
     this.engine = new EngineServer(engineOpts);
     attachEngine(this.engine, srv, engineOpts, this.#origins, this.#addresses, this.#trust);
-    if (this.#opts.serveClient !== false) attachServeClient(srv, this.path());
+    attachServeClient(srv, this.path(), () => this.#opts.serveClient !== false); // asked per request
     this.engine.on("connection", (conn: EngineConnection) => this.#onEngineConnection(conn));
   }
 

@@ -6,9 +6,9 @@ import type { AddressInfo } from "node:net";
 import { chromium, type Browser } from "playwright-core";
 import { Server } from "../../server/index.js";
 
-const PAGE = `<!doctype html><html><head><script src="/socket.io/roomcast.min.js"></script></head><body></body></html>`;
+const PAGE = `<!doctype html><html><head><script src="/socket.io/socket.io.min.js"></script></head><body></body></html>`;
 
-describe("browser: roomcast.min.js in Chromium", { timeout: 60_000 }, () => {
+describe("browser: socket.io.min.js (global io) in Chromium", { timeout: 60_000 }, () => {
   let browser: Browser;
   let io: Server;
   let url: string;
@@ -58,8 +58,8 @@ describe("browser: roomcast.min.js in Chromium", { timeout: 60_000 }, () => {
             id: string;
             io: { engine: { transport: { name: string } } };
           };
-          const w = window as unknown as { roomcast: { io: (opts?: object) => Sock } };
-          const socket = w.roomcast.io(transports ? { transports } : {});
+          const w = window as unknown as { io: (opts?: object) => Sock };
+          const socket = w.io(transports ? { transports } : {});
           const within = <T>(p: Promise<T>) =>
             Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error("timed out")), 5000))]);
           await within(new Promise<void>((resolve, reject) => {

@@ -37,7 +37,7 @@ describe("browser: a page of another site and the origin gate", { timeout: 60_00
     const page = await browser.newPage();
     try {
       await page.goto(`${siteUrl}/`);
-      await page.addScriptTag({ url: `${url}/socket.io/roomcast.min.js` });
+      await page.addScriptTag({ url: `${url}/socket.io/socket.io.min.js` });
       return await page.evaluate(
         ([target, transports]) =>
           new Promise<string>((resolve) => {
@@ -46,8 +46,8 @@ describe("browser: a page of another site and the origin gate", { timeout: 60_00
               timeout(ms: number): { emitWithAck(ev: string): Promise<string> };
               disconnect(): void;
             };
-            const w = window as unknown as { roomcast: { io: (url: string, opts: object) => Sock } };
-            const socket = w.roomcast.io(target, { transports, reconnection: false, timeout: 5000 });
+            const w = window as unknown as { io: (url: string, opts: object) => Sock };
+            const socket = w.io(target, { transports, reconnection: false, timeout: 5000 });
             socket.once("connect", () => {
               void socket.timeout(5000).emitWithAck("ping?").then((answer) => {
                 socket.disconnect();

@@ -1,10 +1,9 @@
-/** Transports (polling only, websocket only, WebSocket blocked → long-polling fallback) and serveClient. */
+/** Transports (polling only, websocket only, WebSocket blocked → long-polling fallback). serveClient: test/server/serve-client.test.ts. */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, request, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { io, type Socket } from "../../client/index.js";
-import { attachServeClient } from "../../server/serve-client.js";
 import { next } from "../helpers/events.js";
 import { KINDS, start, type AnyServer, type Running } from "./servers.js";
 
@@ -100,61 +99,6 @@ for (const kind of KINDS) {
     });
   });
 }
-
-describe("serveClient", { timeout: 10_000 }, () => {
-  const servers: { close(): Promise<void> }[] = [];
-  after(async () => {
-    for (const s of servers) await s.close();
-  });
-  const get = (port: number, path: string, headers: Record<string, string> = {}) =>
-    new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
-      request({ host: "127.0.0.1", port, path, headers }, (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (body += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      })
-        .on("error", reject)
-        .end();
-    });
-
-  it("serves <path>/roomcast.min.js and its map with ETag / 304", async () => {
-    const srv = await start("roomcast");
-    servers.push(srv);
-    const js = await get(srv.port, "/socket.io/roomcast.min.js");
-    assert.equal(js.status, 200);
-    assert.match(String(js.headers["content-type"]), /^application\/javascript/);
-    assert.match(js.body, /roomcast/);
-    const etag = String(js.headers["etag"]);
-    assert.match(etag, /^".+"$/);
-    const again = await get(srv.port, "/socket.io/roomcast.min.js?v=1", { "If-None-Match": etag });
-    assert.equal(again.status, 304);
-    const map = await get(srv.port, "/socket.io/roomcast.min.js.map");
-    assert.equal(map.status, 200);
-    assert.match(String(map.headers["content-type"]), /^application\/json/);
-    assert.equal(JSON.parse(map.body).version, 3);
-    const other = await get(srv.port, "/socket.io/?EIO=4&transport=polling");
-    assert.equal(other.status, 200); // engine.io still answers its own requests
-  });
-
-  it("serveClient: false leaves the path to engine.io; a missing bundle is a 404", async () => {
-    const { Server } = await import("../../server/index.js");
-    const http: HttpServer = createServer();
-    const off = new Server(http, { serveClient: false });
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    servers.push({ close: () => off.close() });
-    const port = (http.address() as AddressInfo).port;
-    assert.notEqual((await get(port, "/socket.io/roomcast.min.js")).status, 200);
-
-    const bare = createServer((_req, res) => res.writeHead(418).end());
-    attachServeClient(bare, "/socket.io", new URL("file:///nonexistent/roomcast-bundle/"));
-    await new Promise<void>((resolve) => bare.listen(0, "127.0.0.1", resolve));
-    servers.push({ close: () => new Promise<void>((resolve) => bare.close(() => resolve())) });
-    const barePort = (bare.address() as AddressInfo).port;
-    assert.equal((await get(barePort, "/socket.io/roomcast.min.js")).status, 404);
-    assert.equal((await get(barePort, "/other")).status, 418);
-  });
-});
 
 function untyped(emitter: object | undefined): Parameters<typeof next>[0] {
   return emitter as Parameters<typeof next>[0];
