@@ -88,11 +88,24 @@ interface RequestEmitter {
   on(event: "request", listener: RequestListener): unknown;
 }
 
+export interface ServeClientOptions {
+  /** Asked per request: false leaves every request to the other listeners (default: always true). */
+  enabled?: () => boolean;
+  /**
+   * The server's origin policy, asked for a request with an `Origin`: when it lets that origin in, the reply carries
+   * `Access-Control-Allow-Origin` (so a page of that origin can import the ES module, as socket.io's `cors` allows).
+   * A refused origin still gets the file, without the header. Default: no CORS headers.
+   */
+  cors?: (req: IncomingMessage, done: (allowed: boolean) => void) => void;
+  /** Where the files are (default: dist/client/bundle/, next to the compiled server). */
+  dir?: URL;
+}
+
 /**
  * Puts a request listener in front of the server's others (engine.io's included) that answers the client files
  * while `enabled()` is true; every other request goes to those listeners, as before.
  */
-export function attachServeClient(server: object, path: string, enabled: () => boolean = () => true, dir: URL = DEFAULT_DIR): void {
+export function attachServeClient(server: object, path: string, { enabled = () => true, cors, dir = DEFAULT_DIR }: ServeClientOptions = {}): void {
   const srv = server as RequestEmitter;
   const prefix = path.replace(/\/$/, "") + "/";
   const files = new Map<string, Promise<ClientFile>>();
@@ -105,6 +118,11 @@ export function attachServeClient(server: object, path: string, enabled: () => b
     }
     return file;
   };
+  const serve = (req: IncomingMessage, res: ServerResponse, name: string, type: string, allowOrigin: string | undefined) =>
+    load(name, type).then(
+      (file) => send(req, res, file, allowOrigin),
+      () => plain(req, res, 404, NOT_BUILT),
+    );
   const others = srv.listeners("request").slice(0) as RequestListener[];
   srv.removeAllListeners("request");
   srv.on("request", (req, res) => {
@@ -117,10 +135,9 @@ export function attachServeClient(server: object, path: string, enabled: () => b
       if (type !== undefined || missing !== undefined) {
         if (req.method !== "GET" && req.method !== "HEAD") return plain(req, res, 405, "GET or HEAD only\n", { Allow: "GET, HEAD" });
         if (type === undefined) return plain(req, res, 404, missing ?? "");
-        load(name, type).then(
-          (file) => send(req, res, file),
-          () => plain(req, res, 404, NOT_BUILT),
-        );
+        const origin = req.headers.origin;
+        if (origin === undefined || cors === undefined) return void serve(req, res, name, type, undefined);
+        cors(req, (allowed) => void serve(req, res, name, type, allowed ? origin : undefined));
         return;
       }
     }
@@ -133,8 +150,10 @@ function plain(req: IncomingMessage, res: ServerResponse, status: number, body: 
   res.end(req.method === "HEAD" ? undefined : body);
 }
 
-function send(req: IncomingMessage, res: ServerResponse, file: ClientFile): void {
-  const headers: Record<string, string> = { "Cache-Control": "public, max-age=0", ETag: file.etag, Vary: "Accept-Encoding" };
+function send(req: IncomingMessage, res: ServerResponse, file: ClientFile, allowOrigin: string | undefined): void {
+  // Vary: Origin on every reply, so that a cache never hands one origin's reply (with or without CORS) to another
+  const headers: Record<string, string> = { "Cache-Control": "public, max-age=0", ETag: file.etag, Vary: "Accept-Encoding, Origin" };
+  if (allowOrigin !== undefined) headers["Access-Control-Allow-Origin"] = allowOrigin;
   if (matches(req.headers["if-none-match"], file.etag)) {
     res.writeHead(304, headers);
     res.end();

@@ -232,7 +232,10 @@ export class Server<
     const engineOpts = engineOptions({ ...this.#opts, allowRequest }, this.path(), this.#origins);
     this.engine = new EngineServer(engineOpts);
     attachEngine(this.engine, srv, engineOpts, this.#origins, this.#addresses, this.#trust);
-    attachServeClient(srv, this.path(), () => this.#opts.serveClient !== false); // asked per request
+    attachServeClient(srv, this.path(), {
+      enabled: () => this.#opts.serveClient !== false, // asked per request: serveClient(bool) takes effect at once
+      cors: (req, done) => this.#origins.check(req, done),
+    });
     this.engine.on("connection", (conn: EngineConnection) => this.#onEngineConnection(conn));
   }
 

@@ -2,7 +2,8 @@
  * What a Socket.IO page does, in real headless Chromium (Debian's /usr/bin/chromium via playwright-core; never
  * downloaded): `<script src="/socket.io/socket.io.js">` (and socket.io.min.js), then `io()`; `<script type="module">`
  * importing `/socket.io/socket.io.esm.min.js`; and the official socket.io-client's own socket.io.min.js against a
- * roomcast server. Each page checks the global / the exports and exchanges an ack with the server.
+ * roomcast server. Each page checks the global / the exports and exchanges an ack with the server. And a page of
+ * another site importing the ES module: allowed by the server's `cors.origin` as in socket.io, refused without it.
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -10,7 +11,7 @@ import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser } from "playwright-core";
-import { Server } from "../../server/index.js";
+import { Server, type ServerOptions } from "../../server/index.js";
 
 const OFFICIAL = new URL("../../../node_modules/socket.io-client/dist/socket.io.min.js", import.meta.url);
 
@@ -32,6 +33,7 @@ describe("browser: the served client at socket.io's URLs", { timeout: 90_000 }, 
   let browser: Browser;
   let io: Server;
   let url: string;
+  const closers: (() => Promise<unknown>)[] = [];
 
   before(async () => {
     const official = await readFile(OFFICIAL);
@@ -58,24 +60,30 @@ describe("browser: the served client at socket.io's URLs", { timeout: 90_000 }, 
   after(async () => {
     await browser?.close();
     await io?.close();
+    for (const close of closers) await close();
   });
 
+  async function listen(http: ReturnType<typeof createServer>): Promise<string> {
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  }
+
   /** Opens `path`, waits for `ready` (a global the page sets), and runs one `io()` round trip with what it got. */
-  async function run(path: string, ready: "io" | "esm"): Promise<Outcome> {
+  async function run(path: string, ready: "io" | "esm", base = url, target?: string): Promise<Outcome> {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (err) => errors.push(err.message));
     try {
-      await page.goto(url + path);
+      await page.goto(base + path);
       await page.waitForFunction((name) => name in window, ready, { timeout: 10_000 });
-      const outcome = await page.evaluate(async (ready) => {
+      const outcome = await page.evaluate(async ([ready, target]) => {
         type Sock = {
           once(ev: string, fn: (...a: unknown[]) => void): void;
           timeout(ms: number): { emitWithAck(ev: string, ...a: unknown[]): Promise<unknown> };
           disconnect(): void;
           io: { engine: { transport: { name: string } } };
         };
-        type Lookup = ((opts?: object) => Sock) & Record<string, unknown>;
+        type Lookup = ((url: string | object, opts?: object) => Sock) & Record<string, unknown>;
         const w = window as unknown as { io: Lookup; esm: Record<string, unknown> & { io: Lookup } };
         const lookup = ready === "io" ? w.io : w.esm.io;
         const shape: Record<string, boolean | number | string> = {
@@ -92,7 +100,8 @@ describe("browser: the served client at socket.io's URLs", { timeout: 90_000 }, 
           shape.Socket = w.esm.Socket === lookup.Socket;
           shape.protocol = w.esm.protocol as number;
         }
-        const socket = lookup({ reconnection: false, timeout: 5000 });
+        const opts = { reconnection: false, timeout: 5000 };
+        const socket = target === undefined ? lookup(opts) : lookup(target, opts);
         await new Promise<void>((resolve, reject) => {
           socket.once("connect", () => resolve());
           socket.once("connect_error", (e) => reject(e));
@@ -101,7 +110,7 @@ describe("browser: the served client at socket.io's URLs", { timeout: 90_000 }, 
         const transport = socket.io.engine.transport.name;
         socket.disconnect();
         return { shape, ack, transport };
-      }, ready);
+      }, [ready, target] as const);
       assert.deepEqual(errors, []);
       return outcome;
     } finally {
@@ -130,5 +139,44 @@ describe("browser: the served client at socket.io's URLs", { timeout: 90_000 }, 
     const { shape, ack } = await run("/official", "io");
     assert.deepEqual(shape, globalShape);
     assert.equal((ack as { doubled: number }).doubled, 42);
+  });
+
+  it("a page of another site imports socket.io.esm.min.js when cors.origin lists it (as socket.io), not otherwise", async () => {
+    const site = createServer((req, res) => {
+      const target = new URL(req.url ?? "/", "http://x").searchParams.get("target") ?? "";
+      const html = (body: string) => res.writeHead(200, { "Content-Type": "text/html" }).end(body);
+      if (req.url?.startsWith("/static?")) {
+        html(`<!doctype html><script type="module">import { io, Manager, Socket, protocol } from "${target}/socket.io/socket.io.esm.min.js";
+window.esm = { io, Manager, Socket, protocol };</script>`);
+      } else if (req.url?.startsWith("/dynamic?")) {
+        html(`<!doctype html><script type="module">import("${target}/socket.io/socket.io.esm.min.js").then(
+  () => (window.imported = "ok"), (e) => (window.imported = String(e)));</script>`);
+      } else res.writeHead(404).end();
+    });
+    closers.push(() => new Promise((resolve) => site.close(resolve)));
+    const siteUrl = await listen(site);
+    const server = async (opts: Partial<ServerOptions>) => {
+      const http = createServer((_req, res) => res.writeHead(404).end());
+      const other = new Server(http, opts);
+      closers.push(() => other.close());
+      other.on("connection", (socket) => {
+        socket.on("double", (n: number, ack: (r: { doubled: number }) => void) => ack({ doubled: n * 2 }));
+      });
+      return listen(http);
+    };
+    const listed = await server({ cors: { origin: [siteUrl] } });
+    const { ack } = await run(`/static?target=${encodeURIComponent(listed)}`, "esm", siteUrl, listed);
+    assert.equal((ack as { doubled: number }).doubled, 42);
+
+    const unlisted = await server({});
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${siteUrl}/dynamic?target=${encodeURIComponent(unlisted)}`);
+      await page.waitForFunction(() => "imported" in window, undefined, { timeout: 10_000 });
+      const imported = await page.evaluate(() => (window as unknown as { imported: string }).imported);
+      assert.match(imported, /TypeError: Failed to fetch dynamically imported module/);
+    } finally {
+      await page.close();
+    }
   });
 });

@@ -80,7 +80,7 @@ describe("serveClient", { timeout: 60_000 }, () => {
       assert.equal(reply.status, 200, name);
       assert.match(String(reply.headers["content-type"]), type, name);
       assert.equal(reply.headers["cache-control"], "public, max-age=0");
-      assert.equal(reply.headers["vary"], "Accept-Encoding");
+      assert.equal(reply.headers["vary"], "Accept-Encoding, Origin");
       assert.match(String(reply.headers["etag"]), /^"[A-Za-z0-9_-]{27}"$/);
       assert.equal(reply.headers["content-length"], String(reply.body.length));
       assert.equal(reply.headers["content-encoding"], undefined); // no Accept-Encoding: identity
@@ -106,7 +106,7 @@ describe("serveClient", { timeout: 60_000 }, () => {
       const again = await get(port, "/socket.io/socket.io.min.js?x=1", { "If-None-Match": inm, "Accept-Encoding": "gzip" });
       assert.equal(again.status, 304, inm);
       assert.equal(again.headers["etag"], etag);
-      assert.equal(again.headers["vary"], "Accept-Encoding");
+      assert.equal(again.headers["vary"], "Accept-Encoding, Origin");
       assert.equal(again.body.length, 0);
     }
     assert.equal((await get(port, "/socket.io/socket.io.min.js", { "If-None-Match": '"stale"' })).status, 200);
@@ -218,6 +218,28 @@ describe("serveClient", { timeout: 60_000 }, () => {
     }
   });
 
+  it("CORS: an origin the server's policy lets in gets Access-Control-Allow-Origin, as from socket.io with the same cors", async () => {
+    const cors = { origin: ["http://app.example"] };
+    const { port } = await roomcast({ cors });
+    const sio = new SocketIoServer(createServer(), { cors });
+    closers.push(() => new Promise((resolve) => sio.close(resolve)));
+    const sioPort = await listen(sio.httpServer as HttpServer);
+    for (const [origin, want] of [
+      ["http://app.example", "http://app.example"],
+      ["http://evil.example", undefined],
+    ] as const) {
+      const ours = await get(port, "/socket.io/socket.io.esm.min.js", { Origin: origin });
+      const theirs = await get(sioPort, "/socket.io/socket.io.esm.min.js", { Origin: origin });
+      assert.equal(ours.status, 200); // the file either way: the browser decides what the page may read
+      assert.equal(ours.headers["access-control-allow-origin"], want, origin);
+      assert.equal(theirs.headers["access-control-allow-origin"], want, `socket.io ${origin}`);
+    }
+    const { port: plainPort } = await roomcast(); // no cors: same-origin only
+    assert.equal((await get(plainPort, "/socket.io/socket.io.min.js", { Origin: "http://app.example" })).headers["access-control-allow-origin"], undefined);
+    const self = `http://127.0.0.1:${plainPort}`;
+    assert.equal((await get(plainPort, "/socket.io/socket.io.min.js", { Origin: self })).headers["access-control-allow-origin"], self);
+  });
+
   it("the path option: served under it, not under /socket.io", async () => {
     const { port } = await roomcast({ path: "/rt/" });
     assert.equal((await get(port, "/rt/socket.io.min.js")).status, 200);
@@ -256,7 +278,7 @@ describe("serveClient", { timeout: 60_000 }, () => {
 
   it("a bundle that was not built is a 404 that says so; other requests reach the server's handler", async () => {
     const bare = createServer((_req, res) => res.writeHead(418).end());
-    attachServeClient(bare, "/socket.io", () => true, new URL("file:///nonexistent/roomcast-bundle/"));
+    attachServeClient(bare, "/socket.io", { dir: new URL("file:///nonexistent/roomcast-bundle/") });
     const port = await listen(bare);
     closers.push(() => new Promise((resolve) => bare.close(resolve)));
     const missing = await get(port, "/socket.io/socket.io.min.js");
