@@ -1,8 +1,8 @@
 /**
- * roomcast.min.js's stand-in for engine.io-client's URI parser (its contrib/parseuri.js, a regex parser of 1.1 kB,
- * close to half a kilobyte of the gzipped bundle), swapped in by scripts/bundle-client.mjs. engine.io-client reads
- * four fields of its result — host, protocol, port, query — for the URI its Socket is given (host only, for the
- * `host` option); here the platform's URL parser provides them.
+ * The browser bundles' (socket.io.min.js & co.) stand-in for engine.io-client's URI parser (its contrib/parseuri.js,
+ * a regex parser of 1.1 kB, close to half a kilobyte of the gzipped bundle), swapped in by scripts/bundle-client.mjs.
+ * engine.io-client reads four fields of its result — host, protocol, port, query — for the URI its Socket is given
+ * (host only, for the `host` option); here the platform's URL parser provides them.
  *
  * For the URLs io() hands to engine.io-client (absolute http(s)/ws(s) URLs, already normalised by URL: see url.ts)
  * both parsers agree, except where engine.io-client's is wrong: brackets after the host (path, query, fragment),
