@@ -9,7 +9,7 @@ import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { createServer, request, type IncomingHttpHeaders, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
@@ -290,7 +290,7 @@ describe("serveClient", { timeout: 60_000 }, () => {
   it("hostile requests: a 14 kB Accept-Encoding, 2 000 requests 100 at a time: same bytes, no growth per request", async () => {
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
-    const { port } = await roomcast();
+    const { io, port } = await roomcast();
     const names = Object.keys(SERVED);
     const plain = new Map<string, Buffer>();
     for (const name of names) plain.set(name, await readFile(new URL(name, BUNDLE_DIR)));
@@ -310,12 +310,24 @@ describe("serveClient", { timeout: 60_000 }, () => {
         );
       }
     };
-    await round(200); // warm: every file and encoding computed once
-    gc();
-    const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    // every connection the server saw closed, then a full collection (twice, so finalizers have run between)
+    const open = new Set<Socket>();
+    (io.httpServer as HttpServer).on("connection", (socket: Socket) => {
+      open.add(socket);
+      socket.once("close", () => open.delete(socket));
+    });
+    const settled = async () => {
+      await Promise.all([...open].map((socket) => new Promise((resolve) => socket.once("close", resolve))));
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+      const { heapUsed, arrayBuffers } = process.memoryUsage();
+      return heapUsed + arrayBuffers;
+    };
+    await round(500); // warm: every file and encoding computed once, the runtime's own pools filled
+    const before = await settled();
     await round(2000);
-    gc();
-    const grown = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers - before;
+    const grown = (await settled()) - before;
     // 2 000 replies of ~10-80 kB each would be ~50 MB if any were kept per request
     assert.ok(grown < 8 * 1024 * 1024, `grew ${grown} B over 2 000 requests`);
   });
