@@ -8,7 +8,10 @@ import type { AddressInfo } from "node:net";
 import { instrument } from "@socket.io/admin-ui";
 import { Server as SocketIOServer, type ServerOptions as SocketIOOptions } from "socket.io";
 import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
+import { createClient } from "redis";
 import { Server, type ServerOptions } from "../../server/index.js";
+import { createAdapter } from "../../server/adapter/redis/index.js";
+import { clusterReady } from "../adapter/conformance.js";
 
 export type InstrumentOptions = NonNullable<Parameters<typeof instrument>[1]>;
 
@@ -239,3 +242,32 @@ export function normalize(value: unknown, labels: ReadonlyMap<string, string>, k
   }
   return value;
 }
+
+/**
+ * `n` roomcast instances of the app on one Redis (roomcast/redis, its own key prefix), instrumented with serverIds
+ * "server-1", "server-2"…; resolves once every instance sees the others on the main and admin namespaces.
+ */
+export async function startRedisCluster(
+  redisUrl: string,
+  n: number,
+  opts: Omit<AppOptions, "instrument"> & { instrument: InstrumentOptions },
+): Promise<Array<AdminApp & { io: Server }>> {
+  const key = `admin-ui-${process.pid}-${clusterCount++}`;
+  const apps = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      startRoomcastApp({
+        ...opts,
+        instrument: { ...opts.instrument, serverId: `server-${i + 1}` },
+        roomcast: { ...opts.roomcast, adapter: createAdapter(createClient({ url: redisUrl }), undefined, { key, heartbeatInterval: 1000 }) },
+      }),
+    ),
+  );
+  try {
+    for (const nsp of ["/", opts.instrument.namespaceName ?? "/admin"]) await clusterReady(apps, nsp);
+  } catch (err) {
+    await Promise.all(apps.map((a) => a.close()));
+    throw err;
+  }
+  return apps;
+}
+let clusterCount = 0;
