@@ -18,7 +18,10 @@ const probe = (load: string): string => `try {
 }
 `;
 
-/** A server from the installed package and its client exchange an ack, then both close. */
+/** socket.io's browser-client URLs, which the installed server must serve from the tarball's bundles. */
+const CLIENT_FILES = ["socket.io.js", "socket.io.min.js", "socket.io.esm.min.js"].flatMap((f) => [f, `${f}.map`]);
+
+/** A server from the installed package serves the client files, and its client exchanges an ack; both close. */
 const SERVER_APP = `import { createServer } from "node:http";
 import { Server } from "roomcast/server";
 import { io } from "roomcast/client";
@@ -26,7 +29,13 @@ const http = createServer();
 const server = new Server(http);
 server.on("connection", (socket) => socket.on("echo", (v, ack) => ack(v)));
 await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
-const client = io("http://127.0.0.1:" + http.address().port, { transports: ["websocket"] });
+const url = "http://127.0.0.1:" + http.address().port;
+for (const file of ${JSON.stringify(CLIENT_FILES)}) {
+  const res = await fetch(url + "/socket.io/" + file);
+  const body = await res.arrayBuffer();
+  console.log(file, res.status, body.byteLength > 1000);
+}
+const client = io(url, { transports: ["websocket"] });
 console.log(await client.emitWithAck("echo", "without redis"));
 client.close();
 await server.close();
@@ -65,11 +74,11 @@ describe("package: installed without redis (optional peer dependency)", { timeou
     });
   }
 
-  it("roomcast/server and roomcast/client work: an ack round-trip", async () => {
+  it("roomcast/server serves the browser client from the tarball's bundles; roomcast/client: an ack round-trip", async () => {
     await writeFile(join(app, "server.mjs"), SERVER_APP);
     const { stdout, stderr } = await runNode(join(app, "server.mjs"), { cwd: app, timeoutMs: 30_000 });
     assert.equal(stderr, "");
-    assert.equal(stdout, "without redis\n");
+    assert.deepEqual(stdout.trim().split("\n"), [...CLIENT_FILES.map((f) => `${f} 200 true`), "without redis"]);
   });
 
   it("require() of roomcast/server, client and shared works", async () => {
