@@ -249,8 +249,10 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
     this.#on(engine, "close", (reason: DisconnectReason, description?: DisconnectDescription) =>
       this.#onclose(reason, description),
     );
+    // the sockets first (as socket.io-client, whose sockets listen to "open" before the app does): a socket an "open"
+    // listener creates or connects sends its CONNECT itself (the Manager is open), once
+    for (const socket of [...this.#active()]) if (socket.active) socket._onopen();
     this.emitReserved("open");
-    for (const socket of this.#active()) socket._onopen();
   }
 
   /**

@@ -361,8 +361,10 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     const buffered = this.sendBuffer;
     this.sendBuffer = [];
     for (const packet of buffered) this.#sendEvent(packet);
-    this.emitReserved("connect");
+    // the `retries` head still in flight from the last session is resent before "connect" (as socket.io-client): an
+    // emit from a "connect" listener is then queued behind it, not sent a second time by this resend
     this.#retry?.drain(true);
+    this.emitReserved("connect");
   }
 
   #onevent(packet: Packet): void {
