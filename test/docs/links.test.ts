@@ -1,7 +1,7 @@
 /**
- * Links in README.md and docs/**\/*.md (not the generated docs/api/) resolve: a relative link names an existing
- * file or folder, and an `#anchor` (in the same file or in another .md) names a heading of that file, by GitHub's
- * slug rules. External links are never fetched (tests only use loopback): they must be well-formed http(s)/mailto
+ * Links in README.md, docs/**\/*.md (not the generated docs/api/) and examples/*\/README.md resolve: a relative
+ * link names an existing file or folder, and an `#anchor` (in the same file or in another .md) names a heading of
+ * that file, by GitHub's slug rules. External links are never fetched (tests only use loopback): they must be well-formed http(s)/mailto
  * URLs.
  */
 import { describe, it } from "node:test";
@@ -103,6 +103,12 @@ function markdownFiles(): string[] {
     }
   };
   if (existsSync(join(root, "docs"))) walk(join(root, "docs"));
+  if (existsSync(join(root, "examples"))) {
+    for (const example of readdirSync(join(root, "examples"))) {
+      const readme = join(root, "examples", example, "README.md");
+      if (existsSync(readme)) files.push(readme);
+    }
+  }
   return files;
 }
 
@@ -153,7 +159,7 @@ describe("documentation links", () => {
     );
   });
 
-  it("every relative link and #anchor in README.md and docs/ resolves; external links are well-formed", () => {
+  it("every relative link and #anchor in README.md, docs/ and the examples' READMEs resolves; external links are well-formed", () => {
     const cache = new Map<string, Set<string>>();
     const anchorsOf = (path: string): Set<string> => {
       let ids = cache.get(path);
