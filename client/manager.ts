@@ -53,8 +53,11 @@ type AccessorOption = "reconnectionAttempts" | "reconnectionDelay" | "reconnecti
  * ```
  */
 export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents extends object = ListenEvents> extends Emitter<ManagerReservedEvents> {
-  /** The engine.io-client socket of the current connection attempt. */
-  engine: Engine | undefined;
+  /**
+   * The engine.io-client socket of the current connection attempt. Set by `open()` (at construction unless
+   * `autoConnect: false`), typed as set, as socket.io-client types it: read it once connecting or connected.
+   */
+  engine!: Engine;
   /** The URL given to the constructor (undefined: the page's own origin in a browser). */
   declare readonly uri: string | undefined;
   /** The options (the reconnection ones can be changed with the methods of the same name). */

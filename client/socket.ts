@@ -6,6 +6,7 @@ import { AckTable, markErrorFirst } from "../shared/ack-table.js";
 import { PacketType, RESERVED_EVENTS, type Packet } from "../shared/packet.js";
 import type {
   AckResult,
+  CatchAllListener,
   DefaultEventsMap,
   EventNames,
   EventNamesWithAck,
@@ -249,48 +250,48 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   // ---- catch-all listeners ------------------------------------------------------------------------------------
 
   /** Adds a listener called with `(event, ...args)` for every incoming event. */
-  onAny(listener: (event: string, ...args: unknown[]) => void): this {
+  onAny(listener: CatchAllListener): this {
     this.#anyIn.add(listener as Callback);
     return this;
   }
 
   /** Like {@link Socket.onAny}, but the listener runs before the others. */
-  prependAny(listener: (event: string, ...args: unknown[]) => void): this {
+  prependAny(listener: CatchAllListener): this {
     this.#anyIn.prepend(listener as Callback);
     return this;
   }
 
   /** Removes a catch-all listener, or all of them when none is given. */
-  offAny(listener?: (event: string, ...args: unknown[]) => void): this {
+  offAny(listener?: CatchAllListener): this {
     this.#anyIn.remove(listener as Callback | undefined);
     return this;
   }
 
   /** The catch-all listeners of incoming events. */
-  listenersAny(): ((event: string, ...args: unknown[]) => void)[] {
+  listenersAny(): CatchAllListener[] {
     return [...this.#anyIn.list];
   }
 
   /** Adds a listener called with `(event, ...args)` for every event this socket emits. */
-  onAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
+  onAnyOutgoing(listener: CatchAllListener): this {
     this.#anyOut.add(listener as Callback);
     return this;
   }
 
   /** Like {@link Socket.onAnyOutgoing}, but the listener runs before the others. */
-  prependAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
+  prependAnyOutgoing(listener: CatchAllListener): this {
     this.#anyOut.prepend(listener as Callback);
     return this;
   }
 
   /** Removes a catch-all outgoing listener, or all of them when none is given. */
-  offAnyOutgoing(listener?: (event: string, ...args: unknown[]) => void): this {
+  offAnyOutgoing(listener?: CatchAllListener): this {
     this.#anyOut.remove(listener as Callback | undefined);
     return this;
   }
 
   /** The catch-all listeners of outgoing events. */
-  listenersAnyOutgoing(): ((event: string, ...args: unknown[]) => void)[] {
+  listenersAnyOutgoing(): CatchAllListener[] {
     return [...this.#anyOut.list];
   }
 
@@ -406,4 +407,12 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     this.#active = false;
     this.io._destroy(this);
   }
+}
+
+type Reason = DisconnectReason;
+
+/** `Socket.DisconnectReason`, as socket.io-client names the type (also exported as `DisconnectReason`). */
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace Socket {
+  type DisconnectReason = Reason;
 }

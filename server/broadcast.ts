@@ -75,7 +75,7 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
   }
 
   /** Ack callbacks get `(err, responses[])`; err is set (with the responses so far) when some did not answer in time. */
-  timeout(ms: number): BroadcastOperator<WithMultipleAcks<EmitEvents>, SocketData> {
+  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
     return new BroadcastOperator(this.#adapter, this.#rooms, this.#except, { ...this.#flags, timeout: ms });
   }
 
@@ -83,7 +83,7 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
    * Emits to the selected sockets. A trailing function gets `(err, responses[])` once every socket answered (or the
    * timeout fired). Throws on a reserved event name. Returns true.
    */
-  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<WithMultipleAcks<EmitEvents>, Ev>): boolean {
     if (SERVER_RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
     const data: unknown[] = [ev, ...args];
     const packet: Packet = { type: PacketType.EVENT, nsp: this.#adapter.nsp.name, data };
@@ -260,12 +260,12 @@ export class RemoteSocket<EmitEvents extends object = DefaultEventsMap, SocketDa
   }
 
   /** Emits to this socket, wherever it is. */
-  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<WithMultipleAcks<EmitEvents>, Ev>): boolean {
     return this.#operator.emit(ev, ...args);
   }
 
   /** Emits to this socket with an ack timeout: the callback gets `(err, responses[])`. */
-  timeout(ms: number): BroadcastOperator<WithMultipleAcks<EmitEvents>, SocketData> {
+  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator.timeout(ms);
   }
 

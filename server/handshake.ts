@@ -23,8 +23,9 @@ export interface Handshake {
   url: string;
   /** The query parameters of the first request. */
   query: ParsedUrlQuery;
-  /** The authentication payload sent by the client with CONNECT. */
-  auth: Record<string, unknown>;
+  /** The authentication payload sent by the client with CONNECT (untyped, as in socket.io: check it before use). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  auth: Record<string, any>;
 }
 
 interface EngineRequest extends IncomingMessage {

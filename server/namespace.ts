@@ -35,15 +35,15 @@ export interface ExtendedError extends Error {
 export type NamespaceMiddleware<L extends object, E extends object, S extends object, D> = (
   socket: Socket<L, E, S, D>,
   next: (err?: ExtendedError) => void,
-) => void | Promise<void>;
+) => void;
 
 
 /** Events a namespace emits by itself. */
 export interface NamespaceReservedEvents<L extends object, E extends object, S extends object, D> {
   /** Alias of "connection". */
-  connect: (socket: Socket<L, E, S, D>) => void | Promise<void>;
+  connect: (socket: Socket<L, E, S, D>) => void;
   /** A client joined this namespace, after every middleware accepted it. */
-  connection: (socket: Socket<L, E, S, D>) => void | Promise<void>;
+  connection: (socket: Socket<L, E, S, D>) => void;
 }
 
 /**
@@ -60,7 +60,7 @@ export interface NamespaceReservedEvents<L extends object, E extends object, S e
  */
 export class Namespace<
   ListenEvents extends object = DefaultEventsMap,
-  EmitEvents extends object = DefaultEventsMap,
+  EmitEvents extends object = ListenEvents,
   ServerSideEvents extends object = DefaultEventsMap,
   SocketData = DefaultSocketData,
 > extends EventEmitter {
@@ -149,12 +149,12 @@ export class Namespace<
    * The next broadcast's ack callback gets `(err, responses[])`; `err` is set when some client did not answer within
    * `ms`.
    */
-  timeout(ms: number): BroadcastOperator<WithMultipleAcks<EmitEvents>, SocketData> {
+  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().timeout(ms);
   }
 
   /** Emits to every socket of the namespace. */
-  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<WithMultipleAcks<EmitEvents>, Ev>): boolean {
     return this.#operator().emit(ev, ...args);
   }
 
@@ -209,7 +209,7 @@ export class Namespace<
    * Emits an event to the other server instances (received with `nsp.on(event, …)` there). A trailing callback gets
    * `(err, responses[])`, one response per other instance.
    */
-  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<WithMultipleAcks<ServerSideEvents>, Ev>): boolean {
     return this.#operator().serverSideEmit(ev, ...args);
   }
 

@@ -12,7 +12,8 @@ import type { DefaultSocketData } from "./socket.js";
 /** Decides whether `name` belongs to a dynamic family: `next(null, true)` accepts it. */
 export type NamespaceMatcher = (
   name: string,
-  auth: Record<string, unknown>,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  auth: Record<string, any>,
   next: (err: Error | null, success: boolean) => void,
 ) => void;
 
@@ -32,7 +33,7 @@ let parentCount = 0;
  */
 export class ParentNamespace<
   ListenEvents extends object = DefaultEventsMap,
-  EmitEvents extends object = DefaultEventsMap,
+  EmitEvents extends object = ListenEvents,
   ServerSideEvents extends object = DefaultEventsMap,
   SocketData = DefaultSocketData,
 > extends Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {

@@ -51,9 +51,9 @@ export type { ConnectionStateRecoveryOptions, ServerOptions } from "./options.js
 /** Events the server emits by itself, listened to with `io.on(…)` (the main namespace's, plus "new_namespace"). */
 export interface ServerReservedEvents<L extends object, E extends object, S extends object, D> {
   /** Alias of "connection". */
-  connect: (socket: Socket<L, E, S, D>) => void | Promise<void>;
+  connect: (socket: Socket<L, E, S, D>) => void;
   /** A client joined the main namespace ("/"), after every middleware accepted it. */
-  connection: (socket: Socket<L, E, S, D>) => void | Promise<void>;
+  connection: (socket: Socket<L, E, S, D>) => void;
   /** A namespace was created (by `io.of(name)`, or a child of a dynamic family on first use). Not emitted for "/". */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   new_namespace: (namespace: Namespace<any, any, any, any>) => void;
@@ -84,7 +84,7 @@ export interface ServerReservedEvents<L extends object, E extends object, S exte
  */
 export class Server<
   ListenEvents extends object = DefaultEventsMap,
-  EmitEvents extends object = DefaultEventsMap,
+  EmitEvents extends object = ListenEvents,
   ServerSideEvents extends object = DefaultEventsMap,
   SocketData = DefaultSocketData,
 > extends EventEmitter {
@@ -440,7 +440,7 @@ export class Server<
     return this.sockets.except(room);
   }
 
-  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<WithMultipleAcks<EmitEvents>, Ev>): boolean {
     return this.sockets.emit(ev, ...args);
   }
 
@@ -485,7 +485,7 @@ export class Server<
    * The next broadcast's ack callback gets `(err, responses[])`; `err` is set when some client did not answer within
    * `ms`.
    */
-  timeout(ms: number): BroadcastOperator<WithMultipleAcks<EmitEvents>, SocketData> {
+  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.timeout(ms);
   }
 
@@ -515,7 +515,7 @@ export class Server<
   }
 
   /** Emits an event to the other server instances (see {@link Namespace.serverSideEmit}). */
-  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<WithMultipleAcks<ServerSideEvents>, Ev>): boolean {
     return this.sockets.serverSideEmit(ev, ...args);
   }
 

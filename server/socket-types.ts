@@ -20,9 +20,12 @@ export interface SocketReservedEvents {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type DefaultSocketData = any;
 
-/** The listener type for event `Ev` of an event map (it may be async). */
+/**
+ * The listener type for event `Ev` of an event map. It returns `void`, so any function fits (one that returns a value,
+ * or an async one: a rejection is reported to `onError` / the socket's "error" listeners).
+ */
 export type ListenerOf<Map, Ev> = Ev extends keyof Map
   ? Map[Ev] extends (...args: infer P) => unknown
-    ? (...args: P) => void | Promise<void>
+    ? (...args: P) => void
     : never
   : never;

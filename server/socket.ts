@@ -7,6 +7,7 @@ import type { IncomingMessage } from "node:http";
 import { PacketType, type Packet } from "../shared/packet.js";
 import type {
   AckResult,
+  CatchAllListener,
   DefaultEventsMap,
   EventNames,
   EventNamesWithAck,
@@ -51,7 +52,7 @@ export type { PacketMiddleware } from "./packet-middleware.js";
  */
 export class Socket<
   ListenEvents extends object = DefaultEventsMap,
-  EmitEvents extends object = DefaultEventsMap,
+  EmitEvents extends object = ListenEvents,
   ServerSideEvents extends object = DefaultEventsMap,
   SocketData = DefaultSocketData,
 > extends EventEmitter {
@@ -182,48 +183,48 @@ export class Socket<
   }
 
   /** Adds a listener called with `(event, ...args)` for every incoming event (after the per-packet middlewares). */
-  onAny(listener: AnyListener): this {
-    (this.#any ??= new AnyListeners()).add(listener);
+  onAny(listener: CatchAllListener): this {
+    (this.#any ??= new AnyListeners()).add(listener as AnyListener);
     return this;
   }
 
   /** Like {@link Socket.onAny}, but the listener runs before the others. */
-  prependAny(listener: AnyListener): this {
-    (this.#any ??= new AnyListeners()).prepend(listener);
+  prependAny(listener: CatchAllListener): this {
+    (this.#any ??= new AnyListeners()).prepend(listener as AnyListener);
     return this;
   }
 
   /** Removes a catch-all listener, or all of them when none is given. */
-  offAny(listener?: AnyListener): this {
-    this.#any?.remove(listener);
+  offAny(listener?: CatchAllListener): this {
+    this.#any?.remove(listener as AnyListener | undefined);
     return this;
   }
 
   /** The catch-all listeners of incoming events. */
-  listenersAny(): AnyListener[] {
+  listenersAny(): CatchAllListener[] {
     return [...(this.#any?.list ?? [])];
   }
 
   /** Adds a listener called with `(event, ...args)` for every event emitted to this client. */
-  onAnyOutgoing(listener: AnyListener): this {
-    (this.#anyOutgoing ??= new AnyListeners()).add(listener);
+  onAnyOutgoing(listener: CatchAllListener): this {
+    (this.#anyOutgoing ??= new AnyListeners()).add(listener as AnyListener);
     return this;
   }
 
   /** Like {@link Socket.onAnyOutgoing}, but the listener runs before the others. */
-  prependAnyOutgoing(listener: AnyListener): this {
-    (this.#anyOutgoing ??= new AnyListeners()).prepend(listener);
+  prependAnyOutgoing(listener: CatchAllListener): this {
+    (this.#anyOutgoing ??= new AnyListeners()).prepend(listener as AnyListener);
     return this;
   }
 
   /** Removes a catch-all outgoing listener, or all of them when none is given. */
-  offAnyOutgoing(listener?: AnyListener): this {
-    this.#anyOutgoing?.remove(listener);
+  offAnyOutgoing(listener?: CatchAllListener): this {
+    this.#anyOutgoing?.remove(listener as AnyListener | undefined);
     return this;
   }
 
   /** The catch-all listeners of outgoing events. */
-  listenersAnyOutgoing(): AnyListener[] {
+  listenersAnyOutgoing(): CatchAllListener[] {
     return [...(this.#anyOutgoing?.list ?? [])];
   }
 
