@@ -63,13 +63,21 @@ export { io as connect, io as default, Manager, Socket };
 export type { ManagerOptions, SocketOptions, ClientOptions, AuthPayload, BufferOverflow } from "./options.js";
 export type {
   ConnectError,
+  ConnectError as ExtendedError,
   DisconnectDescription,
   DisconnectReason,
   SocketReservedEvents,
 } from "./socket.js";
 export type { ManagerReservedEvents } from "./manager.js";
+/**
+ * engine.io-client's transports, re-exported as socket.io-client does (for its `transports` option, e.g.
+ * `io(url, { transports: [WebSocket] })`): roomcast's client runs over engine.io-client, so they are the same classes.
+ */
+export { Fetch, NodeXHR, XHR, NodeWebSocket, WebSocket, WebTransport } from "engine.io-client";
 export type {
+  CatchAllListener,
   DefaultEventsMap,
+  EventsMap,
   EventContract,
   EventNames,
   EventParams,

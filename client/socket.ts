@@ -20,22 +20,17 @@ import { enqueue, removeAck } from "./offline-queue.js";
 import type { AuthPayload, SocketOptions } from "./options.js";
 import { RetryQueue, type EmitFlags } from "./retry-queue.js";
 
-/** Why a socket was disconnected (socket.io's reasons). */
-export type DisconnectReason =
-  | "io server disconnect"
-  | "io client disconnect"
-  | "ping timeout"
-  | "transport close"
-  | "transport error"
-  | "parse error";
+/** Why a socket was disconnected (socket.io's reasons); also named `Socket.DisconnectReason`, as in socket.io-client. */
+export type DisconnectReason = Socket.DisconnectReason;
 
 /** Details of a low-level disconnection (an Error, or what the transport knows). */
 export type DisconnectDescription = Error | { description: string; context?: unknown } | undefined;
 
 /** What `connect_error` listeners get: a middleware refusal carries the server's `data`. */
 export interface ConnectError extends Error {
-  /** What the server's middleware passed as `err.data`. */
-  data?: unknown;
+  /** What the server's middleware passed as `err.data` (JSON from the server, untyped as in socket.io-client). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  data?: any;
 }
 
 /** Events a client {@link Socket} emits by itself. */
@@ -409,10 +404,15 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   }
 }
 
-type Reason = DisconnectReason;
-
-/** `Socket.DisconnectReason`, as socket.io-client names the type (also exported as `DisconnectReason`). */
+/** Types named after the Socket class, as in socket.io-client. */
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace Socket {
-  type DisconnectReason = Reason;
+  /** Why a socket was disconnected (socket.io's reasons). */
+  type DisconnectReason =
+    | "io server disconnect"
+    | "io client disconnect"
+    | "ping timeout"
+    | "transport close"
+    | "transport error"
+    | "parse error";
 }

@@ -24,7 +24,15 @@ export type { Room, SocketId, BroadcastFlags, BroadcastOptions, Session, Restore
 export type { Handshake } from "./handshake.js";
 export { DisconnectReason } from "./reasons.js";
 export type { AllowedOrigins } from "./origins.js";
-export type { DefaultEventsMap, EventContract, EventNames, EventParams } from "../shared/typed-events.js";
+export type {
+  CatchAllListener,
+  DefaultEventsMap,
+  EventsMap,
+  EventContract,
+  EventNames,
+  EventParams,
+} from "../shared/typed-events.js";
+export type { Event } from "./packet-middleware.js";
 export type { ServerStats } from "./stats.js";
 export type { EventRateLimitOptions, RateLimitedAck } from "./rate-limit.js";
 export type { AnyHttpServer } from "./options.js";

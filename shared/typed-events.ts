@@ -53,7 +53,7 @@ type Last<T extends readonly unknown[]> = T extends readonly [...unknown[], infe
 // a non-tuple list (an untyped map's `any[]`) keeps every parameter: emitWithAck("ev", ...anything)
 type AllButLast<T extends readonly unknown[]> = T extends readonly [...infer H, unknown] ? H : number extends T["length"] ? T : [];
 /** True for a map with an index signature (DefaultEventsMap): its events are not typed one by one. */
-type IsUntyped<Map> = string extends keyof Map ? true : false;
+export type IsUntyped<Map> = string extends keyof Map ? true : false;
 
 /** The arguments an ack callback of event `E` receives, with a leading `Error` (declared by the app) removed. */
 export type AckArgs<Map, E extends EventNames<Map>> = Last<EventParams<Map, E>> extends (...args: infer A) => unknown
@@ -90,10 +90,16 @@ export type EventParamsWithoutAck<Map, E extends EventNames<Map>> = AllButLast<E
  * otherwise. Declared as a method so that it is checked bivariantly: a callback written for socket.io's typings,
  * `(err: Error, …) => …`, is accepted; an unannotated `err` is `Error | null`, what roomcast passes.
  */
-export type TimeoutAck<Args extends unknown[]> = { bivariant(err: Error | null, ...args: Args): void }["bivariant"];
+export type TimeoutAck<Args extends unknown[]> = {
+  /** `err`: null when the ack came in time, an Error when it did not (then `args` are absent). */
+  bivariant(err: Error | null, ...args: Args): void;
+}["bivariant"];
 
 /** The ack callback of a broadcast (and of serverSideEmit): `(err, responses)`, one response per socket (server). */
-export type MultipleAcks<Response> = { bivariant(err: Error | null, responses: Response[]): void }["bivariant"];
+export type MultipleAcks<Response> = {
+  /** `err`: null when every socket (server) answered, an Error when some did not in time (`responses` so far). */
+  bivariant(err: Error | null, responses: Response[]): void;
+}["bivariant"];
 
 /** Emit signature after `.timeout()` on one socket: the ack callback gets `(err, ...args)`. Untyped maps stay untyped. */
 export type WithTimeoutAck<Map> = true extends IsUntyped<Map>

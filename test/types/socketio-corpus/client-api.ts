@@ -14,6 +14,8 @@ import ioDefault, {
   type SocketReservedEvents,
   type ManagerReservedEvents,
   type DisconnectDescription,
+  WebSocket,
+  XHR,
 } from "roomcast/client";
 
 // the forms of io()
@@ -32,6 +34,9 @@ const withPath = io("https://server-domain.com/admin", {
   retries: 3,
 });
 const fromOptions = io({ path: "/io", reconnection: false });
+// transports given as classes (socket.io-client re-exports engine.io-client's)
+const withTransports = io("https://server-domain.com", { transports: [XHR, WebSocket] });
+withTransports.disconnect();
 const viaDefault = ioDefault("https://server-domain.com");
 const viaConnect = connect("https://server-domain.com", { forceNew: true, multiplex: false });
 console.log(protocol, other.id, fromOptions.connected, viaDefault.disconnected, viaConnect.active);

@@ -2,8 +2,8 @@
  * Socket.IO corpus — docs "Middlewares" (server) and the client's connect_error: io.use / namespace use, next(err)
  * with an ExtendedError and its data, socket.use (per-packet middleware), socket.data from a middleware, the handshake.
  */
-import { Server, type ExtendedError, type Socket } from "roomcast/server";
-import { io as connect } from "roomcast/client";
+import { Server, type Event, type ExtendedError, type Socket } from "roomcast/server";
+import { io as connect, type ExtendedError as ClientError } from "roomcast/client";
 
 interface SocketData {
   user: { id: string; name: string };
@@ -62,6 +62,12 @@ io.on("connection", (socket) => {
     console.log(args);
     next();
   });
+  // a per-packet middleware declared apart, with the Event type
+  const audit = (event: Event, next: (err?: Error) => void) => {
+    console.log(`${socket.id} sent ${event[0]}`, event.length - 1);
+    next();
+  };
+  socket.use(audit);
   socket.on("error", (err) => {
     if (err && err.message === "unauthorized event") {
       socket.disconnect();
@@ -76,7 +82,10 @@ socket.on("connect_error", (err) => {
   console.log(err instanceof Error); // true
   console.log(err.message); // not authorized
   console.log(err.data); // { content: "Please retry later" }
+  console.log(err.data.content); // Please retry later
 });
+const onError = (err: ClientError) => console.log(err.message, err.data);
+socket.on("connect_error", onError);
 
 function isValid(token: unknown): boolean {
   return typeof token === "string";
