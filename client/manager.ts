@@ -252,8 +252,9 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
     this.#on(engine, "close", (reason: DisconnectReason, description?: DisconnectDescription) =>
       this.#onclose(reason, description),
     );
-    // the sockets first (as socket.io-client, whose sockets listen to "open" before the app does): a socket an "open"
-    // listener creates or connects sends its CONNECT itself (the Manager is open), once
+    // the sockets first (as socket.io-client, whose sockets listen to the Manager's "open", "error" and "close" from
+    // their creation, so before the app's listeners): a socket an "open" listener creates or connects sends its
+    // CONNECT itself (the Manager is open), once
     for (const socket of [...this.#active()]) if (socket.active) socket._onopen();
     this.emitReserved("open");
   }
@@ -282,8 +283,8 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
    */
   #onerror(e: unknown): Error {
     const err = e instanceof Error ? e : new Error(String(e));
+    for (const socket of [...this.#active()]) socket._onerror(err); // the sockets first, as on "open"
     this.emitReserved("error", err);
-    for (const socket of this.#active()) socket._onerror(err);
     return err;
   }
 
@@ -306,8 +307,9 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
     this.engine?.close();
     this.#attempts = 0;
     this._readyState = "closed";
+    // the sockets' "disconnect" first, then the Manager's "close" (as socket.io-client, see #onopen)
+    for (const socket of [...this.#active()]) socket._onclose(reason as DisconnectReason, description);
     this.emitReserved("close", reason, description);
-    for (const socket of this.#active()) socket._onclose(reason as DisconnectReason, description);
     if (this.reconnection() && !this.#skipReconnect) this.#reconnect();
   }
 

@@ -129,3 +129,51 @@ describe("compat: a namespace socket created in the Manager's 'open' listener", 
     });
   }
 });
+
+describe("compat: order of the socket's and the Manager's events", TIMEOUT, () => {
+  // socket.io-client's sockets listen to their Manager's "open", "error" and "close" from their creation, so before
+  // listeners the app adds afterwards: the socket's own event comes first
+  it("a transport close: the socket's 'disconnect', then the Manager's 'close' (as socket.io-client)", async () => {
+    const results = {} as Record<ClientKind, unknown>;
+    for (const kind of CLIENTS) {
+      const srv = await start("roomcast");
+      const client = connectClient(kind, srv.url, {});
+      const order: string[] = [];
+      client.on("disconnect", (reason: string) => order.push(`socket disconnect: ${reason}`));
+      client.io.on("close", (reason: string) => order.push(`manager close: ${reason}`));
+      try {
+        await next(client, "connect");
+        const closed = next(client.io, "close");
+        for (const socket of srv.io.of("/").sockets.values()) socket.conn.close();
+        await closed;
+        results[kind] = [...order]; // client.close() below adds its own "forced close"
+      } finally {
+        client.close();
+        await srv.close();
+      }
+    }
+    assert.deepEqual(results["roomcast/client"], results["socket.io-client"]);
+    assert.deepEqual(results["roomcast/client"], ["socket disconnect: transport close", "manager close: transport close"]);
+  });
+
+  it("a connection refused: the socket's 'connect_error', then the Manager's 'error' (as socket.io-client)", async () => {
+    const srv = await start("roomcast");
+    const port = srv.port;
+    await srv.close(); // nothing listens there any more
+    const results = {} as Record<ClientKind, unknown>;
+    for (const kind of CLIENTS) {
+      const client = connectClient(kind, `http://127.0.0.1:${port}`, {});
+      const order: string[] = [];
+      client.on("connect_error", () => order.push("socket connect_error"));
+      client.io.on("error", () => order.push("manager error"));
+      try {
+        await next(client.io, "error");
+        results[kind] = [...order]; // client.close() below adds its own "forced close"
+      } finally {
+        client.close();
+      }
+    }
+    assert.deepEqual(results["roomcast/client"], results["socket.io-client"]);
+    assert.deepEqual(results["roomcast/client"], ["socket connect_error", "manager error"]);
+  });
+});
