@@ -100,6 +100,29 @@ describe("compat: packets out of sequence", TIMEOUT, () => {
     });
   }
 
+  it("a CONNECT repeated while the first runs its middlewares is ignored (socket.io connects a second socket)", async () => {
+    const results = await both(async (srv, log) => {
+      let middlewares = 0;
+      srv.io.use((_socket: AnyServer, next: () => void) => {
+        middlewares++;
+        setTimeout(next, 100);
+      });
+      const peer = await FakePeer.open(srv.url, "polling");
+      await peer.send("0", "0"); // one POST: both CONNECTs before the middleware answers
+      await peer.nextMatching(/^0\{/);
+      const again = await peer.nextMatching(/^0\{/, 400).then(
+        () => "a second CONNECT answer",
+        () => "none",
+      );
+      peer.close();
+      return { middlewares, again, connections: log.filter((e) => e === "connection").length };
+    });
+    // socket.io runs both through the middlewares and connects two sockets for one namespace of one session: the
+    // client knows only one of them, the other is never reachable (it leaves only with the session)
+    assert.deepEqual(results.roomcast, { middlewares: 1, again: "none", connections: 1 });
+    assert.deepEqual(results["socket.io"], { middlewares: 2, again: "a second CONNECT answer", connections: 2 });
+  });
+
   it("an ACK or DISCONNECT for a namespace not joined is ignored (socket.io closes the session: a race, not an attack)", async () => {
     // The client acks (or leaves) a namespace the server has just disconnected: both messages cross. socket.io closes
     // the whole session for it, dropping the client's other namespaces; roomcast ignores the late packet.
