@@ -4,7 +4,7 @@ export const DisconnectReason = {
   TRANSPORT_ERROR: "transport error",
   /** The connection was closed by the client or the network (e.g. the page was closed). */
   TRANSPORT_CLOSE: "transport close",
-  /** The client closed its whole connection (`socket.io.engine.close()`). */
+  /** The server closed the Engine.IO connection itself (e.g. `socket.conn.close()`). */
   FORCED_CLOSE: "forced close",
   /** The client did not answer a ping within `pingTimeout`. */
   PING_TIMEOUT: "ping timeout",
@@ -12,7 +12,10 @@ export const DisconnectReason = {
   PARSE_ERROR: "parse error",
   /** `io.close()` was called. */
   SERVER_SHUTTING_DOWN: "server shutting down",
-  /** The server closed the whole connection (`socket.disconnect(true)`). */
+  /**
+   * The server closed the session because the client broke the protocol's sequence (an EVENT for a namespace it
+   * has not joined, a second CONNECT), as socket.io does.
+   */
   FORCED_SERVER_CLOSE: "forced server close",
   /** The client left the namespace (`socket.disconnect()` on the client). */
   CLIENT_NAMESPACE_DISCONNECT: "client namespace disconnect",

@@ -1,8 +1,8 @@
 /**
  * Links in README.md, docs/**\/*.md (not the generated docs/api/) and examples/*\/README.md resolve: a relative
  * link names an existing file or folder, and an `#anchor` (in the same file or in another .md) names a heading of
- * that file, by GitHub's slug rules. External links are never fetched (tests only use loopback): they must be well-formed http(s)/mailto
- * URLs.
+ * that file, by GitHub's slug rules. External links are never fetched (tests only use loopback): they must be
+ * well-formed http(s)/mailto URLs.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
