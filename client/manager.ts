@@ -76,7 +76,9 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
   #subs: (() => void)[] = [];
   #skipReconnect = false;
 
+  /** A Manager for the page's own origin (in a browser); connects at once unless `autoConnect` is false. */
   constructor(opts?: ManagerOptions);
+  /** A Manager for `uri` (e.g. "https://example.com"); connects at once unless `autoConnect` is false. */
   constructor(uri?: string, opts?: ManagerOptions);
   constructor(uri?: string | ManagerOptions, opts: ManagerOptions = {}) {
     super();

@@ -94,6 +94,10 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   readonly #anyIn = new AnyListeners();
   readonly #anyOut = new AnyListeners();
 
+  /**
+   * A socket of namespace `nsp` over `io`'s connection. Prefer {@link io} or `manager.socket(nsp)`, which reuse the
+   * socket of a namespace.
+   */
   constructor(io: Manager, nsp: string, opts: SocketOptions = {}) {
     super();
     this.io = io;

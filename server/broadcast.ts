@@ -251,6 +251,7 @@ export class RemoteSocket<EmitEvents extends object = DefaultEventsMap, SocketDa
   readonly data: SocketData;
   readonly #operator: BroadcastOperator<EmitEvents, SocketData>;
 
+  /** Made by a cluster adapter from what another instance sent about one of its sockets. */
   constructor(adapter: Adapter, details: SocketDetails<SocketData>) {
     this.id = details.id;
     this.handshake = details.handshake;

@@ -54,6 +54,7 @@ export class Connection {
   #queue: QueueCount | undefined;
   #pressure: PressureWatch | undefined;
 
+  /** Made by the server for each accepted Engine.IO session. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   constructor(server: Server<any, any, any, any>, conn: EngineSocket) {
     this.#server = server;

@@ -115,7 +115,9 @@ export class Server<
   #bufferLimits: BufferLimits;
   #closing: Promise<Error | undefined> | undefined;
 
+  /** A server not attached yet: call {@link Server.attach} / {@link Server.listen} (or {@link Server.bind}) next. */
   constructor(opts?: Partial<ServerOptions>);
+  /** A server attached to an HTTP server, or to a new one listening on port `srv`. */
   constructor(srv: AnyHttpServer | number | undefined, opts?: Partial<ServerOptions>);
   constructor(srv?: AnyHttpServer | number | Partial<ServerOptions>, opts: Partial<ServerOptions> = {}) {
     super({ captureRejections: true }); // an async "new_namespace" listener that rejects is reported

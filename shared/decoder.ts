@@ -44,6 +44,7 @@ export class Decoder {
   #expected = 0;
   #buffers: BinaryLike[] = [];
 
+  /** A decoder with the given limits (see {@link DecoderOptions} for the defaults). */
   constructor(options: DecoderOptions = {}) {
     this.#maxAttachments = options.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
     this.#maxNamespaceLength = options.maxNamespaceLength ?? DEFAULT_MAX_NAMESPACE_LENGTH;

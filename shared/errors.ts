@@ -34,6 +34,7 @@ export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof Protocol
 export class ProtocolError extends Error {
   /** Which rule was broken (stable, see {@link ProtocolErrorCode}). */
   declare readonly code: ProtocolErrorCode;
+  /** An error with a stable `code` and a human-readable `message`. */
   constructor(code: ProtocolErrorCode, message: string) {
     super(message);
     this.name = "ProtocolError";

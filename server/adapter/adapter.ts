@@ -31,6 +31,7 @@ export class Adapter extends EventEmitter {
   readonly sids = new Map<SocketId, Set<Room>>();
   readonly #sessions: SessionStore | undefined;
 
+  /** Made by the namespace from the server's `adapter` option; a subclass gets the same argument. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   constructor(nsp: Namespace<any, any, any, any>) {
     super({ captureRejections: true }); // an async listener that rejects is reported (see nodejs.rejection below)

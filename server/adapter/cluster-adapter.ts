@@ -40,6 +40,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
   #closed = false;
   readonly #subscribing = new Map<Room, Promise<void>>();
 
+  /** Made by the factory {@link createAdapter} returns, one per namespace. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   constructor(nsp: Namespace<any, any, any, any>, hub: ClusterHub) {
     super(nsp);

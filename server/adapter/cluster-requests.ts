@@ -10,6 +10,7 @@ import { MessageType as T, type ClusterMessage } from "./cluster-message.js";
  * instances did not answer within `requestsTimeout`.
  */
 export class RequestTimeoutError extends Error {
+  /** `what` timed out after `ms`: `missing` of the `expected` instances did not answer. */
   constructor(what: string, ms: number, missing: number, expected: number) {
     super(`cluster ${what} timed out after ${ms} ms: ${missing} of ${expected} instance(s) did not answer`);
     this.name = "RequestTimeoutError";

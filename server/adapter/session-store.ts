@@ -37,6 +37,10 @@ export class SessionStore {
   readonly #prefix: string;
   #timer: ReturnType<typeof setInterval> | undefined;
 
+  /**
+   * `prefix` starts every offset this store issues (unique per store, so another store's offsets are not mistaken for
+   * its own).
+   */
   constructor(opts: SessionStoreOptions, prefix: string) {
     this.#opts = opts;
     this.#prefix = prefix;
