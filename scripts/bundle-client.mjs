@@ -94,11 +94,15 @@ const globalIo = (from) =>
   `import { io, Manager, Socket } from ${JSON.stringify(from)};\n` +
   "globalThis.io = Object.assign(io, { Manager, Socket, io, connect: io });\n";
 
-/** The ESM bundle: roomcast/client's exports (io, connect, default, Manager, Socket, protocol), `io` carrying the same members. */
+/**
+ * The ESM bundle: roomcast/client's own exports (io, connect, default, Manager, Socket, protocol), `io` carrying the
+ * same members — not the engine.io-client transports the npm module re-exports (the bundle has long-polling and
+ * WebSocket only).
+ */
 const esmEntry = (from) =>
   `import { io, Manager, Socket } from ${JSON.stringify(from)};\n` +
   "Object.assign(io, { Manager, Socket, io, connect: io });\n" +
-  `export * from ${JSON.stringify(from)};\nexport { default } from ${JSON.stringify(from)};\n`;
+  `export { io, connect, default, Manager, Socket, protocol } from ${JSON.stringify(from)};\n`;
 
 const clientEntry = `${root}client/index.ts`;
 
