@@ -95,8 +95,8 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   readonly #anyOut = new AnyListeners();
 
   /**
-   * A socket of namespace `nsp` over `io`'s connection. Prefer {@link io} or `manager.socket(nsp)`, which reuse the
-   * socket of a namespace.
+   * A socket of namespace `nsp` over `io`'s connection. Prefer {@link roomcast/client!io | io()} or
+   * `manager.socket(nsp)`, which reuse the socket of a namespace.
    */
   constructor(io: Manager, nsp: string, opts: SocketOptions = {}) {
     super();
