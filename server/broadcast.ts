@@ -10,6 +10,7 @@ import type {
   EventParams,
   EventParamsWithoutAck,
   WithMultipleAcks,
+  WithTimeoutAck,
 } from "../shared/typed-events.js";
 import { AckTimeoutError } from "../shared/ack-table.js";
 import { toError } from "../shared/errors.js";
@@ -236,6 +237,14 @@ export interface SocketDetails<SocketData = unknown> {
   data: SocketData;
 }
 
+/** What `remoteSocket.timeout(ms)` returns: emits to that one socket, whose answer is one value (not an array). */
+export interface RemoteSocketTimeout<EmitEvents extends object> {
+  /** Emits; an ack callback gets `(err, ...args)`: `err` when the socket did not answer within the timeout. */
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<WithTimeoutAck<EmitEvents>, Ev>): boolean;
+  /** Emits and resolves with the socket's answer; rejects when it did not answer within the timeout. */
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(ev: Ev, ...args: EventParamsWithoutAck<EmitEvents, Ev>): Promise<AckResult<EmitEvents, Ev>>;
+}
+
 /**
  * A socket on another server instance (from `fetchSockets()` with a cluster adapter). Local sockets are returned as
  * real Socket objects, which have the same members.
@@ -260,14 +269,14 @@ export class RemoteSocket<EmitEvents extends object = DefaultEventsMap, SocketDa
     this.#operator = new BroadcastOperator<EmitEvents, SocketData>(adapter, new Set([this.id]), new Set(), { expectSingleResponse: true });
   }
 
-  /** Emits to this socket, wherever it is. */
-  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<WithMultipleAcks<EmitEvents>, Ev>): boolean {
-    return this.#operator.emit(ev, ...args);
+  /** Emits to this socket, wherever it is. An ack callback gets `(err, ...args)` of this one socket, as socket.io's. */
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<WithTimeoutAck<EmitEvents>, Ev>): boolean {
+    return (this.#operator.emit as (ev: Ev, ...a: unknown[]) => boolean)(ev, ...args);
   }
 
-  /** Emits to this socket with an ack timeout: the callback gets `(err, responses[])`. */
-  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
-    return this.#operator.timeout(ms);
+  /** Emits to this socket with an ack timeout: the callback gets `(err, ...args)` (err set, no args, on timeout). */
+  timeout(ms: number): RemoteSocketTimeout<EmitEvents> {
+    return this.#operator.timeout(ms) as unknown as RemoteSocketTimeout<EmitEvents>;
   }
 
   /** Makes the socket join room(s) on its instance. */

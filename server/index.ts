@@ -16,7 +16,7 @@ export { Server, type ServerOptions, type ConnectionStateRecoveryOptions, type S
 export { Namespace, type ExtendedError, type NamespaceMiddleware } from "./namespace.js";
 export { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.js";
 export { Socket, type SocketReservedEvents, type PacketMiddleware, type DefaultSocketData } from "./socket.js";
-export { BroadcastOperator, RemoteSocket, type SocketDetails } from "./broadcast.js";
+export { BroadcastOperator, RemoteSocket, type RemoteSocketTimeout, type SocketDetails } from "./broadcast.js";
 export { Connection } from "./connection.js";
 export { Adapter, type AdapterConstructor, type FetchedSocket } from "./adapter/adapter.js";
 export { SessionStore } from "./adapter/session-store.js";

@@ -105,7 +105,8 @@ describe("compat: RemoteSocket.emit with an ack", TIMEOUT, () => {
         const late = await new Promise((resolve) =>
           remote(silent.id).timeout(200).emit("q", (err: Error | null, res: unknown) => resolve([err?.message, res])),
         );
-        results[kind] = { ok, late };
+        const awaited: unknown = await remote(answering.id).timeout(1000).emitWithAck("q");
+        results[kind] = { ok, late, awaited };
       } finally {
         answering.close();
         silent.close();
@@ -113,9 +114,17 @@ describe("compat: RemoteSocket.emit with an ack", TIMEOUT, () => {
       }
     }
     assert.deepEqual(results.roomcast, results["socket.io"]);
-    assert.deepEqual(results.roomcast, { ok: [null, "yes"], late: ["operation has timed out", null] });
+    assert.deepEqual(results.roomcast, { ok: [null, "yes"], late: ["operation has timed out", null], awaited: "yes" });
   });
 });
+
+/** Compile-time: RemoteSocket's ack types say one answer, as socket.io's (checked by the build, never run). */
+export function remoteSocketTypes(remote: RoomcastRemoteSocket<{ q: (cb: (n: number) => void) => void }>): void {
+  remote.timeout(1000).emit("q", (err, n) => console.log(err?.message, n.toFixed(1)));
+  // @ts-expect-error one answer, not an array
+  remote.timeout(1000).emit("q", (_err, answers) => answers.length);
+  void remote.timeout(1000).emitWithAck("q").then((n) => n.toFixed(1));
+}
 
 describe("compat: broadcast emitWithAck timeout across Redis instances", TIMEOUT, () => {
   let redis: RedisProcess;
