@@ -7,7 +7,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Socket as ClientSocket } from "socket.io-client";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { next } from "../helpers/events.js";
+import { Server } from "../../server/index.js";
 import {
   ADMIN_PASSWORD,
   ADMIN_PASSWORD_HASH,
@@ -16,6 +19,7 @@ import {
   normalize,
   startApp,
   startRoomcastApp,
+  instrumentRoomcast,
   type AdminApp,
   type AdminMessage,
   type Kind,
@@ -318,6 +322,26 @@ describe("@socket.io/admin-ui on roomcast: compatibility surface", () => {
     } finally {
       c?.close();
       await app.close();
+    }
+  });
+
+  it("instrument() before listen() (no engine yet): the engine's connections are still counted", async () => {
+    const io = new Server();
+    instrumentRoomcast(io, { auth: false, serverId: "late-engine" });
+    const http = createServer();
+    io.listen(http); // same tick: admin-ui looks for io.engine on the next one
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const admin = new AdminRecorder(url);
+    try {
+      await admin.connected();
+      const stats = await admin.waitFor("server_stats", ([s]) =>
+        (s as { aggregatedEvents: Array<{ type: string }> }).aggregatedEvents.some((e) => e.type === "rawConnection"),
+      );
+      assert.equal((stats.args[0] as { clientsCount: number }).clientsCount, 1);
+    } finally {
+      admin.close();
+      await io.close();
     }
   });
 });
