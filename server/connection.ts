@@ -72,7 +72,7 @@ export class Connection {
     this.#connectTimer = setTimeout(() => {
       this.#connectTimer = undefined;
       if (this.#socketCount === 0) this.conn.close();
-    }, server.connectTimeout);
+    }, server.connectTimeout());
   }
 
   /**

@@ -150,9 +150,16 @@ export class Server<
     return this.#trust;
   }
 
-  /** @internal */
-  get connectTimeout(): number {
-    return this.#opts.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+  /**
+   * Gets or sets `connectTimeout`: how long (ms) a connection may stay without joining any namespace before it is
+   * closed (socket.io's accessor; a new value applies to connections opened after it).
+   */
+  connectTimeout(): number;
+  connectTimeout(v: number): this;
+  connectTimeout(v?: number): number | this {
+    if (v === undefined) return this.#opts.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+    this.#opts.connectTimeout = v;
+    return this;
   }
 
   /** @internal outgoing buffer bounds of every connection (`maxBufferedBytes`, `maxBufferedPackets`) */
@@ -197,9 +204,16 @@ export class Server<
     return this;
   }
 
-  /** The path the server answers on. */
-  path(): string {
-    return this.#opts.path ?? DEFAULT_PATH;
+  /**
+   * Gets or sets the path the server answers on (socket.io's accessor; a trailing "/" is dropped). Set it before
+   * `attach()` / `listen()`: the engine and the served client files are bound to the path they were attached with.
+   */
+  path(): string;
+  path(v: string): this;
+  path(v?: string): string | this {
+    if (v === undefined) return this.#opts.path ?? DEFAULT_PATH;
+    this.#opts.path = v.replace(/\/$/, "");
+    return this;
   }
 
   // ---- attaching ----------------------------------------------------------------------------------------------

@@ -132,3 +132,9 @@ console.log(io.sockets.sockets.size, io.of("/").name);
 io.close();
 io.close((err) => console.log(err));
 void io.close().then(() => console.log("closed"));
+
+// accessors
+const configured = new Server();
+configured.path("/my-custom-path/").connectTimeout(10000);
+console.log(configured.path(), configured.connectTimeout());
+configured.adapter();
