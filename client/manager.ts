@@ -22,7 +22,10 @@ export interface ManagerReservedEvents {
   ping: () => void;
   /** A decoded packet arrived (any namespace). */
   packet: (packet: Packet) => void;
-  /** The connection closed (e.g. "transport close", "io server disconnect"), with what the transport knows. */
+  /**
+   * The connection closed ("transport close", "ping timeout", "parse error"…; "forced close" after `disconnect()`),
+   * with what the transport knows.
+   */
   close: (reason: string, description?: DisconnectDescription) => void;
   /** Gave up after `reconnectionAttempts` attempts. */
   reconnect_failed: () => void;
