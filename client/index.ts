@@ -41,6 +41,13 @@ const managers: Record<string, Manager> = Object.create(null) as Record<string, 
 /**
  * Connects to a namespace: the URL's path is the namespace ("/" by default). Typed with the app's contract:
  * `io<Chat>(url)` gives a `ClientSocket<Chat>` (listens to `serverToClient`, emits `clientToServer`).
+ *
+ * @example
+ * ```ts
+ * const socket = io("https://example.com/chat", { auth: { token: "…" } });
+ * // or socket.io-client's way: the event maps, listened-to first
+ * const typed: Socket<ServerToClientEvents, ClientToServerEvents> = io("https://example.com");
+ * ```
  */
 export function io<C extends EventContract = DefaultContract>(opts?: ClientOptions): ClientSocket<C>;
 export function io<C extends EventContract = DefaultContract>(uri?: string, opts?: ClientOptions): ClientSocket<C>;

@@ -184,7 +184,15 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
     );
   }
 
-  /** Sockets matching this selection, on every instance (RemoteSocket for those on other instances). */
+  /**
+   * Sockets matching this selection, on every instance (RemoteSocket for those on other instances).
+   *
+   * @example
+   * ```ts
+   * const sockets = await io.in("room1").fetchSockets();
+   * for (const socket of sockets) console.log(socket.id, socket.rooms, socket.data);
+   * ```
+   */
   async fetchSockets(): Promise<Array<RemoteSocket<EmitEvents, SocketData>>> {
     const sockets = await this.#adapter.fetchSockets(this.#options());
     return sockets as unknown as Array<RemoteSocket<EmitEvents, SocketData>>;

@@ -274,6 +274,13 @@ export class Server<
   /**
    * A namespace by name, created on first use. A RegExp or a function creates a dynamic family (ParentNamespace).
    * Event maps can be given per namespace: `io.of<ChatIn, ChatOut>("/chat")`.
+   *
+   * @example
+   * ```ts
+   * io.of("/admin").use(requireAdmin).on("connection", (socket) => socket.join("admins"));
+   * // a dynamic family: one child namespace per matching name
+   * io.of(/^\/team-\d+$/).on("connection", (socket) => socket.emit("hello", socket.nsp.name));
+   * ```
    */
   of<L extends object = ListenEvents, E extends object = EmitEvents, S extends object = ServerSideEvents, D = SocketData>(
     name: string | RegExp | NamespaceMatcher,

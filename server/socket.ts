@@ -259,7 +259,14 @@ export class Socket<
     return true;
   }
 
-  /** Emits and resolves with the client's ack (rejects on timeout or disconnection). */
+  /**
+   * Emits and resolves with the client's ack (rejects on timeout or disconnection).
+   *
+   * @example
+   * ```ts
+   * const answer = await socket.timeout(5000).emitWithAck("question", "ready?");
+   * ```
+   */
   emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
     ev: Ev,
     ...args: EventParamsWithoutAck<EmitEvents, Ev>
@@ -286,7 +293,17 @@ export class Socket<
     return this.send(...args);
   }
 
-  /** The next emit's ack callback gets `(err, ...args)`; err is set when no ack came within `ms`. */
+  /**
+   * The next emit's ack callback gets `(err, ...args)`; err is set when no ack came within `ms`.
+   *
+   * @example
+   * ```ts
+   * socket.timeout(5000).emit("question", "ready?", (err, answer) => {
+   *   if (err) console.log("no answer within 5 s");
+   *   else console.log("answer:", answer);
+   * });
+   * ```
+   */
   timeout(ms: number): Socket<ListenEvents, WithTimeoutAck<EmitEvents>, ServerSideEvents, SocketData> {
     (this.#flags ??= {}).timeout = ms;
     return this as unknown as Socket<ListenEvents, WithTimeoutAck<EmitEvents>, ServerSideEvents, SocketData>;
