@@ -24,8 +24,9 @@ import { runAppCode } from "./app-code.js";
 
 /** An Error a middleware may pass to `next`: `message` and `data` reach the client in CONNECT_ERROR. */
 export interface ExtendedError extends Error {
-  /** Sent to the client with the message, as `err.data` of its "connect_error". */
-  data?: unknown;
+  /** Sent to the client with the message, as `err.data` of its "connect_error" (JSON; untyped, as in socket.io). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  data?: any;
 }
 
 /**

@@ -5,10 +5,16 @@ import type { DisconnectReason } from "./reasons.js";
 
 /** Events the server emits on a socket by itself. */
 export interface SocketReservedEvents {
-  /** The socket left the namespace, with the reason (see {@link DisconnectReason}); its rooms are already left. */
-  disconnect: (reason: DisconnectReason, description?: unknown) => void;
+  /**
+   * The socket left the namespace, with the reason (see {@link DisconnectReason}); its rooms are already left.
+   * `description`: what the transport or the protocol error says (an Error, or engine.io's details), untyped as in
+   * socket.io.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  disconnect: (reason: DisconnectReason, description?: any) => void;
   /** The socket is about to leave: `socket.rooms` still lists its rooms. */
-  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  disconnecting: (reason: DisconnectReason, description?: any) => void;
   /** An error from a per-packet middleware, or one thrown by a handler of this socket (when this listener exists). */
   error: (err: Error) => void;
   /** The connection's outgoing buffer fell back under its soft mark after being above it (see README, Backpressure). */

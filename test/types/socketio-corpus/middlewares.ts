@@ -96,3 +96,16 @@ function isUnauthorized(event: string): boolean {
 async function fetchUser(id: unknown): Promise<SocketData["user"]> {
   return { id: String(id), name: "john" };
 }
+
+// reading back what a middleware attached, and the disconnect details
+io.use((socket, next) => {
+  const err: ExtendedError = new Error("not authorized");
+  err.data = { content: "Please retry later", retryIn: 5 };
+  console.log(err.data.content, err.data.retryIn + 1);
+  next(socket.handshake.auth.token ? undefined : err);
+});
+io.on("connection", (socket) => {
+  socket.on("disconnect", (reason, description) => {
+    console.log(reason, description?.message, description?.context);
+  });
+});
