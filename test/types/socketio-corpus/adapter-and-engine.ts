@@ -4,7 +4,7 @@
  * engine.io hooks and middlewares, socket.request, socket.conn, socket.recovered.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { Server } from "roomcast/server";
+import { Server, type Socket } from "roomcast/server";
 
 const httpServer = createServer();
 const io = new Server(httpServer, {
@@ -66,3 +66,24 @@ io.on("connection", (socket) => {
 });
 
 httpServer.listen(3000);
+
+// a custom engine.io id generator, unannotated adapter events
+io.engine.generateId = () => `id-${Date.now()}`;
+io.of("/").adapter.on("join-room", (room, id) => console.log(room, id));
+
+// an Express-style middleware wrapped for io.use (docs: "How to use with express-session")
+type HttpMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+const wrap = (middleware: HttpMiddleware) => (socket: Socket, next: (err?: Error) => void) =>
+  middleware(socket.request, {} as ServerResponse, next as (err?: unknown) => void);
+const session: HttpMiddleware = (req, _res, next) => {
+  console.log(req.headers.cookie);
+  next();
+};
+io.use(wrap(session));
+
+// engine.io connection events
+io.on("connection", (socket) => {
+  socket.conn.once("upgrade", (transport) => console.log(transport.name));
+  socket.conn.on("packetCreate", (packet) => console.log(packet));
+  socket.conn.on("drain", () => console.log("flushed"));
+});

@@ -77,7 +77,23 @@ socket.on("disconnect", (reason, details) => {
   }
   console.log(details);
 });
-const reasonOf = (reason: Socket.DisconnectReason): string => reason;
+const reasonOf = (reason: Socket.DisconnectReason): string => {
+  switch (reason) {
+    case "io server disconnect":
+    case "io client disconnect":
+      return "by one side";
+    case "ping timeout":
+    case "transport close":
+    case "transport error":
+    case "parse error":
+      return "lost";
+    default: {
+      const unreachable: never = reason;
+      return unreachable;
+    }
+  }
+};
+socket.io.engine.on("packetCreate", (packet) => console.log(packet));
 console.log(reasonOf("io client disconnect"));
 
 // the Manager: reconnection events are on socket.io
