@@ -51,13 +51,22 @@ describe("@socket.io/admin-ui on two roomcast instances over Redis", { timeout: 
       const byId = new Map(all.map((s) => [s.id, s]));
       const listedRemote = byId.get(remoteId);
       assert.ok(byId.has(localId) && listedRemote, `all_sockets: ${JSON.stringify([...byId.keys()])}`);
-      assert.deepEqual(listedRemote.rooms.sort(), [remoteId, "room-remote"].sort());
+      assert.deepEqual([...listedRemote.rooms].sort(), [remoteId, "room-remote"].sort());
       assert.deepEqual(listedRemote.data, { name: "remote" });
       assert.equal(listedRemote.transport, "websocket");
       assert.equal(listedRemote.clientId, remote.io.engine.id.slice(0, 12));
       assert.equal(listedRemote.handshake.address, "127.0.0.1");
       assert.equal(listedRemote.handshake.query["transport"], "websocket");
       assert.equal(listedRemote.nsp, "/");
+      // listed across Redis exactly as the socket's own instance lists it
+      const local2 = new AdminRecorder(two.url);
+      try {
+        await local2.connected();
+        const [all2] = (await local2.waitFor("all_sockets")).args as [ListedSocket[]];
+        assert.deepEqual(listedRemote, all2.find((s) => s.id === remoteId));
+      } finally {
+        local2.close();
+      }
 
       // a socket connecting to the other instance now: connection, rooms, data update, events
       const late = await appClient(two.url, "late");
