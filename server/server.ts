@@ -312,10 +312,10 @@ export class Server<
 
   /**
    * socket.io compatibility: socket.io keeps its namespaces in the private `_nsps` map, and tools written for it read
-   * that map (`@socket.io/admin-ui`'s `instrument(io)` iterates it). The same map as {@link namespaces}, read-only.
+   * that map (`@socket.io/admin-ui`'s `instrument(io)` iterates it). The same map as {@link namespaces}, read-only,
+   * typed as socket.io types it (with the server's event maps).
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  get _nsps(): ReadonlyMap<string, Namespace<any, any, any, any>> {
+  get _nsps(): ReadonlyMap<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
     return this.#namespaces.byName;
   }
 
