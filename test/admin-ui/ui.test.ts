@@ -112,7 +112,7 @@ describe("admin-ui's dashboard in Chromium against roomcast", { timeout: 120_000
     await redis?.stop();
   });
 
-  it("one server (polling then WebSocket): servers, sockets, rooms, events; disconnect, join and leave from the UI", async () => {
+  it("one server (polling then WebSocket): dashboard, servers, sockets, a socket's page, rooms, clients, events; join, leave and disconnect from the UI", async () => {
     const app = await startRoomcastApp({
       instrument: { auth: false, mode: "development", serverId: "roomcast-1" },
       roomcast: { cors: { origin: [ui.origin], credentials: true } },
@@ -171,6 +171,11 @@ describe("admin-ui's dashboard in Chromium against roomcast", { timeout: 120_000
       await vip.locator("button").click({ timeout: UI_WAIT });
       await vip.waitFor({ state: "detached", timeout: UI_WAIT });
       assert.ok(!app.roomsOf(bobId)?.includes("vip"));
+
+      // the Clients page groups sockets by Engine.IO session (socket.client.id, first 12 characters)
+      await open(page, "Clients");
+      await row(page, alice.io.engine.id.slice(0, 12)).waitFor({ timeout: UI_WAIT });
+      await row(page, bob.io.engine.id.slice(0, 12)).waitFor({ timeout: UI_WAIT });
 
       // DISCONNECT from the Sockets page: alice's client is told, the row goes away
       await open(page, "Sockets");
