@@ -10,6 +10,7 @@ import { Server as SocketIOServer, type ServerOptions as SocketIOOptions } from 
 import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
 import { createClient } from "redis";
 import { Server, type ServerOptions } from "../../server/index.js";
+import { instrument as instrumentOnRoomcast } from "../../server/admin-ui.js";
 import { createAdapter } from "../../server/adapter/redis/index.js";
 import { clusterReady } from "../adapter/conformance.js";
 
@@ -20,13 +21,11 @@ export const ADMIN_PASSWORD = "changeit";
 export const ADMIN_PASSWORD_HASH = "$2b$10$heqvAkYMez.Va6Et2uXInOnkCT6/uQj1brkrbyG3LpopDklcq7ZOS";
 
 /**
- * `instrument(io)` for a roomcast Server. admin-ui's typings name socket.io's Server class, which has private members,
- * so no other class is assignable to it in TypeScript: the cast is the one an app has to write too (documented in
- * docs/migrating-from-socket.io.md). At run time admin-ui only uses socket.io's public API plus `_nsps`, which
- * roomcast provides.
+ * `instrument(io)` for a roomcast Server: roomcast/admin-ui's, which runs the real admin-ui package on it (admin-ui's
+ * own typings accept only socket.io's Server class; roomcast/admin-ui types it for roomcast's).
  */
 export function instrumentRoomcast(io: Server, opts: InstrumentOptions): void {
-  instrument(io as unknown as SocketIOServer, opts);
+  instrumentOnRoomcast(io, opts);
 }
 
 /** What the app code below needs of a server-side socket (both servers' sockets have it). */

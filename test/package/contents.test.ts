@@ -84,12 +84,14 @@ describe("package: npm pack contents", { timeout: 60_000 }, () => {
     assert.ok(!existsSync(join(repoRoot, "dist/server/package.json")) && !existsSync(join(repoRoot, "dist/package.json")));
   });
 
-  it("package.json: Node floor where require(esm) is unflagged, redis an optional peer dependency", () => {
+  it("package.json: Node floor where require(esm) is unflagged, redis and @socket.io/admin-ui optional peer dependencies", () => {
     assert.equal(pkg.engines?.node, "^20.19.0 || >=22.12.0");
     assert.equal(pkg.dependencies?.redis, undefined, "redis is not a dependency");
     assert.ok(pkg.peerDependencies?.redis, "redis is a peer dependency");
     assert.equal(pkg.peerDependenciesMeta?.redis?.optional, true);
-    for (const sub of ["./server", "./client", "./shared", "./redis"]) assert.ok(sub in pkg.exports, sub);
-    assert.deepEqual(Object.keys(pkg.typesVersions?.["*"] ?? {}).sort(), ["client", "redis", "server", "shared"]);
+    assert.equal(pkg.dependencies?.["@socket.io/admin-ui"], undefined, "admin-ui is not a dependency");
+    assert.equal(pkg.peerDependenciesMeta?.["@socket.io/admin-ui"]?.optional, true);
+    for (const sub of ["./server", "./client", "./shared", "./redis", "./admin-ui"]) assert.ok(sub in pkg.exports, sub);
+    assert.deepEqual(Object.keys(pkg.typesVersions?.["*"] ?? {}).sort(), ["admin-ui", "client", "redis", "server", "shared"]);
   });
 });

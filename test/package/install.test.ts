@@ -21,7 +21,7 @@ import {
 
 const devDependencies = (JSON.parse(await readFile(join(repoRoot, "package.json"), "utf8")) as { devDependencies: Record<string, string> })
   .devDependencies;
-const EXTRA = [`redis@${devDependencies.redis}`, "@types/node@20", `socket.io-client@${devDependencies["socket.io-client"]}`];
+const EXTRA = [`redis@${devDependencies.redis}`, `@socket.io/admin-ui@${devDependencies["@socket.io/admin-ui"]}`, "@types/node@20", `socket.io-client@${devDependencies["socket.io-client"]}`];
 const CORPUS = join(repoRoot, "test", "types", "socketio-corpus");
 
 /** The compiler settings every app uses; `emit` only for the node16 build, which runs. */
@@ -158,7 +158,7 @@ describe("package: the tarball installed into a fresh app", { timeout: 300_000 }
   }
 
   it("require()s and import()s every entry point, with no warning (require(esm), no top-level await)", async () => {
-    const entries = ["roomcast/server", "roomcast/client", "roomcast/shared", "roomcast/redis", "roomcast/package.json"];
+    const entries = ["roomcast/server", "roomcast/client", "roomcast/shared", "roomcast/redis", "roomcast/admin-ui", "roomcast/package.json"];
     const list = JSON.stringify(entries);
     await writeFile(join(app, "require-all.cjs"), `for (const e of ${list}) console.log(e, Object.keys(require(e)).length);\n`);
     await writeFile(

@@ -1,5 +1,5 @@
-// redis is an optional peer dependency: installed without it, roomcast/redis says what to install (on import and on
-// require) and everything else works.
+// redis and @socket.io/admin-ui are optional peer dependencies: installed without them, roomcast/redis and
+// roomcast/admin-ui say what to install (on import and on require) and everything else works.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -7,7 +7,10 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { installApp, packTarball, removeDir, runNode, tempDir, type PackedTarball } from "../helpers/packed.js";
 
-const HINT = "roomcast/redis needs the 'redis' package (node-redis): npm install redis";
+const HINTS = {
+  "roomcast/redis": "roomcast/redis needs the 'redis' package (node-redis): npm install redis",
+  "roomcast/admin-ui": "roomcast/admin-ui needs the '@socket.io/admin-ui' package: npm install @socket.io/admin-ui",
+} as const;
 
 /** Prints the error roomcast/redis throws, as JSON; `load` is the ESM or CJS way to load it. */
 const probe = (load: string): string => `try {
@@ -41,7 +44,7 @@ client.close();
 await server.close();
 `;
 
-describe("package: installed without redis (optional peer dependency)", { timeout: 180_000 }, () => {
+describe("package: installed without redis and @socket.io/admin-ui (optional peer dependencies)", { timeout: 180_000 }, () => {
   let pack: PackedTarball | undefined;
   let app = "";
 
@@ -60,18 +63,21 @@ describe("package: installed without redis (optional peer dependency)", { timeou
     assert.ok(existsSync(join(app, "node_modules", "roomcast", "package.json")));
     assert.ok(!existsSync(join(app, "node_modules", "redis")), "redis was installed");
     assert.ok(!existsSync(join(app, "node_modules", "@redis")), "@redis/* was installed");
+    assert.ok(!existsSync(join(app, "node_modules", "@socket.io", "admin-ui")), "@socket.io/admin-ui was installed");
   });
 
-  for (const [file, load] of [
-    ["require.cjs", 'require("roomcast/redis")'],
-    ["import.mjs", 'await import("roomcast/redis")'],
-  ] as const) {
-    it(`${file.endsWith(".cjs") ? "require" : "import"}("roomcast/redis") throws an error that says to install redis`, async () => {
-      await writeFile(join(app, file), probe(load));
-      const { stdout, stderr } = await runNode(join(app, file), { cwd: app, timeoutMs: 30_000 });
-      assert.equal(stderr, "");
-      assert.deepEqual(JSON.parse(stdout) as unknown, { message: HINT, cause: "MODULE_NOT_FOUND" });
-    });
+  for (const entry of ["roomcast/redis", "roomcast/admin-ui"] as const) {
+    for (const [file, load] of [
+      ["require.cjs", `require(${JSON.stringify(entry)})`],
+      ["import.mjs", `await import(${JSON.stringify(entry)})`],
+    ] as const) {
+      it(`${file.endsWith(".cjs") ? "require" : "import"}("${entry}") throws an error that says what to install`, async () => {
+        await writeFile(join(app, file), probe(load));
+        const { stdout, stderr } = await runNode(join(app, file), { cwd: app, timeoutMs: 30_000 });
+        assert.equal(stderr, "");
+        assert.deepEqual(JSON.parse(stdout) as unknown, { message: HINTS[entry], cause: "MODULE_NOT_FOUND" });
+      });
+    }
   }
 
   it("roomcast/server serves the browser client from the tarball's bundles; roomcast/client: an ack round-trip", async () => {

@@ -18,7 +18,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const corpusDir = join(root, "test/types/socketio-corpus");
 const require = createRequire(join(root, "package.json"));
 
-/** The corpus files, sorted (each is self-contained: it imports only roomcast/server, roomcast/client and node:*). */
+/** The corpus files, sorted (each is self-contained: it imports only roomcast/server, roomcast/client, roomcast/admin-ui and node:*). */
 function corpusFiles(): string[] {
   return readdirSync(corpusDir)
     .filter((f) => f.endsWith(".ts"))
@@ -27,7 +27,7 @@ function corpusFiles(): string[] {
 }
 
 /** Type-checks the corpus with "roomcast/server" and "roomcast/client" resolved to the given declaration files. */
-function check(server: string, client: string): string[] {
+function check(server: string, client: string, adminUi: string): string[] {
   const options: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.NodeNext,
@@ -40,7 +40,7 @@ function check(server: string, client: string): string[] {
     noEmit: true,
     skipLibCheck: true,
     baseUrl: root,
-    paths: { "roomcast/server": [server], "roomcast/client": [client] },
+    paths: { "roomcast/server": [server], "roomcast/client": [client], "roomcast/admin-ui": [adminUi] },
   };
   const program = ts.createProgram(corpusFiles(), options);
   return ts.getPreEmitDiagnostics(program).map((d) => {
@@ -59,7 +59,7 @@ function officialTypes(pkg: string, types: string): string {
 }
 
 describe("types: the Socket.IO typing corpus", { timeout: 120_000 }, () => {
-  it("has files, each importing only roomcast/server, roomcast/client or node: modules", () => {
+  it("has files, each importing only roomcast/server, roomcast/client, roomcast/admin-ui or node: modules", () => {
     const files = corpusFiles();
     assert.ok(files.length >= 8, `${files.length} corpus files`);
     for (const file of files) {
@@ -68,13 +68,17 @@ describe("types: the Socket.IO typing corpus", { timeout: 120_000 }, () => {
         if (!ts.isImportDeclaration(statement) && !ts.isExportDeclaration(statement)) continue;
         const spec = statement.moduleSpecifier;
         if (spec === undefined || !ts.isStringLiteral(spec)) continue;
-        assert.match(spec.text, /^(roomcast\/(server|client)|node:\w+)$/, `${file}: import of ${spec.text}`);
+        assert.match(spec.text, /^(roomcast\/(server|client|admin-ui)|node:\w+)$/, `${file}: import of ${spec.text}`);
       }
     }
   });
 
   it("type-checks against socket.io and socket.io-client (it is socket.io code)", () => {
-    const errors = check(officialTypes("socket.io", "dist/index.d.ts"), officialTypes("socket.io-client", "build/esm/index.d.ts"));
+    const errors = check(
+      officialTypes("socket.io", "dist/index.d.ts"),
+      officialTypes("socket.io-client", "build/esm/index.d.ts"),
+      officialTypes("@socket.io/admin-ui", "dist/index.d.ts"),
+    );
     assert.deepEqual(errors, []);
   });
 
@@ -82,6 +86,7 @@ describe("types: the Socket.IO typing corpus", { timeout: 120_000 }, () => {
     const server = join(root, "dist/server/index.d.ts");
     const client = join(root, "dist/client/index.d.ts");
     assert.ok(existsSync(server) && existsSync(client), "built (npx tsc -p tsconfig.json)");
-    assert.deepEqual(check(server, client), []);
+    const adminUi = join(root, "dist/server/admin-ui.d.ts");
+    assert.deepEqual(check(server, client, adminUi), []);
   });
 });
