@@ -74,10 +74,13 @@ describe("API reference (TypeDoc)", { timeout: 180_000 }, async () => {
     assert.deepEqual(problems, [], `TypeDoc reported ${problems.length} problem(s):\n${problems.join("\n")}`);
     assert.equal(run.code, 0, run.output);
 
-    // one module per package subpath, each with its exports
+    // one module per package subpath (package.json "exports", so a new subpath cannot be left out), each with exports
     const project = JSON.parse(await readFile(json, "utf8")) as JsonReflection;
     const modules = new Map((project.children ?? []).map((m) => [m.name, m.children?.length ?? 0]));
-    for (const name of ["roomcast/server", "roomcast/client", "roomcast/shared", "roomcast/redis"]) {
+    const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as { exports: Record<string, unknown> };
+    const subpaths = Object.keys(pkg.exports).filter((key) => key !== "./package.json");
+    assert.ok(subpaths.length >= 4, `package.json exports: ${subpaths.join(", ")}`);
+    for (const name of subpaths.map((key) => `roomcast/${key.slice(2)}`)) {
       assert.ok((modules.get(name) ?? 0) > 0, `module ${name} missing or empty: ${[...modules.keys()].join(", ")}`);
     }
   });
