@@ -13,7 +13,8 @@ import type { AddressInfo } from "node:net";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, extname, join, normalize as normalizePath, sep } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../helpers/browser.js";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { RedisProcess } from "../helpers/redis.js";
 import { next } from "../helpers/events.js";
@@ -92,10 +93,7 @@ async function shown(page: Page, title: string): Promise<void> {
 const row = (page: Page, text: string) => page.locator("tbody tr", { hasText: text });
 
 async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  return launchChromium();
 }
 
 describe("admin-ui's dashboard in Chromium against roomcast", { timeout: 120_000 }, () => {

@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../helpers/browser.js";
 import { Server, type ServerOptions } from "../../server/index.js";
 
 const OFFICIAL = new URL("../../../node_modules/socket.io-client/dist/socket.io.min.js", import.meta.url);
@@ -52,10 +53,7 @@ describe("browser: the served client at socket.io's URLs", { timeout: 90_000 }, 
     });
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { launchChromium } from "../helpers/browser.js";
 import { createDemoServer, type DemoServer } from "../../demo/server.js";
 
 const SECRET = "e2e-test-secret";
@@ -82,10 +83,7 @@ describe("demo e2e: the chat page in Chromium", { timeout: 60_000 }, () => {
     demo = await createDemoServer({ port: 0, host: HOST, secret: SECRET });
     port = (demo.http.address() as AddressInfo).port;
     base = `http://${HOST}:${port}`;
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);

@@ -7,7 +7,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../helpers/browser.js";
 import { io as officialClient, type Socket as OfficialSocket } from "socket.io-client";
 import { packTarball, removeDir, run, type PackedTarball } from "../helpers/packed.js";
 import { freePort } from "../helpers/redis.js";
@@ -83,10 +83,7 @@ describe("example: express-typed-auth (packed package)", { timeout: 300_000 }, (
   });
 
   it("the page works in headless Chromium: /socket.io/socket.io.js gives it the global io", async () => {
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    const browser = await launchChromium();
     const bob = official({ token: "bob-token" });
     try {
       await nextEvent(bob, "welcome");
