@@ -124,9 +124,9 @@ export type WithMultipleAcks<Map> = true extends IsUntyped<Map>
 
 /**
  * Named directions for one app-wide contract. Use the same object type on both sides:
- *   type Chat = Contract<{ clientToServer: {...}; serverToClient: {...} }>
+ *   interface Chat extends EventContract { clientToServer: {...}; serverToClient: {...} }
  *   const io = new Server<Chat["clientToServer"], Chat["serverToClient"]>()   // server
- *   const socket: ClientSocketOf<Chat> = io(url)                                 // client
+ *   const socket: ClientSocketOf<Chat> = io(url)                                 // client (roomcast/client)
  */
 export interface EventContract {
   /** Events the client emits and the server listens to. */
