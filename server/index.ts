@@ -32,6 +32,16 @@ export type {
   EventNames,
   EventParams,
 } from "../shared/typed-events.js";
+export type {
+  ServerContract,
+  ServerOf,
+  NamespaceOf,
+  SocketOf,
+  BroadcastOperatorOf,
+  RemoteSocketOf,
+  ServerToServerOf,
+  SocketDataOf,
+} from "./contract.js";
 export type { Event } from "./packet-middleware.js";
 export type { ServerStats } from "./stats.js";
 export type { EventRateLimitOptions, RateLimitedAck } from "./rate-limit.js";
