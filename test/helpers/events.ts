@@ -22,14 +22,25 @@ export function next<T extends unknown[] = unknown[]>(emitter: Listenable, event
   });
 }
 
-/** Resolves once `predicate()` holds, checking after each `event`. */
-export async function until(emitter: Listenable, event: string, predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await next(emitter, event, left);
-  }
+/**
+ * Resolves once `predicate()` holds, checking it now and after every `event` (one listener for the whole wait, so
+ * events emitted back to back are all seen); rejects after `timeoutMs`, naming `what`.
+ */
+export function until(emitter: Listenable & { on(event: string, l: Fn): unknown }, event: string, predicate: () => boolean, timeoutMs = 5000, what = "condition"): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (predicate()) return resolve();
+    const listener = () => {
+      if (!predicate()) return;
+      clearTimeout(timer);
+      (emitter.off ?? emitter.removeListener)?.call(emitter, event, listener);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      (emitter.off ?? emitter.removeListener)?.call(emitter, event, listener);
+      reject(new Error(`${what} not met within ${timeoutMs} ms (checked after each "${event}")`));
+    }, timeoutMs);
+    emitter.on(event, listener);
+  });
 }
 
 /** Collects `count` occurrences of `event`. */
