@@ -144,16 +144,62 @@ export async function pollingHandshake(port: number): Promise<string> {
   return (JSON.parse(body.slice(1)) as { sid: string }).sid;
 }
 
+/** An Engine.IO session, as far as these tests watch it. */
+export interface EngineSession {
+  on(event: "close", listener: () => void): unknown;
+  once(event: "close", listener: () => void): unknown;
+  off(event: string, listener: () => void): unknown;
+}
+
+/** The Engine.IO sessions the server holds, by sid (engine.io keeps them in a protected field). */
+export function engineSessions(srv: TestServer<Server>): Record<string, EngineSession> {
+  return (srv.io.engine as unknown as { clients: Record<string, EngineSession> }).clients;
+}
+
 /** The number of Engine.IO sessions the server holds. */
 export function sessions(srv: TestServer<Server>): number {
   return srv.io.engine.clientsCount;
 }
 
-/** Resolves once `predicate()` holds, polling every 10 ms (for server state that emits no event). */
-export async function eventually(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/**
+ * Resolves once `predicate()` holds, checking it now and whenever an Engine.IO session or a "/" socket comes or goes
+ * (the engine's "connection" and each session's "close", the namespace's "connection" and each socket's
+ * "disconnect"); rejects after `timeoutMs`, naming `what`.
+ */
+export function whenSessionsSettle(srv: TestServer<Server>, predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const engine = srv.io.engine;
+  const nsp = srv.io.of("/");
+  return new Promise<void>((resolve, reject) => {
+    const watched: Array<{ off(event: string, listener: () => void): unknown }> = [];
+    const finish = (err?: Error): void => {
+      clearTimeout(timer);
+      engine.off("connection", onSession);
+      nsp.off("connection", onSocket);
+      for (const e of watched) {
+        e.off("close", check);
+        e.off("disconnect", check);
+      }
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const check = (): void => {
+      if (predicate()) finish();
+    };
+    const onSession = (session: EngineSession): void => {
+      session.on("close", check);
+      watched.push(session);
+      check();
+    };
+    const onSocket = (socket: { on(event: "disconnect", l: () => void): unknown; off(event: string, l: () => void): unknown }): void => {
+      socket.on("disconnect", check);
+      watched.push(socket);
+      check();
+    };
+    const timer = setTimeout(() => finish(new Error(`not within ${timeoutMs} ms: ${what}`)), timeoutMs);
+    engine.on("connection", onSession);
+    nsp.on("connection", onSocket);
+    for (const session of Object.values(engineSessions(srv))) onSession(session);
+    for (const socket of nsp.sockets.values()) onSocket(socket);
+    check();
+  });
 }

@@ -7,23 +7,21 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { request } from "node:http";
+import { request, type IncomingMessage } from "node:http";
 import { connect, type Socket as NetSocket } from "node:net";
 import { MAX_SMALL_PIECES } from "../../server/oversized-body.js";
 import { MAX_SESSIONS_PER_HTTP_CONNECTION } from "../../server/rate-limit.js";
+import { next, until } from "../helpers/events.js";
 import { write } from "../helpers/raw-websocket.js";
-import { AckLoop, eventually, heapUsed, MB, pollingHandshake, sessions, startHostileServer, type HostileServer } from "./helpers.js";
+import { AckLoop, engineSessions, heapUsed, MB, pollingHandshake, sessions, startHostileServer, type HostileServer } from "./helpers.js";
 
 describe("hostile clients: long-polling memory bounds", { timeout: 60_000 }, () => {
   let srv: HostileServer;
   let loop: AckLoop;
   const attackers: NetSocket[] = [];
-  /** The server side of each TCP connection, in accept order. */
-  const accepted: NetSocket[] = [];
 
   before(async () => {
     srv = await startHostileServer();
-    srv.io.httpServer!.on("connection", (s: NetSocket) => accepted.push(s));
     loop = await AckLoop.start(srv.url);
   });
 
@@ -33,39 +31,82 @@ describe("hostile clients: long-polling memory bounds", { timeout: 60_000 }, () 
     await srv?.close();
   });
 
-  /** A raw connection that has sent the head of a POST for session `sid`; `server` is its server-side socket. */
-  async function postHead(sid: string, headers: string): Promise<{ socket: NetSocket; server: NetSocket; response: Promise<string> }> {
-    const n = accepted.length;
+  /**
+   * A raw connection that has sent the head of a POST for session `sid`; `server` is its server-side socket, `req`
+   * the server's request for the POST.
+   */
+  async function postHead(sid: string, headers: string): Promise<{ socket: NetSocket; server: NetSocket; req: Promise<IncomingMessage>; response: Promise<string> }> {
+    const httpServer = srv.io.httpServer!;
+    // the only connection opened meanwhile: the well-behaved client is on one WebSocket and does not reconnect
+    const accepted = next<[NetSocket]>(httpServer, "connection");
     const socket = connect(srv.port, "127.0.0.1");
     socket.setNoDelay(true);
     socket.on("error", () => undefined);
     attackers.push(socket);
     await once(socket, "connect");
-    await eventually(() => accepted.length > n, "the server accepted the connection");
-    const server = accepted[n]!;
+    const [server] = await accepted;
+    const req = new Promise<IncomingMessage>((resolve, reject) => {
+      const onRequest = (r: IncomingMessage): void => {
+        if (r.socket !== server) return;
+        clearTimeout(timer);
+        httpServer.off("request", onRequest);
+        resolve(r);
+      };
+      const timer = setTimeout(() => (httpServer.off("request", onRequest), reject(new Error("no request on the connection within 5000 ms"))), 5000);
+      httpServer.on("request", onRequest);
+    });
+    req.catch(() => undefined); // awaited only by the tests that read the body
     let text = "";
     socket.on("data", (c: Buffer) => (text += c.toString()));
     const response = once(socket, "close").then(() => text);
     await write(socket, `POST /socket.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain;charset=UTF-8\r\n${headers}\r\n`);
-    return { socket, server, response };
+    return { socket, server, req, response };
+  }
+
+  /**
+   * Resolves once `bytes` bytes of body came through `req`. It listens only once engine.io reads the body (its own
+   * "data" listener set the request flowing): a listener of ours alone would start the flow before engine.io listens.
+   */
+  function bodyRead(req: IncomingMessage, bytes: number, timeoutMs = 5000): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let got = 0;
+      const onData = (chunk: string | Buffer): void => {
+        got += chunk.length;
+        if (got >= bytes) finish();
+      };
+      const listen = (): void => void req.on("data", onData);
+      const finish = (err?: Error): void => {
+        clearTimeout(timer);
+        req.off("resume", listen);
+        req.off("data", onData);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      const timer = setTimeout(() => finish(new Error(`the server read ${got}/${bytes} bytes of body within ${timeoutMs} ms`)), timeoutMs);
+      if (req.readableFlowing === true) listen();
+      else req.once("resume", listen);
+    });
   }
 
   it("a body in one-byte HTTP chunks: nothing per piece is held, and piece 1,025 is refused with 400, the session closed", async () => {
     const sid = await pollingHandshake(srv.port);
     const before = heapUsed();
-    const { socket, server, response } = await postHead(sid, "Transfer-Encoding: chunked\r\n");
+    const { socket, req, response } = await postHead(sid, "Transfer-Encoding: chunked\r\n");
     const piece = "1\r\nx\r\n";
     // up to the limit: the connection stays open and holds about the bytes received
-    const readBefore = server.bytesRead;
+    const request = await req;
+    const sessionClosed = next(engineSessions(srv)[sid]!, "close");
+    const everyPiece = bodyRead(request, MAX_SMALL_PIECES); // one byte of body per piece
     await write(socket, piece.repeat(MAX_SMALL_PIECES));
-    await eventually(() => server.bytesRead - readBefore >= MAX_SMALL_PIECES * piece.length, "the server read every piece");
+    await everyPiece;
     assert.ok(!socket.destroyed && sessions(srv) >= 2, "still open under the limit");
     const held = heapUsed() - before;
     assert.ok(held < 1 * MB, `heap grew ${(held / MB).toFixed(2)} MB`);
     // one more small piece: refused
     await write(socket, piece.repeat(100));
     assert.match(await response, /^HTTP\/1\.1 400 [\s\S]*\{"code":3,"message":"Bad request"\}$/);
-    await eventually(() => !Object.hasOwn((srv.io.engine as unknown as { clients: object }).clients, sid), "the session is closed");
+    await sessionClosed;
+    assert.ok(!Object.hasOwn(engineSessions(srv), sid), "the session is closed");
     await loop.assertHealthy();
   });
 
@@ -144,11 +185,11 @@ describe("hostile clients: long-polling memory bounds", { timeout: 60_000 }, () 
     socket.on("data", (c: string) => (text += c));
     const PIPELINED = 1500;
     await write(socket, handshake.repeat(PIPELINED));
-    await eventually(() => responses() >= PIPELINED, `${PIPELINED} answers`, 20_000);
+    await until(socket, "data", () => responses() >= PIPELINED, 20_000, `${PIPELINED} answers`);
     assert.equal(sessions(srv) - base, MAX_SESSIONS_PER_HTTP_CONNECTION, "live sessions opened over the connection");
     text = "";
     await write(socket, handshake);
-    await eventually(() => responses() >= 1 && text.endsWith("}"), "an answer");
+    await until(socket, "data", () => responses() >= 1 && text.endsWith("}"), 5000, "an answer");
     assert.match(text, /^HTTP\/1\.1 429 [\s\S]*\{"code":429,"message":"too many sessions on one connection"\}$/);
     socket.destroy();
     await loop.assertHealthy();

@@ -12,7 +12,7 @@ import type { Socket } from "../../server/index.js";
 import { next } from "../helpers/events.js";
 import { FakePeer } from "../helpers/fake-peer.js";
 import { MALFORMED } from "../shared/malformed-cases.js";
-import { AckLoop, assertHeapBounded, assertNoPollution, eventually, heapUsed, MB, startHostileServer, type HostileServer } from "./helpers.js";
+import { AckLoop, assertHeapBounded, assertNoPollution, heapUsed, MB, startHostileServer, whenSessionsSettle, type HostileServer } from "./helpers.js";
 
 const TIMEOUT = { timeout: 15_000 };
 const MAX_BUFFER = 1_000_000; // the default: the malformed table has a ~200 KB frame
@@ -153,10 +153,10 @@ describe("hostile clients: Socket.IO frames", { timeout: 90_000 }, () => {
     // abrupt closes of WebSocket sessions are seen at once; polling ones at the ping timeout (4 s here; a 1 s timeout could drop the well-behaved client on a loaded CI box)
     const left = () => [...srv.io.of("/").sockets.values()].map((s) => `${s.conn.transport.name}/${s.conn.readyState}`).join(" ");
     // "at most": a socket left over from an earlier test (closing at its ping timeout) may be in the baseline
-    await eventually(() => srv.io.of("/").sockets.size <= baseline, `sockets back to ${baseline}`, 8000).catch(() => {
+    await whenSessionsSettle(srv, () => srv.io.of("/").sockets.size <= baseline, `sockets back to ${baseline}`, 8000).catch(() => {
       throw new Error(`sockets not back to ${baseline} within 8 s (now ${srv.io.of("/").sockets.size}: ${left()})`);
     });
-    await eventually(() => srv.io.engine.clientsCount <= 1, `sessions back to 1 (now ${srv.io.engine.clientsCount})`, 8000);
+    await whenSessionsSettle(srv, () => srv.io.engine.clientsCount <= 1, `sessions back to 1 (now ${srv.io.engine.clientsCount})`, 8000);
     await loop.assertHealthy();
     assertHeapBounded(before, HEAP_BOUND, "CONNECT flood");
   });

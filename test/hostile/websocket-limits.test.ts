@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import type { Socket as NetSocket } from "node:net";
 import { clientFrame, rawWebSocket, serverWebSocket, write, type RawWebSocket } from "../helpers/raw-websocket.js";
-import { AckLoop, eventually, heapUsed, MB, pollingHandshake, startHostileServer, type HostileServer } from "./helpers.js";
+import { until } from "../helpers/events.js";
+import { AckLoop, heapUsed, MB, pollingHandshake, startHostileServer, type HostileServer } from "./helpers.js";
 
 const TEXT = 1;
 const CONTINUATION = 0;
@@ -111,7 +112,7 @@ describe("hostile clients: WebSocket engine memory bounds", { timeout: 120_000 }
     const last = clientFrame(PING, "last");
     await write(peer.socket, last);
     const total = PINGS * ping.length + last.length;
-    await eventually(() => tcp.bytesRead - readBefore >= total, "the server read every ping");
+    await until(tcp, "data", () => tcp.bytesRead - readBefore >= total, 5000, "the server read every ping");
     const held = heapUsed() - before;
     assert.ok(tcp.writableNeedDrain, "the server's writes to the attacker are stuck");
     assert.ok(tcp.writableLength < 64 * 1024, `the server holds ${tcp.writableLength} unsent bytes after ${PINGS} pings`);
