@@ -10,24 +10,11 @@
  *
  * @module roomcast/admin-ui
  */
-import { createRequire } from "node:module";
+import { loadPeer } from "./optional-peer.js";
 import type * as AdminUi from "@socket.io/admin-ui";
 import type { Server } from "./server.js";
 
-/** What `npm install` must add when `@socket.io/admin-ui` is missing. */
-const MISSING = "roomcast/admin-ui needs the '@socket.io/admin-ui' package: npm install @socket.io/admin-ui";
-
-function load(): typeof AdminUi {
-  const require = createRequire(import.meta.url);
-  try {
-    require.resolve("@socket.io/admin-ui");
-  } catch (err) {
-    throw new Error(MISSING, { cause: err });
-  }
-  return require("@socket.io/admin-ui") as typeof AdminUi;
-}
-
-const adminUi = load();
+const adminUi = loadPeer<typeof AdminUi>("roomcast/admin-ui", "@socket.io/admin-ui");
 
 /** admin-ui's options (`namespaceName`, `auth`, `readonly`, `serverId`, `store`, `mode`), all optional. */
 export type InstrumentOptions = NonNullable<Parameters<typeof AdminUi.instrument>[1]>;

@@ -10,7 +10,7 @@ import { Server as SocketIOServer, type ServerOptions as SocketIOOptions } from 
 import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
 import { createClient } from "redis";
 import { Server, type ServerOptions } from "../../server/index.js";
-import { instrument as instrumentOnRoomcast } from "../../server/admin-ui.js";
+import { instrument as instrumentRoomcast } from "../../server/admin-ui.js";
 import { createAdapter } from "../../server/adapter/redis/index.js";
 import { clusterReady } from "../adapter/conformance.js";
 
@@ -19,14 +19,6 @@ export type InstrumentOptions = NonNullable<Parameters<typeof instrument>[1]>;
 /** The password of admin-ui's README example: "changeit", hashed with bcrypt. */
 export const ADMIN_PASSWORD = "changeit";
 export const ADMIN_PASSWORD_HASH = "$2b$10$heqvAkYMez.Va6Et2uXInOnkCT6/uQj1brkrbyG3LpopDklcq7ZOS";
-
-/**
- * `instrument(io)` for a roomcast Server: roomcast/admin-ui's, which runs the real admin-ui package on it (admin-ui's
- * own typings accept only socket.io's Server class; roomcast/admin-ui types it for roomcast's).
- */
-export function instrumentRoomcast(io: Server, opts: InstrumentOptions): void {
-  instrumentOnRoomcast(io, opts);
-}
 
 /** What the app code below needs of a server-side socket (both servers' sockets have it). */
 interface AppSocket {

@@ -19,11 +19,11 @@ import {
   normalize,
   startApp,
   startRoomcastApp,
-  instrumentRoomcast,
   type AdminApp,
   type AdminMessage,
   type Kind,
 } from "./harness.js";
+import { instrument as instrumentRoomcast } from "../../server/admin-ui.js";
 
 interface Run {
   transcript: unknown[];

@@ -14,7 +14,6 @@
  *
  * @module roomcast/redis
  */
-import { createRequire } from "node:module";
 import type { RedisClientType } from "redis";
 import type { Namespace } from "../../namespace.js";
 import { ClusterAdapter } from "../cluster-adapter.js";
@@ -22,13 +21,10 @@ import { ClusterHub, resolveOptions, type ClusterOptions, type ClusterTransport,
 import { MalformedMessageError } from "../cluster-message.js";
 import { toError } from "../../../shared/errors.js";
 
-// `redis` is an optional peer dependency and this module uses only its types (the clients come from the app): check
-// that it is installed when this module loads, so `import`/`require("roomcast/redis")` without it says what to do.
-try {
-  createRequire(import.meta.url).resolve("redis");
-} catch (err) {
-  throw new Error("roomcast/redis needs the 'redis' package (node-redis): npm install redis", { cause: err });
-}
+import { requirePeer } from "../../optional-peer.js";
+
+// `redis` is an optional peer dependency and this module uses only its types (the clients come from the app)
+requirePeer("roomcast/redis", "redis", " (node-redis)");
 
 export { ClusterAdapter } from "../cluster-adapter.js";
 export { RequestTimeoutError } from "../cluster-requests.js";
