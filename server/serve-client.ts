@@ -36,9 +36,10 @@ const FILES = new Map<string, string>([
 ]);
 
 /** socket.io serves these too; roomcast answers 404 with this body. */
+const NO_MSGPACK = "roomcast has no msgpack parser, so no socket.io.msgpack.min.js: use socket.io.min.js\n";
 const NOT_SHIPPED = new Map<string, string>([
-  ["socket.io.msgpack.min.js", "roomcast has no msgpack parser, so no socket.io.msgpack.min.js: use socket.io.min.js\n"],
-  ["socket.io.msgpack.min.js.map", "roomcast has no msgpack parser, so no socket.io.msgpack.min.js: use socket.io.min.js\n"],
+  ["socket.io.msgpack.min.js", NO_MSGPACK],
+  ["socket.io.msgpack.min.js.map", NO_MSGPACK],
 ]);
 
 const NOT_BUILT = "roomcast client bundle not built (npm run build)\n";
