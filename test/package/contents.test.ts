@@ -49,6 +49,17 @@ describe("package: npm pack contents", { timeout: 60_000 }, () => {
     );
   });
 
+  it("README's package size (packed kB, unpacked MB, file count) is within 10% of the tarball's", () => {
+    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+    const said = /about (\d+) kB packed, ([\d.]+) MB unpacked \(about (\d+) files/.exec(readme);
+    assert.ok(said, "README states the package size");
+    const near = (stated: number, measured: number, what: string) =>
+      assert.ok(Math.abs(measured - stated) <= stated * 0.1, `README says ${what} ${stated}, the tarball has ${measured}: update README`);
+    near(Number(said[1]), pack.size / 1000, "packed kB");
+    near(Number(said[2]), pack.unpackedSize / 1e6, "unpacked MB");
+    near(Number(said[3]), pack.files.length, "files");
+  });
+
   it("ships every file package.json's exports and typesVersions name", () => {
     const targets = packageTargets(pkg);
     assert.ok(targets.length >= 12, `exports/typesVersions targets: ${targets.join(", ")}`);
