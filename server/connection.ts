@@ -5,19 +5,19 @@
 import type { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import type { Socket as EngineSocket } from "engine.io";
-import { compactListeners } from "./listener-table.js";
+import { compactListeners } from "./engine/listener-table.js";
 import { Decoder } from "../shared/decoder.js";
 import { encodePacket } from "../shared/encoder.js";
 import { ProtocolError } from "../shared/errors.js";
 import { PacketType, type Packet } from "../shared/packet.js";
 import type { BroadcastFlags } from "./adapter/types.js";
 import type { EngineWriteOptions, OutgoingFrames } from "./outgoing.js";
-import { textFrameBuffer } from "./websocket/frame.js";
-import { abandon, countQueued, measureBytes, measurePackets, PressureWatch, type BufferLimits, type QueueCount } from "./backpressure.js";
+import { textFrameBuffer } from "./engine/websocket/frame.js";
+import { abandon, countQueued, measureBytes, measurePackets, PressureWatch, type BufferLimits, type QueueCount } from "./engine/backpressure.js";
 import { releaseSession } from "./rate-limit.js";
 import { DisconnectReason } from "./reasons.js";
 import type { Server } from "./server.js";
-import { congested, directSocket, writeFrame } from "./write-coalescing.js";
+import { congested, directSocket, writeFrame } from "./engine/write-coalescing.js";
 import type { Socket } from "./socket.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

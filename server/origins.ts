@@ -14,7 +14,7 @@ import { isIP } from "node:net";
 import { toError } from "../shared/errors.js";
 import type { ServerOptions as EngineOptions } from "engine.io";
 import type { ProxyTrust } from "./client-address.js";
-import { refuseRequest, type MiddlewareResponse } from "./http-refusal.js";
+import { refuseRequest, type MiddlewareResponse } from "./engine/http-refusal.js";
 
 /** The `allowedOrigins` option: a list of origins (`"*"` for all; compared case-insensitively) or a predicate. */
 export type AllowedOrigins = readonly string[] | ((origin: string) => boolean);

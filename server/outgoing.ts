@@ -4,7 +4,7 @@
  */
 import type { EncodedPacket } from "../shared/encoder.js";
 import type { BroadcastFlags } from "./adapter/types.js";
-import { textFrameBuffer } from "./websocket/frame.js";
+import { textFrameBuffer } from "./engine/websocket/frame.js";
 
 /** Options handed to engine.io's `socket.write` for every frame of a packet. */
 export interface EngineWriteOptions {

@@ -6,7 +6,7 @@
  */
 import { ServerResponse, type IncomingMessage } from "node:http";
 import type { ProxyTrust } from "./client-address.js";
-import { refuseRequest, type MiddlewareResponse } from "./http-refusal.js";
+import { refuseRequest, type MiddlewareResponse } from "./engine/http-refusal.js";
 
 /** The `eventRateLimit` option: a per-socket token bucket on incoming events. */
 export interface EventRateLimitOptions {

@@ -27,7 +27,7 @@ import { attachServeClient } from "./serve-client.js";
 import { AddressCounter, EventRateLimiter } from "./rate-limit.js";
 import { InflightAcks } from "./inflight.js";
 import { countStats, type ServerStats } from "./stats.js";
-import { bufferLimits, type BufferLimits } from "./backpressure.js";
+import { bufferLimits, type BufferLimits } from "./engine/backpressure.js";
 import {
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_MAX_NAMESPACES_PER_CONNECTION,
@@ -39,7 +39,7 @@ import {
   type ResolvedRecovery,
   type ServerOptions,
 } from "./options.js";
-import { admitConnection, attachEngine, engineOptions, type EngineConnection } from "./engine-setup.js";
+import { admitConnection, attachEngine, engineOptions, type EngineConnection } from "./engine/attach.js";
 import { ProxyTrust } from "./client-address.js";
 import { OriginGate } from "./origins.js";
 import { NamespaceRegistry, toMatcher } from "./namespace-registry.js";

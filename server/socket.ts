@@ -20,7 +20,7 @@ import type { BroadcastFlags, Room, SocketId } from "./adapter/types.js";
 import { BroadcastOperator } from "./broadcast.js";
 import { NO_FLAGS, type Connection } from "./connection.js";
 import { buildHandshake, type Handshake } from "./handshake.js";
-import { compactListeners } from "./listener-table.js";
+import { compactListeners } from "./engine/listener-table.js";
 import type { Namespace } from "./namespace.js";
 import type { OutgoingFrames } from "./outgoing.js";
 import { DisconnectReason, RECOVERABLE_REASONS, SERVER_RESERVED_EVENTS } from "./reasons.js";

@@ -168,7 +168,7 @@ describe("compat: a volatile emit right after a regular one, over WebSocket", TI
   // WebSocket transport is not writable from a write until that write's callback, so a volatile emit following any
   // other emit in the same tick is dropped though the connection is idle. roomcast drops a volatile packet only when
   // the client cannot take it now: the connection is backpressured (over its soft buffer marks) or engine.io holds
-  // packets for it (a polling client between two GETs, an upgrade in progress) — see server/write-coalescing.ts.
+  // packets for it (a polling client between two GETs, an upgrade in progress) — see server/engine/write-coalescing.ts.
   for (const mode of ["socket", "broadcast"] as const) {
     it(`${mode}: roomcast delivers it; socket.io 4.8 drops it`, async () => {
       const results = await both(async (srv) => {

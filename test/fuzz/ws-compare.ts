@@ -6,7 +6,7 @@
  */
 import type { Writable } from "node:stream";
 import * as ws from "ws";
-import { FrameReader, readerLimits, type WebSocketProtocolError } from "../../server/websocket/reader.js";
+import { FrameReader, readerLimits, type WebSocketProtocolError } from "../../server/engine/websocket/reader.js";
 import { bufferedBound } from "./ws-heap.js";
 import { MAX_FRAGMENTS, type WsEvent } from "./ws-generators.js";
 

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { WebSocketErrorCode } from "../../server/websocket/reader.js";
+import { WebSocketErrorCode } from "../../server/engine/websocket/reader.js";
 import { DEFAULT_SEED } from "./fuzzer.js";
 import { formatWsResult, runWsFuzz } from "./ws-fuzzer.js";
 

@@ -1,5 +1,5 @@
 /**
- * WebSocket frame-reader fuzzer: roomcast's `FrameReader` (server/websocket/reader.ts) against ws 8.23's `Receiver`,
+ * WebSocket frame-reader fuzzer: roomcast's `FrameReader` (server/engine/websocket/reader.ts) against ws 8.23's `Receiver`,
  * built as ws's server builds it (isServer, maxPayload, maxFragments 16,384, maxBufferedChunks 262,144, synchronous
  * events). Every case (./ws-generators.ts: valid, bad UTF-8, close frames, limits, runs of fragments, mutated,
  * garbage) is delivered to both in the same chunking, and for every case:
@@ -39,7 +39,7 @@
 import { performance } from "node:perf_hooks";
 import { bufferedBound, calibrate, heapBatch, HEAP_MAX_PAYLOAD } from "./ws-heap.js";
 import { MAX_CHUNKS, wsCase, type WsCase, type WsEvent } from "./ws-generators.js";
-import { WebSocketErrorCode } from "../../server/websocket/reader.js";
+import { WebSocketErrorCode } from "../../server/engine/websocket/reader.js";
 import { describeDifference, describeEvent, firstDifference, hasLongEncodedControl, hex, runBoth, theirEvents, tick, verdict, WS_MAX_BUFFERED_CHUNKS, type Pair } from "./ws-compare.js";
 
 /** A case slower than this (both parsers) is a finding. Streams are at most ~100 KB. */

@@ -11,7 +11,7 @@
  *   - and per reader, both together within reader.ts's promise: 2 × maxPayload + 14 + overhead.
  */
 import { setFlagsFromString } from "node:v8";
-import { FrameReader, readerLimits } from "../../server/websocket/reader.js";
+import { FrameReader, readerLimits } from "../../server/engine/websocket/reader.js";
 import { gc } from "./fuzzer.js";
 import { caseSeed, encodeFrame, OP, WsGen } from "./ws-generators.js";
 

@@ -1,5 +1,5 @@
 /**
- * Backpressure (server/backpressure.ts): a client that stops reading. Raw Engine.IO clients on loopback — a
+ * Backpressure (server/engine/backpressure.ts): a client that stops reading. Raw Engine.IO clients on loopback — a
  * WebSocket whose TCP socket is paused, a polling client that stops polling — against bounds small enough to reach
  * quickly. Every wait is bounded; loops that write across turns yield with setImmediate (I/O runs), never sleep.
  */
@@ -9,7 +9,7 @@ import type { Socket as NetSocket } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import WebSocket from "ws";
-import { bufferLimits } from "../../server/backpressure.js";
+import { bufferLimits } from "../../server/engine/backpressure.js";
 import { DisconnectReason, Server, type Socket } from "../../server/index.js";
 import { next } from "../helpers/events.js";
 import { FakePeer } from "../helpers/fake-peer.js";

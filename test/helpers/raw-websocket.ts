@@ -6,7 +6,7 @@
 import { once } from "node:events";
 import { connect, type Socket as NetSocket } from "node:net";
 import type { Server } from "../../server/index.js";
-import type { ServerWebSocket } from "../../server/websocket/socket.js";
+import type { ServerWebSocket } from "../../server/engine/websocket/socket.js";
 
 const MASK = [0x12, 0x34, 0x56, 0x78] as const;
 const KEY = "dGhlIHNhbXBsZSBub25jZQ==";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { request, type IncomingMessage } from "node:http";
 import { connect, type Socket as NetSocket } from "node:net";
-import { MAX_SMALL_PIECES } from "../../server/oversized-body.js";
+import { MAX_SMALL_PIECES } from "../../server/engine/oversized-body.js";
 import { MAX_SESSIONS_PER_HTTP_CONNECTION } from "../../server/rate-limit.js";
 import { next, until } from "../helpers/events.js";
 import { write } from "../helpers/raw-websocket.js";

@@ -8,7 +8,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { FrameReader, readerLimits, WebSocketErrorCode as Err, type WebSocketProtocolError } from "../../server/websocket/reader.js";
+import { FrameReader, readerLimits, WebSocketErrorCode as Err, type WebSocketProtocolError } from "../../server/engine/websocket/reader.js";
 
 class Reader extends FrameReader {
   readonly events: string[] = [];

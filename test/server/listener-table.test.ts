@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
-import { compactListeners } from "../../server/listener-table.js";
+import { compactListeners } from "../../server/engine/listener-table.js";
 
 test("listeners registered before and after compaction fire in order; removal and counts work", () => {
   const e = new EventEmitter();

@@ -1,7 +1,7 @@
 /** parseQuery gives exactly engine.io's `_query` (URL + URLSearchParams) for any request URL. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseQuery } from "../../server/query.js";
+import { parseQuery } from "../../server/engine/query.js";
 
 const engineIo = (url: string): Record<string, string> => Object.fromEntries(new URL(url, "https://socket.io").searchParams.entries());
 

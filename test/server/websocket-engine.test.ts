@@ -1,5 +1,5 @@
 /**
- * roomcast's own WebSocket server (server/websocket/): the opening handshake through a real Server, and the frame
+ * roomcast's own WebSocket server (server/engine/websocket/): the opening handshake through a real Server, and the frame
  * reader / writer of one connection over a real loopback TCP pair — fragments, control frames, chunking, every way a
  * client can break RFC 6455 (with the close code it gets), and the closing handshake.
  */
@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createServer, connect, type Socket as NetSocket, type AddressInfo } from "node:net";
-import { ServerWebSocket, socketLimits, WebSocketProtocolError, type WebSocketLimits } from "../../server/websocket/socket.js";
+import { ServerWebSocket, socketLimits, WebSocketProtocolError, type WebSocketLimits } from "../../server/engine/websocket/socket.js";
 import { clientFrame, ServerFrames } from "../helpers/raw-websocket.js";
 import { startServer } from "../helpers/server.js";
 

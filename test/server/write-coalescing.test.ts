@@ -1,4 +1,4 @@
-/** Write coalescing (server/write-coalescing.ts): same packets in the same order, one TCP write per turn. */
+/** Write coalescing (server/engine/write-coalescing.ts): same packets in the same order, one TCP write per turn. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Socket as NetSocket } from "node:net";

@@ -7,7 +7,7 @@
  *
  * Where roomcast knowingly differs from ws, the case says so in `note` and expects roomcast's behaviour.
  */
-import { WebSocketErrorCode as Err } from "../../server/websocket/reader.js";
+import { WebSocketErrorCode as Err } from "../../server/engine/websocket/reader.js";
 import { E, F, OP, binaryData, frame, utf8Text } from "./wire.js";
 import { utf8Cases } from "./utf8-cases.js";
 

@@ -11,7 +11,7 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { WebSocketErrorCode as Err } from "../../server/websocket/reader.js";
+import { WebSocketErrorCode as Err } from "../../server/engine/websocket/reader.js";
 import { cases, DEFAULT_LIMITS, type Case, type Category } from "./cases.js";
 import { tcpCuts } from "./chunkings.js";
 import { Loopback, frameLine, type Peer } from "./peer.js";

@@ -7,7 +7,7 @@
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { FrameReader, readerLimits, WebSocketErrorCode as Err, WebSocketProtocolError } from "../../server/websocket/reader.js";
+import { FrameReader, readerLimits, WebSocketErrorCode as Err, WebSocketProtocolError } from "../../server/engine/websocket/reader.js";
 import { cases, type Category, type Limits } from "./cases.js";
 import { chunks, pureChunkings } from "./chunkings.js";
 import { E, OP, messageEvent } from "./wire.js";

@@ -5,7 +5,7 @@
  * went on the wire.
  */
 import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
-import { ServerWebSocket, socketLimits, type WebSocketProtocolError } from "../../server/websocket/socket.js";
+import { ServerWebSocket, socketLimits, type WebSocketProtocolError } from "../../server/engine/websocket/socket.js";
 import { ServerFrames, type ServerFrame } from "../helpers/raw-websocket.js";
 import type { Limits } from "./cases.js";
 import { chunks } from "./chunkings.js";

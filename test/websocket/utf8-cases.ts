@@ -7,7 +7,7 @@
  * roomcast checks UTF-8 once per text message, when its last fragment arrives (as ws does): an invalid fragment
  * fails the connection with 1007 at the end of its message, not on arrival (6.4.x).
  */
-import { WebSocketErrorCode as Err } from "../../server/websocket/reader.js";
+import { WebSocketErrorCode as Err } from "../../server/engine/websocket/reader.js";
 import type { CaseInput } from "./cases.js";
 import { E, F } from "./wire.js";
 

@@ -4,11 +4,11 @@
  */
 import type { Server as HttpServer } from "node:http";
 import type { Server as EngineServer } from "engine.io";
-import type { AnyHttpServer, ServerOptions } from "./options.js";
-import type { ProxyTrust } from "./client-address.js";
-import { refuseForeignOrigins, type OriginGate } from "./origins.js";
+import type { AnyHttpServer, ServerOptions } from "../options.js";
+import type { ProxyTrust } from "../client-address.js";
+import { refuseForeignOrigins, type OriginGate } from "../origins.js";
 import { closeSessionOnOversizedBody } from "./oversized-body.js";
-import { acquireSession, refuseBusyAddresses, releaseSession, refuseBusyHttpConnections, type AddressCounter } from "./rate-limit.js";
+import { acquireSession, refuseBusyAddresses, releaseSession, refuseBusyHttpConnections, type AddressCounter } from "../rate-limit.js";
 import { WebSocketEngine } from "./websocket/engine.js";
 import { preparseQuery } from "./query.js";
 
