@@ -2,10 +2,10 @@
  * One Engine.IO session (socket.io's "Client"): decodes its frames, routes packets to the namespace sockets it
  * multiplexes, and writes encoded packets. A protocol error closes this connection only.
  */
-import type { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import type { Socket as EngineSocket } from "engine.io";
 import { compactListeners } from "./engine/listener-table.js";
+import { engineSessionId, engineTransport } from "./engine/internals.js";
 import { Decoder } from "../shared/decoder.js";
 import { encodePacket } from "../shared/encoder.js";
 import { ProtocolError } from "../shared/errors.js";
@@ -62,7 +62,7 @@ export class Connection {
     this.#decoder = new Decoder({ maxAttachments: server.maxAttachments });
     this.#limits = server.bufferLimits;
     compactListeners(conn);
-    compactListeners((conn as unknown as { transport: EventEmitter }).transport);
+    compactListeners(engineTransport(conn));
     // shared listeners that find this object on the engine.io socket: no closures per connection
     (conn as Tagged)[kConnection] = this;
     conn.on("data", Connection.#onEngineData);
@@ -81,7 +81,7 @@ export class Connection {
    * other clients (the socket's own `id` is a separate random id for that reason).
    */
   get id(): string {
-    return this.conn["id"]; // public at runtime (socket.io reads it); engine.io's typings declare it private
+    return engineSessionId(this.conn); // public at runtime (socket.io reads it); engine.io's typings declare it private
   }
 
   /** The first HTTP request of the Engine.IO session (socket.io's `socket.client.request`). */

@@ -2,6 +2,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { ParsedUrlQuery } from "node:querystring";
 import type { ProxyTrust } from "./client-address.js";
+import { requestQuery } from "./engine/internals.js";
 
 /**
  * What `socket.handshake` holds: the first request of the session and the CONNECT payload, as socket.io presents them.
@@ -28,10 +29,6 @@ export interface Handshake {
   auth: Record<string, any>;
 }
 
-interface EngineRequest extends IncomingMessage {
-  _query?: ParsedUrlQuery;
-}
-
 /** The handshake of a socket created at `issued` (ms since the epoch): sockets build it on first read. */
 export function buildHandshake(
   req: IncomingMessage,
@@ -49,7 +46,7 @@ export function buildHandshake(
     secure: (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true,
     issued,
     url: req.url ?? "",
-    query: (req as EngineRequest)._query ?? {},
+    query: requestQuery(req) ?? {},
     auth,
   };
 }

@@ -7,6 +7,7 @@
 import { ServerResponse, type IncomingMessage } from "node:http";
 import type { ProxyTrust } from "./client-address.js";
 import { refuseRequest, type MiddlewareResponse } from "./engine/http-refusal.js";
+import { requestQuery } from "./engine/internals.js";
 
 /** The `eventRateLimit` option: a per-socket token bucket on incoming events. */
 export interface EventRateLimitOptions {
@@ -245,7 +246,7 @@ export function refuseWhile(closing: () => boolean) {
 }
 
 function isSessionRequest(req: IncomingMessage): boolean {
-  const query = (req as IncomingMessage & { _query?: Record<string, unknown> })._query;
+  const query = requestQuery(req);
   if (query !== undefined) return typeof query["sid"] === "string";
   return /[?&]sid=/.test(req.url ?? "");
 }

@@ -3,7 +3,7 @@
  * foreign origin, 429 on a busy address, oversized bodies) and the per-address admission of new sessions.
  */
 import type { Server as HttpServer } from "node:http";
-import type { Server as EngineServer } from "engine.io";
+import type { Server as EngineServer, Socket as EngineSocket } from "engine.io";
 import type { AnyHttpServer, ServerOptions } from "../options.js";
 import type { ProxyTrust } from "../client-address.js";
 import { refuseForeignOrigins, type OriginGate } from "../origins.js";
@@ -13,7 +13,7 @@ import { WebSocketEngine } from "./websocket/engine.js";
 import { preparseQuery } from "./query.js";
 
 /** One Engine.IO session, as engine.io's "connection" event gives it. */
-export type EngineConnection = EngineServer["clients"][string];
+export type EngineConnection = EngineSocket;
 
 /**
  * The options engine.io gets: roomcast's own are passed through; `cors` as the origin gate wants it (an app's

@@ -14,7 +14,9 @@
  * The hot path reads a few properties after each write (`measureBytes`, `measurePackets`); listeners are attached
  * only while a connection is above its soft mark (`PressureWatch`).
  */
+import type { Socket as NetSocket } from "node:net";
 import type { Socket as EngineSocket } from "engine.io";
+import { engineTcpSocket, engineWebSocket, writeBufferLength } from "./internals.js";
 
 /** Defaults of the `maxBufferedBytes` and `maxBufferedPackets` server options. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -43,22 +45,6 @@ export function bufferLimits(maxBytes = DEFAULT_MAX_BUFFERED_BYTES, maxPackets =
   return { maxBytes, maxPackets, softBytes: maxBytes / 2, softPackets: maxPackets / 2 };
 }
 
-/** What we read of engine.io's Socket and of the ws WebSocket under its websocket transport. */
-interface EngineView {
-  writeBuffer: unknown[];
-  transport: { name: string; socket?: WsView };
-}
-interface WsView {
-  readonly bufferedAmount: number;
-  readonly _socket: { on(ev: "drain", fn: () => void): unknown; off(ev: "drain", fn: () => void): unknown } | null;
-  terminate(): void;
-}
-
-function wsOf(conn: EngineSocket): WsView | undefined {
-  const transport = (conn as unknown as EngineView).transport;
-  return transport.name === "websocket" ? transport.socket : undefined;
-}
-
 /** Bytes of our frames in engine.io's current `writeBuffer`, tracked without holding a reference to the array. */
 export interface QueueCount {
   /** `writeBuffer.length` right after our last queued write (0: nothing of ours is queued). */
@@ -68,7 +54,7 @@ export interface QueueCount {
 
 /** Call after each `conn.write` of a frame of `size` bytes (engine.io may have flushed it at once). */
 export function countQueued(conn: EngineSocket, queue: QueueCount, size: number): void {
-  const n = (conn as unknown as EngineView).writeBuffer.length;
+  const n = writeBufferLength(conn);
   if (n === 0) {
     queue.length = 0;
     queue.bytes = 0;
@@ -83,14 +69,14 @@ export function countQueued(conn: EngineSocket, queue: QueueCount, size: number)
 }
 
 export function measureBytes(conn: EngineSocket, queue: QueueCount | undefined): number {
-  const n = (conn as unknown as EngineView).writeBuffer.length;
+  const n = writeBufferLength(conn);
   const queued = queue !== undefined && n !== 0 && n >= queue.length ? queue.bytes : 0;
-  const ws = wsOf(conn);
+  const ws = engineWebSocket(conn);
   return ws === undefined ? queued : queued + ws.bufferedAmount;
 }
 
 export function measurePackets(conn: EngineSocket): number {
-  return (conn as unknown as EngineView).writeBuffer.length;
+  return writeBufferLength(conn);
 }
 
 /**
@@ -98,7 +84,7 @@ export function measurePackets(conn: EngineSocket): number {
  * discarded, and a WebSocket is terminated (its TCP buffer is freed now, not after ws's 30 s closing handshake).
  */
 export function abandon(conn: EngineSocket): void {
-  const ws = wsOf(conn);
+  const ws = engineWebSocket(conn);
   conn.close(true);
   ws?.terminate();
 }
@@ -119,7 +105,7 @@ export class PressureWatch {
     this.#scheduled = false;
     if (!this.#stopped) this.#recheck();
   };
-  #tcp: WsView["_socket"] = null;
+  #tcp: NetSocket | null = null;
   #scheduled = false;
   #stopped = false;
 
@@ -137,7 +123,7 @@ export class PressureWatch {
 
   /** Listens to the current TCP socket (an upgrade to WebSocket may have happened since). */
   follow(): void {
-    const tcp = wsOf(this.#conn)?._socket ?? null;
+    const tcp = engineTcpSocket(this.#conn);
     if (tcp === this.#tcp) return;
     this.#tcp?.off("drain", this.#schedule);
     tcp?.on("drain", this.#schedule);

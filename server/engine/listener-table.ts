@@ -8,22 +8,18 @@
  * Only the representation changes: EventEmitter reads and writes the table by key, as before.
  */
 import type { EventEmitter } from "node:events";
+import { listenerTable, setListenerTable } from "./internals.js";
 
 class ListenerTable {}
 // nothing inherited, not even the class's own `constructor` (an event may be named "constructor")
 Object.setPrototypeOf(ListenerTable.prototype, null);
 delete (ListenerTable.prototype as { constructor?: unknown }).constructor;
 
-interface WithTable {
-  _events: Record<string | symbol, unknown>;
-}
-
 /** Moves `emitter`'s listeners (if any) into a fast-mode table. */
 export function compactListeners(emitter: EventEmitter): void {
-  const e = emitter as unknown as WithTable;
-  const old = e._events;
+  const old = listenerTable(emitter);
   if (old === undefined || old instanceof ListenerTable) return;
   const table = new ListenerTable() as Record<string | symbol, unknown>;
   for (const key of Reflect.ownKeys(old)) table[key] = old[key];
-  e._events = table;
+  setListenerTable(emitter, table);
 }

@@ -14,6 +14,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Server as EngineServer } from "engine.io";
+import { engineMaxHttpBufferSize, failEngineSession, requestQuery } from "./internals.js";
 
 /** Pieces a body may arrive in before their average size is looked at. */
 export const MAX_SMALL_PIECES = 1024;
@@ -22,25 +23,12 @@ export const MIN_PIECE_BYTES = 256;
 /** Bodies declared at most this long are not watched (at most this many pieces). */
 export const UNGUARDED_BYTES = 4096;
 
-interface EngineSession {
-  transport?: { onError?: (msg: string, desc?: unknown) => void; discard?: () => void };
-  close(): void;
-}
-
-type Query = Record<string, string> | undefined;
-
 /** An engine.io middleware (`engine.use(...)`). */
 export function closeSessionOnOversizedBody(engine: EngineServer) {
-  const maxBytes = (engine as unknown as { opts: { maxHttpBufferSize: number } }).opts.maxHttpBufferSize;
+  const maxBytes = engineMaxHttpBufferSize(engine);
   const failSession = (req: IncomingMessage, message: string, description: string): void => {
-    const sid = (req as IncomingMessage & { _query?: Query })._query?.sid ?? null; // parsed before middlewares run
-    const clients = (engine as unknown as { clients: Record<string, EngineSession> }).clients;
-    const session = sid !== null && Object.hasOwn(clients, sid) ? clients[sid] : undefined;
-    if (session === undefined) return;
-    // discarded first: engine.io would otherwise hold the closed transport (and a 30 s timer) for a GET to come
-    session.transport?.discard?.();
-    if (typeof session.transport?.onError === "function") session.transport.onError(message, description);
-    else session.close();
+    const sid = requestQuery(req)?.sid; // parsed before middlewares run
+    if (sid !== undefined) failEngineSession(engine, sid, message, description);
   };
   return (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void => {
     if (req.method !== "POST") return next();

@@ -6,6 +6,7 @@
  * takes URLSearchParams' path, so the result is always the same as engine.io's.
  */
 import type { IncomingMessage } from "node:http";
+import { requestQuery, setRequestQuery } from "./internals.js";
 
 /** Characters of a query that URLSearchParams leaves exactly as they are. */
 const PLAIN = /^[A-Za-z0-9._~=&-]*$/;
@@ -32,15 +33,10 @@ export function parseQuery(url: string): Record<string, string> {
   return query;
 }
 
-interface EngineRequest extends IncomingMessage {
-  _query?: Record<string, string>;
-}
-
 /** A listener put in front of engine.io's on "request" and "upgrade": sets `_query` for the requests it will take. */
 export function preparseQuery(enginePath: string): (req: IncomingMessage) => void {
   return (req) => {
     const url = req.url ?? "";
-    const r = req as EngineRequest;
-    if (r._query === undefined && url.startsWith(enginePath)) r._query = parseQuery(url);
+    if (requestQuery(req) === undefined && url.startsWith(enginePath)) setRequestQuery(req, parseQuery(url));
   };
 }

@@ -12,21 +12,7 @@
  */
 import type { Socket as NetSocket } from "node:net";
 import type { Socket as EngineSocket } from "engine.io";
-import { ServerWebSocket } from "./websocket/socket.js";
-
-/** What we read of ws's WebSocket (the object under engine.io's websocket transport). */
-interface WsLike {
-  readyState: number;
-  _socket: NetSocket | null;
-  _extensions: Record<string, unknown>;
-  _sender: { _queue: unknown[]; _state?: number } | undefined;
-}
-
-interface EngineInternals {
-  readyState: string;
-  writeBuffer: unknown[];
-  transport: { name: string; writable: boolean; socket?: WsLike | ServerWebSocket };
-}
+import { engineTcpSocket, engineTransport, engineWebSocket, writeBufferLength, wsSenderIdle, wsTcpSocket } from "./internals.js";
 
 const WS_OPEN = 1;
 
@@ -68,33 +54,21 @@ export function holdWrites(socket: NetSocket): void {
  * engine.io's path, the socket is still held so engine.io's writes of this turn are coalesced too.
  */
 export function directSocket(conn: EngineSocket): NetSocket | undefined {
-  const c = conn as unknown as EngineInternals;
-  const transport = c.transport;
-  if (transport.name !== "websocket") return undefined;
-  const ws = transport.socket;
-  const tcp = ws?._socket;
-  if (ws === undefined || tcp == null || ws.readyState !== WS_OPEN) return undefined;
+  const ws = engineWebSocket(conn);
+  if (ws === undefined) return undefined;
+  const tcp = wsTcpSocket(ws);
+  if (tcp == null || ws.readyState !== WS_OPEN) return undefined;
   holdWrites(tcp);
   if (
-    c.writeBuffer.length !== 0 ||
-    c.readyState !== "open" ||
-    !senderIdle(ws) ||
+    writeBufferLength(conn) !== 0 ||
+    conn.readyState !== "open" ||
+    !wsSenderIdle(ws) ||
     conn.listenerCount("packetCreate") !== 0 ||
     conn.listenerCount("flush") !== 0
   ) {
     return undefined;
   }
   return tcp;
-}
-
-/**
- * Whether nothing handed to the WebSocket is still queued inside it: always for roomcast's own (it writes to the TCP
- * socket at once); for ws, when its sender has no queue and no permessage-deflate is negotiated.
- */
-function senderIdle(ws: WsLike | ServerWebSocket): boolean {
-  if (ws instanceof ServerWebSocket) return true;
-  const sender = ws._sender;
-  return sender !== undefined && sender._queue.length === 0 && (sender._state ?? 0) === 0 && ws._extensions["permessage-deflate"] === undefined;
 }
 
 /** Writes a prepared [header, payload] (or single-buffer) WebSocket frame to a held socket. */
@@ -107,8 +81,7 @@ export function writeFrame(tcp: NetSocket, frame: Buffer[]): void {
  * its high-water mark (the direct path never makes the transport busy, so both are checked).
  */
 export function congested(conn: EngineSocket): boolean {
-  const transport = (conn as unknown as EngineInternals).transport;
-  if (!transport.writable) return true;
-  const tcp = transport.socket?._socket;
+  if (!engineTransport(conn).writable) return true;
+  const tcp = engineTcpSocket(conn);
   return tcp != null && tcp.writableNeedDrain;
 }

@@ -273,6 +273,8 @@ function entries(reply: unknown): Array<[string, unknown]> {
 /** The user's own clients get an "error" listener too: an unhandled "error" event would crash the process. */
 function guard(client: AnyClient, sink: TransportSink, role: string): void {
   const marker = Symbol.for("roomcast.redis.guarded");
+  // a marker of ours on node-redis's client: this cast stays here, not in server/engine/internals.ts, as this file
+  // alone imports redis (test/server/engine-internals.test.ts allows it)
   const c = client as unknown as Record<symbol, boolean>;
   if (c[marker]) return;
   c[marker] = true;
