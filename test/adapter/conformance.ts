@@ -20,7 +20,7 @@ export interface TestCluster {
 export type CreateCluster = (opts?: Partial<ServerOptions>) => Promise<TestCluster>;
 
 /** Waits until the namespace's adapter on every server counts them all (no-op for a single instance). */
-export async function clusterReady(servers: Array<TestServer<Server>>, nsp = "/"): Promise<void> {
+export async function clusterReady(servers: ReadonlyArray<{ io: Server }>, nsp = "/"): Promise<void> {
   for (const srv of servers) {
     const adapter = srv.io.namespaces.get(nsp)?.adapter as unknown as { peers?: string[] } & Parameters<typeof until>[0];
     if (adapter?.peers === undefined) continue;

@@ -4,7 +4,6 @@
  * that records what the UI would receive.
  */
 import { createServer, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { instrument } from "@socket.io/admin-ui";
 import { Server as SocketIOServer, type ServerOptions as SocketIOOptions } from "socket.io";
 import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
@@ -13,6 +12,7 @@ import { Server, type ServerOptions } from "../../server/index.js";
 import { instrument as instrumentRoomcast } from "../../server/admin-ui.js";
 import { createAdapter } from "../../server/adapter/redis/index.js";
 import { clusterReady } from "../adapter/conformance.js";
+import { listen } from "../helpers/server.js";
 
 export type InstrumentOptions = NonNullable<Parameters<typeof instrument>[1]>;
 
@@ -65,11 +65,6 @@ export interface AppOptions {
   socketio?: Partial<SocketIOOptions>;
   /** Runs before instrument() (e.g. a middleware that sets socket.data). */
   setup?: (io: Server | SocketIOServer) => void;
-}
-
-async function listen(http: HttpServer): Promise<number> {
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  return (http.address() as AddressInfo).port;
 }
 
 /** The app behind a roomcast Server, instrumented. */

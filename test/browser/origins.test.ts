@@ -6,14 +6,13 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Browser } from "playwright-core";
 import { launchChromium } from "../helpers/browser.js";
+import { listen } from "../helpers/server.js";
 import { Server, type ServerOptions } from "../../server/index.js";
 
-async function listen(http: HttpServer): Promise<string> {
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+async function listenUrl(http: HttpServer): Promise<string> {
+  return `http://127.0.0.1:${await listen(http)}`;
 }
 
 describe("browser: a page of another site and the origin gate", { timeout: 60_000 }, () => {
@@ -30,7 +29,7 @@ describe("browser: a page of another site and the origin gate", { timeout: 60_00
     io.on("connection", (socket) => {
       socket.on("ping?", (ack: (a: string) => void) => ack("pong"));
     });
-    return { io, url: await listen(http) };
+    return { io, url: await listenUrl(http) };
   }
 
   /** Opens the other site's page and connects from it to `url`: "pong" or the connect_error message. */
@@ -69,7 +68,7 @@ describe("browser: a page of another site and the origin gate", { timeout: 60_00
 
   before(async () => {
     site = createServer((_req, res) => res.writeHead(200, { "Content-Type": "text/html" }).end("<!doctype html><title>another site</title>"));
-    siteUrl = await listen(site);
+    siteUrl = await listenUrl(site);
     browser = await launchChromium();
   });
   after(async () => {

@@ -9,9 +9,9 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Browser } from "playwright-core";
 import { launchChromium } from "../helpers/browser.js";
+import { listen } from "../helpers/server.js";
 import { Server, type ServerOptions } from "../../server/index.js";
 
 const OFFICIAL = new URL("../../../node_modules/socket.io-client/dist/socket.io.min.js", import.meta.url);
@@ -51,8 +51,7 @@ describe("browser: the served client at socket.io's URLs", { timeout: 90_000 }, 
     io.on("connection", (socket) => {
       socket.on("double", (n: number, ack: (r: { doubled: number; id: string }) => void) => ack({ doubled: n * 2, id: socket.id }));
     });
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    url = await listenUrl(http);
     browser = await launchChromium();
   });
   after(async () => {
@@ -61,9 +60,8 @@ describe("browser: the served client at socket.io's URLs", { timeout: 90_000 }, 
     for (const close of closers) await close();
   });
 
-  async function listen(http: ReturnType<typeof createServer>): Promise<string> {
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  async function listenUrl(http: ReturnType<typeof createServer>): Promise<string> {
+    return `http://127.0.0.1:${await listen(http)}`;
   }
 
   /** Opens `path`, waits for `ready` (a global the page sets), and runs one `io()` round trip with what it got. */
@@ -152,7 +150,7 @@ window.esm = { io, Manager, Socket, protocol };</script>`);
       } else res.writeHead(404).end();
     });
     closers.push(() => new Promise((resolve) => site.close(resolve)));
-    const siteUrl = await listen(site);
+    const siteUrl = await listenUrl(site);
     const server = async (opts: Partial<ServerOptions>) => {
       const http = createServer((_req, res) => res.writeHead(404).end());
       const other = new Server(http, opts);
@@ -160,7 +158,7 @@ window.esm = { io, Manager, Socket, protocol };</script>`);
       other.on("connection", (socket) => {
         socket.on("double", (n: number, ack: (r: { doubled: number }) => void) => ack({ doubled: n * 2 }));
       });
-      return listen(http);
+      return listenUrl(http);
     };
     const listed = await server({ cors: { origin: [siteUrl] } });
     const { ack } = await run(`/static?target=${encodeURIComponent(listed)}`, "esm", siteUrl, listed);

@@ -3,13 +3,13 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { io, type Socket } from "../../client/index.js";
 import { next } from "../helpers/events.js";
-import { KINDS, start, type AnyServer, type Running } from "./servers.js";
+import { KINDS, startKind, type AnyServer, type TestServer } from "../helpers/server.js";
 
 const fast = { reconnectionDelay: 20, reconnectionDelayMax: 50, forceNew: true } as const;
 
 for (const kind of KINDS) {
   describe(`client basics against ${kind}`, { timeout: 20_000 }, () => {
-    let srv: Running;
+    let srv: TestServer<AnyServer>;
     const open: Socket[] = [];
     const client = (path = "", opts: Parameters<typeof io>[1] = {}): Socket => {
       const socket = io(srv.url + path, { ...fast, ...opts });
@@ -18,7 +18,7 @@ for (const kind of KINDS) {
     };
 
     before(async () => {
-      srv = await start(kind);
+      srv = await startKind(kind);
       const handlers = (s: AnyServer) => {
         s.on("double", (n: number, ack: (r: number) => void) => ack(n * 2));
         s.on("echo", (...args: unknown[]) => (args.pop() as (...a: unknown[]) => void)(...args));

@@ -3,24 +3,24 @@ import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import { io, type Socket } from "../../client/index.js";
 import { next } from "../helpers/events.js";
-import { KINDS, start, type AnyServer, type Running } from "./servers.js";
+import { KINDS, startKind, type AnyServer, type TestServer } from "../helpers/server.js";
 
 for (const kind of KINDS) {
   describe(`client reconnection and offline buffer against ${kind}`, { timeout: 20_000 }, () => {
     const open: Socket[] = [];
-    const servers: Running[] = [];
+    const servers: TestServer<AnyServer>[] = [];
     const client = (url: string, opts: Parameters<typeof io>[1] = {}): Socket => {
       const socket = io(url, { forceNew: true, reconnectionDelay: 20, reconnectionDelayMax: 80, ...opts });
       open.push(socket);
       return socket;
     };
-    const server = async (opts: Parameters<typeof start>[1] = {}): Promise<Running> => {
-      const srv = await start(kind, opts);
+    const server = async (opts: Parameters<typeof startKind>[1] = {}): Promise<TestServer<AnyServer>> => {
+      const srv = await startKind(kind, opts);
       servers.push(srv);
       return srv;
     };
     /** Server-side events named `event`, in arrival order. */
-    const record = (srv: Running, event: string): unknown[] => {
+    const record = (srv: TestServer<AnyServer>, event: string): unknown[] => {
       const got: unknown[] = [];
       srv.io.on("connection", (s: AnyServer) => {
         s.on(event, (v: unknown) => got.push(v));

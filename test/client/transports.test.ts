@@ -5,7 +5,7 @@ import { createServer, request, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { io, type Socket } from "../../client/index.js";
 import { next } from "../helpers/events.js";
-import { KINDS, start, type AnyServer, type Running } from "./servers.js";
+import { KINDS, startKind, type AnyServer, type TestServer } from "../helpers/server.js";
 
 /** A loopback HTTP proxy to `target` that refuses every `Upgrade` (WebSocket blocked by a middlebox). */
 async function upgradeBlockingProxy(target: number): Promise<{ url: string; refused: () => number; close(): Promise<void> }> {
@@ -39,7 +39,7 @@ async function upgradeBlockingProxy(target: number): Promise<{ url: string; refu
 
 for (const kind of KINDS) {
   describe(`client transports against ${kind}`, { timeout: 20_000 }, () => {
-    let srv: Running;
+    let srv: TestServer<AnyServer>;
     const open: Socket[] = [];
     const client = (url: string, opts: Parameters<typeof io>[1]): Socket => {
       const socket = io(url, { forceNew: true, ...opts });
@@ -47,7 +47,7 @@ for (const kind of KINDS) {
       return socket;
     };
     before(async () => {
-      srv = await start(kind);
+      srv = await startKind(kind);
       srv.io.on("connection", (s: AnyServer) => {
         s.on("echo", (...args: unknown[]) => (args.pop() as (...a: unknown[]) => void)(...args));
       });

@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { RemoteSocket as RoomcastRemoteSocket } from "../../server/index.js";
 import { createAdapter } from "../../server/adapter/redis/index.js";
-import { KINDS, start, type AnyServer, type Kind, type Running } from "../client/servers.js";
+import { KINDS, startKind, type AnyServer, type Kind, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import { RedisProcess } from "../helpers/redis.js";
 import { startServer } from "../helpers/server.js";
@@ -35,7 +35,7 @@ async function client(url: string, answer: string | undefined): Promise<ClientSo
 }
 
 /** Two clients answer, one never does: what a 300 ms emitWithAck broadcast rejects with. */
-async function partial(srv: Running): Promise<{ name: string; message: string; responses: unknown }> {
+async function partial(srv: TestServer<AnyServer>): Promise<{ name: string; message: string; responses: unknown }> {
   const clients = [await client(srv.url, "a"), await client(srv.url, "b"), await client(srv.url, undefined)];
   try {
     const err = await srv.io.timeout(300).emitWithAck("q").then(
@@ -52,7 +52,7 @@ describe("compat: broadcast emitWithAck timeout", TIMEOUT, () => {
   it("the error carries the responses received so far (as socket.io: err.responses)", async () => {
     const results = {} as Record<Kind, Awaited<ReturnType<typeof partial>>>;
     for (const kind of KINDS) {
-      const srv = await start(kind);
+      const srv = await startKind(kind);
       try {
         results[kind] = await partial(srv);
       } finally {
@@ -68,7 +68,7 @@ describe("compat: broadcast emitWithAck timeout", TIMEOUT, () => {
   it("the timeout callback form gets (err, responses so far) (as socket.io)", async () => {
     const results = {} as Record<Kind, unknown>;
     for (const kind of KINDS) {
-      const srv = await start(kind);
+      const srv = await startKind(kind);
       const clients = [await client(srv.url, "a"), await client(srv.url, undefined)];
       try {
         results[kind] = await new Promise((resolve) =>
@@ -88,7 +88,7 @@ describe("compat: RemoteSocket.emit with an ack", TIMEOUT, () => {
   it("the callback gets (null, response) — one value, not an array; (err, null) on timeout (as socket.io)", async () => {
     const results = {} as Record<Kind, unknown>;
     for (const kind of KINDS) {
-      const srv = await start(kind);
+      const srv = await startKind(kind);
       const answering = await client(srv.url, "yes");
       const silent = await client(srv.url, undefined);
       try {

@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { io as sioClient, Manager as SioManager } from "socket.io-client";
 import { io as roomcastClient, Manager as RoomcastManager } from "../../client/index.js";
-import { KINDS, start, type AnyServer, type Kind } from "../client/servers.js";
+import { KINDS, startKind, type AnyServer, type Kind } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 
 const TIMEOUT = { timeout: 20_000 };
@@ -43,7 +43,7 @@ describe("compat: retries and an emit from the 'connect' listener", TIMEOUT, () 
     it(`against ${server}: the emit reaches the server once, with either client`, async () => {
       const results = {} as Record<ClientKind, unknown>;
       for (const kind of CLIENTS) {
-        const srv = await start(server);
+        const srv = await startKind(server);
         const hits: number[] = [];
         srv.io.on("connection", (socket: AnyServer) => {
           socket.on("hit", (n: number, ack: () => void) => (hits.push(n), ack()));
@@ -69,7 +69,7 @@ describe("compat: retries and an emit from the 'connect' listener", TIMEOUT, () 
   it("an emit queued while offline is sent once on connect, before the 'connect' listener's emit", async () => {
     const results = {} as Record<ClientKind, unknown>;
     for (const kind of CLIENTS) {
-      const srv = await start("roomcast");
+      const srv = await startKind("roomcast");
       const hits: string[] = [];
       srv.io.on("connection", (socket: AnyServer) => {
         socket.on("hit", (n: string, ack: () => void) => (hits.push(n), ack()));
@@ -98,7 +98,7 @@ describe("compat: a namespace socket created in the Manager's 'open' listener", 
     it(`against ${server}: one CONNECT, the session stays up, with either client`, async () => {
       const results = {} as Record<ClientKind, unknown>;
       for (const kind of CLIENTS) {
-        const srv = await start(server as Kind);
+        const srv = await startKind(server as Kind);
         const connects = countFrames(srv.io, "0/a,");
         const joined: string[] = [];
         srv.io.of("/a").on("connection", (socket: AnyServer) => {
@@ -136,7 +136,7 @@ describe("compat: order of the socket's and the Manager's events", TIMEOUT, () =
   it("a transport close: the socket's 'disconnect', then the Manager's 'close' (as socket.io-client)", async () => {
     const results = {} as Record<ClientKind, unknown>;
     for (const kind of CLIENTS) {
-      const srv = await start("roomcast");
+      const srv = await startKind("roomcast");
       const client = connectClient(kind, srv.url, {});
       const order: string[] = [];
       client.on("disconnect", (reason: string) => order.push(`socket disconnect: ${reason}`));
@@ -157,7 +157,7 @@ describe("compat: order of the socket's and the Manager's events", TIMEOUT, () =
   });
 
   it("a connection refused: the socket's 'connect_error', then the Manager's 'error' (as socket.io-client)", async () => {
-    const srv = await start("roomcast");
+    const srv = await startKind("roomcast");
     const port = srv.port;
     await srv.close(); // nothing listens there any more
     const results = {} as Record<ClientKind, unknown>;

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { Server as SioServer } from "socket.io";
 import { io as ioc } from "socket.io-client";
 import { Server } from "../../server/index.js";
-import { KINDS, type AnyServer, type Kind } from "../client/servers.js";
+import { KINDS, type AnyServer, type Kind } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 
 const TIMEOUT = { timeout: 20_000 };

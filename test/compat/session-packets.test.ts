@@ -6,7 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { KINDS, start, type AnyServer, type Kind, type Running } from "../client/servers.js";
+import { KINDS, startKind, type AnyServer, type Kind, type TestServer } from "../helpers/server.js";
 import { FakePeer, type CloseInfo, type Transport } from "../helpers/fake-peer.js";
 
 const TIMEOUT = { timeout: 20_000 };
@@ -37,10 +37,10 @@ async function closeWithin(peer: FakePeer, ms = 3000): Promise<CloseInfo | "open
 }
 
 /** Runs `scenario` against both servers; returns each one's result. */
-async function both<T>(scenario: (srv: Running, log: string[], kind: Kind) => Promise<T>): Promise<Record<Kind, T>> {
+async function both<T>(scenario: (srv: TestServer<AnyServer>, log: string[], kind: Kind) => Promise<T>): Promise<Record<Kind, T>> {
   const out = {} as Record<Kind, T>;
   for (const kind of KINDS) {
-    const srv = await start(kind);
+    const srv = await startKind(kind);
     const log: string[] = [];
     record(srv.io, log);
     try {

@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { IncomingMessage } from "node:http";
 import { io as ioc } from "socket.io-client";
-import { KINDS, start, type AnyServer, type Kind } from "../client/servers.js";
+import { KINDS, startKind, type AnyServer, type Kind } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 
 describe("compat: socket.client", { timeout: 20_000 }, () => {
@@ -14,7 +14,7 @@ describe("compat: socket.client", { timeout: 20_000 }, () => {
     it(`${transport}: client.request is the handshake's IncomingMessage, client.conn the Engine.IO socket (as socket.io)`, async () => {
       const seen = {} as Record<Kind, unknown>;
       for (const kind of KINDS) {
-        const srv = await start(kind);
+        const srv = await startKind(kind);
         const connected = new Promise<AnyServer>((resolve) => srv.io.once("connection", resolve));
         const client = ioc(srv.url, { forceNew: true, reconnection: false, transports: [transport], query: { room: "r1" } });
         try {

@@ -4,14 +4,13 @@
  */
 import { after, afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { request } from "node:http";
-import WebSocket from "ws";
 import { AddressCounter, EventRateLimiter, TokenBucket } from "../../server/rate-limit.js";
 import type { Socket } from "../../server/index.js";
 import { next } from "../helpers/events.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import type { Server } from "../../server/index.js";
-import { Clients } from "../server/util.js";
+import { Clients } from "../helpers/client.js";
+import { pollingRequest, upgradeRequest } from "../helpers/http-probe.js";
 
 describe("TokenBucket (unit)", () => {
   it("allows a burst, then refills at perSecond", () => {
@@ -175,37 +174,6 @@ describe("eventRateLimit (live, socket.io-client)", { timeout: 20_000 }, () => {
   });
 });
 
-/** A polling handshake by hand: status and body. */
-function pollingHandshake(port: number, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: "/socket.io/?EIO=4&transport=polling", headers }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-/** A direct WebSocket handshake: resolves with the HTTP status of a refusal, or 101 once open (then closes it). */
-function wsHandshake(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
-    ws.on("unexpected-response", (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
-    });
-    ws.on("open", () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.on("error", (err) => reject(err));
-  });
-}
-
 describe("maxConnectionsPerAddress (live)", { timeout: 20_000 }, () => {
   const clients = new Clients("websocket");
   let srv: TestServer<Server> | undefined;
@@ -225,10 +193,12 @@ describe("maxConnectionsPerAddress (live)", { timeout: 20_000 }, () => {
     await clients.connect(srv.url);
     assert.equal(io.stats().trackedAddresses, 1);
 
-    const polling = await pollingHandshake(srv.port);
+    const polling = await pollingRequest(srv.port);
     assert.equal(polling.status, 429);
     assert.deepEqual(JSON.parse(polling.body), { code: 429, message: "too many connections" });
-    assert.equal(await wsHandshake(srv.port), 429);
+    const upgrade = await upgradeRequest(srv.port);
+    upgrade.close();
+    assert.equal(upgrade.status, 429);
     const third = clients.open(srv.url);
     const [err] = await next<[Error]>(third, "connect_error");
     assert.match(err.message, /websocket error/);
@@ -245,15 +215,15 @@ describe("maxConnectionsPerAddress (live)", { timeout: 20_000 }, () => {
   it("counts on the X-Forwarded-For address with trustProxy, on the TCP peer without", async () => {
     // trustProxy: true trusts one hop, the TCP peer: the right-most entry is the one it appended (the left ones are the client's)
     srv = await startServer({ maxConnectionsPerAddress: 1, trustProxy: true });
-    const first = await pollingHandshake(srv.port, { "x-forwarded-for": "198.51.100.9, 203.0.113.1" });
+    const first = await pollingRequest(srv.port, { "x-forwarded-for": "198.51.100.9, 203.0.113.1" });
     assert.equal(first.status, 200);
-    assert.equal((await pollingHandshake(srv.port, { "x-forwarded-for": "203.0.113.1" })).status, 429);
-    assert.equal((await pollingHandshake(srv.port, { "x-forwarded-for": "203.0.113.2" })).status, 200);
+    assert.equal((await pollingRequest(srv.port, { "x-forwarded-for": "203.0.113.1" })).status, 429);
+    assert.equal((await pollingRequest(srv.port, { "x-forwarded-for": "203.0.113.2" })).status, 200);
     assert.equal(srv.io.stats().trackedAddresses, 2);
     await srv.close();
 
     srv = await startServer({ maxConnectionsPerAddress: 1 });
-    assert.equal((await pollingHandshake(srv.port, { "x-forwarded-for": "203.0.113.1" })).status, 200);
-    assert.equal((await pollingHandshake(srv.port, { "x-forwarded-for": "203.0.113.2" })).status, 429, "header ignored");
+    assert.equal((await pollingRequest(srv.port, { "x-forwarded-for": "203.0.113.1" })).status, 200);
+    assert.equal((await pollingRequest(srv.port, { "x-forwarded-for": "203.0.113.2" })).status, 429, "header ignored");
   });
 });

@@ -12,18 +12,8 @@ import type { Server, Socket } from "../../server/index.js";
 import { next } from "../helpers/events.js";
 import { RedisProcess } from "../helpers/redis.js";
 import { startServer, type TestServer } from "../helpers/server.js";
-import { Clients } from "../server/util.js";
-
-function handshakeStatus(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: "/socket.io/?EIO=4&transport=polling" }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
+import { Clients } from "../helpers/client.js";
+import { pollingRequest } from "../helpers/http-probe.js";
 
 /** A promise with its resolve function. */
 function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
@@ -61,7 +51,7 @@ describe("graceful shutdown", { timeout: 30_000 }, () => {
     assert.equal(io.stats().acksOwed, 1);
     const closed = io.close();
     assert.equal(io.stats().closing, true);
-    assert.equal(await handshakeStatus(srv.port), 503, "no new session while draining");
+    assert.equal((await pollingRequest(srv.port)).status, 503, "no new session while draining");
     assert.equal(client.connected, true, "existing sockets stay until the acks settle");
     const disconnected = next<[string]>(client, "disconnect");
     release.resolve();

@@ -2,7 +2,7 @@
  * A raw Engine.IO v4 peer, over WebSocket or HTTP long-polling, for protocol tests: it sends arbitrary Socket.IO
  * frames (text or binary, valid or not), answers pings, queues what the server sends and reports the close.
  *
- *   const peer = await FakePeer.open(srv.url, "polling");
+ *   using peer = await FakePeer.open(srv.url, "polling");
  *   const sid = await peer.connect("/");
  *   await peer.send('2["hello"]', Buffer.from([1]));
  *   const info = await peer.closed;
@@ -37,7 +37,7 @@ interface Handshake {
 
 const SEPARATOR = "\x1e";
 
-export class FakePeer extends EventEmitter {
+export class FakePeer extends EventEmitter implements Disposable {
   readonly transport: Transport;
   /** Resolves once the server closed this session (or it failed). Never rejects. */
   readonly closed: Promise<CloseInfo>;
@@ -161,6 +161,10 @@ export class FakePeer extends EventEmitter {
   /** Closes from the client side (no close packet: an abrupt transport close). */
   close(): void {
     this.#finish({ reason: "client close" });
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   // ---- transports -----------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
-import { Clients, type TransportMode } from "../server/util.js";
+import { Clients, type TransportMode } from "./client.js";
 import { next } from "./events.js";
 
 /** Header name → value; an array is sent as repeated lines, `null` leaves the header out (e.g. no Host). */
@@ -23,7 +23,7 @@ export interface ProbeOptions {
   body?: string;
 }
 
-export interface ProbeReply {
+export interface ProbeReply extends Disposable {
   status: number;
   /** lowercased names; repeated lines joined with ", " */
   headers: Record<string, string>;
@@ -38,6 +38,13 @@ export function pollingRequest(port: number, headers: ProbeHeaders = {}, opts: P
   const body = opts.body ?? "";
   const extra: ProbeHeaders = method === "GET" ? {} : { "content-type": "text/plain;charset=UTF-8", "content-length": String(Buffer.byteLength(body)) };
   return exchange(port, method, `transport=polling${opts.query ?? ""}`, { ...extra, ...headers }, opts, body);
+}
+
+/** Opens a long-polling session (the open packet of a GET, nothing polled after it) and returns its sid. */
+export async function pollingHandshake(port: number): Promise<string> {
+  const { status, body } = await pollingRequest(port);
+  assert.ok(status === 200 && body.startsWith("0"), `polling handshake answered ${status} ${body}`);
+  return (JSON.parse(body.slice(1)) as { sid: string }).sid;
 }
 
 /** An Engine.IO WebSocket upgrade; status 101 when it opened (close() it when done). */
@@ -82,11 +89,11 @@ function exchange(port: number, method: string, query: string, headers: ProbeHea
     let data = Buffer.alloc(0);
     let settled = false;
     const close = () => socket.destroy();
-    const finish = (reply: Omit<ProbeReply, "close">) => {
+    const finish = (reply: Omit<ProbeReply, "close" | typeof Symbol.dispose>) => {
       if (settled) return;
       settled = true;
       socket.setTimeout(0);
-      resolve({ ...reply, close });
+      resolve({ ...reply, close, [Symbol.dispose]: close });
     };
     socket.on("error", (err) => {
       if (!settled) reject(err);

@@ -2,6 +2,7 @@
  * A raw WebSocket peer for attack tests: client frames built byte by byte (masked or not, any opcode, RSV bits,
  * FIN, a declared length that differs from the payload), the server's frames read off the TCP socket, and the
  * server-side objects of the session (its TCP socket and `ServerWebSocket`) for white-box measurements.
+ * `using ws = await rawWebSocket(srv.port)` destroys the TCP socket at the end of the block.
  */
 import { once } from "node:events";
 import { connect, type Socket as NetSocket } from "node:net";
@@ -138,7 +139,7 @@ export class ServerFrames {
   }
 }
 
-export interface RawWebSocket {
+export interface RawWebSocket extends Disposable {
   socket: NetSocket;
   frames: ServerFrames;
   /** The Engine.IO session id (from the open packet; for a `sid` upgrade, the one given). */
@@ -173,11 +174,12 @@ export async function rawWebSocket(port: number, opts: { sid?: string; path?: st
     if (!head.startsWith("HTTP/1.1 101 ")) throw new Error(`upgrade refused: ${head.split("\r\n")[0]}`);
     socket.removeAllListeners("data");
     const frames = new ServerFrames(socket, buf.subarray(end + 4));
-    if (opts.sid !== undefined) return { socket, frames, sid: opts.sid };
+    const dispose = () => void socket.destroy();
+    if (opts.sid !== undefined) return { socket, frames, sid: opts.sid, [Symbol.dispose]: dispose };
     const open = await frames.next();
     const text = open?.payload.toString() ?? "";
     if (!text.startsWith("0")) throw new Error(`expected an open packet, got ${JSON.stringify(text)}`);
-    return { socket, frames, sid: (JSON.parse(text.slice(1)) as { sid: string }).sid };
+    return { socket, frames, sid: (JSON.parse(text.slice(1)) as { sid: string }).sid, [Symbol.dispose]: dispose };
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Real redis-server processes for tests, on free loopback ports. Stop, kill and restart them to inject faults.
- * Each process is tracked by PID; nothing is ever killed by name.
+ * Each process is tracked by PID; nothing is ever killed by name. `await using redis = await RedisProcess.start()`
+ * stops it at the end of the block.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
@@ -16,7 +17,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export class RedisProcess {
+export class RedisProcess implements AsyncDisposable {
   readonly port: number;
   #child: ChildProcess | undefined;
 
@@ -52,6 +53,10 @@ export class RedisProcess {
       child.once("exit", () => resolve());
       child.kill(signal);
     });
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 
   kill(): Promise<void> {

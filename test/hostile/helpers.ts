@@ -1,10 +1,9 @@
 /**
  * Hostile-client suite helpers: a live server with an echo app, a well-behaved official socket.io-client that
- * keeps exchanging acked messages during an attack, heap measurements after a full GC, prototype checks, and a
- * long-polling handshake.
+ * keeps exchanging acked messages during an attack, heap measurements after a full GC, prototype checks, and waits
+ * on the server's sessions.
  */
 import assert from "node:assert/strict";
-import { request } from "node:http";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
@@ -126,22 +125,6 @@ export class AckLoop {
     await this.#done;
     this.client.close();
   }
-}
-
-/** Opens a long-polling session (the open packet of a GET) on the server at `port` and returns its sid. */
-export async function pollingHandshake(port: number): Promise<string> {
-  const body = await new Promise<string>((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: "/socket.io/?EIO=4&transport=polling", agent: false }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (text += c));
-      res.on("end", () => resolve(text));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-  assert.ok(body.startsWith("0"), body);
-  return (JSON.parse(body.slice(1)) as { sid: string }).sid;
 }
 
 /** An Engine.IO session, as far as these tests watch it. */

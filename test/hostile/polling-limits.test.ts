@@ -13,7 +13,8 @@ import { MAX_SMALL_PIECES } from "../../server/engine/oversized-body.js";
 import { MAX_SESSIONS_PER_HTTP_CONNECTION } from "../../server/rate-limit.js";
 import { next, until } from "../helpers/events.js";
 import { write } from "../helpers/raw-websocket.js";
-import { AckLoop, engineSessions, heapUsed, MB, pollingHandshake, sessions, startHostileServer, type HostileServer } from "./helpers.js";
+import { AckLoop, engineSessions, heapUsed, MB, sessions, startHostileServer, type HostileServer } from "./helpers.js";
+import { pollingHandshake } from "../helpers/http-probe.js";
 
 describe("hostile clients: long-polling memory bounds", { timeout: 60_000 }, () => {
   let srv: HostileServer;

@@ -10,7 +10,8 @@ import { once } from "node:events";
 import type { Socket as NetSocket } from "node:net";
 import { clientFrame, rawWebSocket, serverWebSocket, write, type RawWebSocket } from "../helpers/raw-websocket.js";
 import { until } from "../helpers/events.js";
-import { AckLoop, heapUsed, MB, pollingHandshake, startHostileServer, type HostileServer } from "./helpers.js";
+import { AckLoop, heapUsed, MB, startHostileServer, type HostileServer } from "./helpers.js";
+import { pollingHandshake } from "../helpers/http-probe.js";
 
 const TEXT = 1;
 const CONTINUATION = 0;

@@ -3,7 +3,8 @@ import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import { next } from "../helpers/events.js";
 import type { Server } from "../../server/index.js";
-import { Clients, MODES, serverSocketOf, type ClientSocket, serverForSuite } from "./util.js";
+import { Clients, MODES, serverSocketOf, type ClientSocket } from "../helpers/client.js";
+import { serverForSuite } from "./util.js";
 
 type Result = [Error | null, unknown[]];
 

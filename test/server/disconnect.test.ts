@@ -1,40 +1,14 @@
 /** Disconnect reasons on the server socket, "disconnecting", ping timeout and connectTimeout (raw peers). */
 import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { WebSocket } from "ws";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
+import { FakePeer } from "../helpers/fake-peer.js";
 import type { Server, Socket } from "../../server/index.js";
-import { Clients, MODES, connected, serverSocketOf, serverForSuite } from "./util.js";
+import { Clients, MODES, connected, serverSocketOf } from "../helpers/client.js";
+import { serverForSuite } from "./util.js";
 
 type Reason = [string, unknown?];
-
-/** A raw Engine.IO v4 WebSocket peer that answers nothing by itself (no pong). */
-class RawPeer {
-  readonly ws: WebSocket;
-  readonly frames: string[] = [];
-  constructor(port: number) {
-    this.ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
-    this.ws.on("message", (data, isBinary) => {
-      if (!isBinary) this.frames.push(data.toString());
-    });
-    this.ws.on("error", () => {});
-  }
-  async open(): Promise<void> {
-    await next(this.ws, "open");
-    if (this.frames.length === 0) await next(this.ws, "message");
-    assert.ok(this.frames[0]?.startsWith("0{"), "engine.io open packet");
-  }
-  send(text: string): void {
-    this.ws.send(text);
-  }
-  closed(): Promise<unknown> {
-    return this.ws.readyState === WebSocket.CLOSED ? Promise.resolve() : next(this.ws, "close");
-  }
-  close(): void {
-    this.ws.terminate();
-  }
-}
 
 for (const mode of MODES) {
   describe(`disconnect reasons over ${mode}`, { timeout: 10_000 }, () => {
@@ -176,7 +150,7 @@ describe("a disconnected socket object", { timeout: 10_000 }, () => {
 describe("server-side lifecycle", { timeout: 10_000 }, () => {
   const clients = new Clients("websocket");
   const servers: TestServer<Server>[] = [];
-  const peers: RawPeer[] = [];
+  const peers: FakePeer[] = [];
   const byMode = new Map(MODES.map((m) => [m, new Clients(m)] as const));
   afterEach(async () => {
     clients.closeAll();
@@ -212,27 +186,27 @@ describe("server-side lifecycle", { timeout: 10_000 }, () => {
 
   it("ping timeout when the peer stops answering pings", async () => {
     const srv = await server({ pingInterval: 100, pingTimeout: 100 });
-    const peer = new RawPeer(srv.port);
-    peers.push(peer);
     const conn = next<[Socket]>(srv.io, "connection");
-    await peer.open();
-    peer.send("40");
+    const peer = await FakePeer.open(srv.url, "websocket", { answerPings: false });
+    peers.push(peer);
+    let pinged = false;
+    peer.on("ping", () => (pinged = true));
+    await peer.connect("/");
     const [socket] = await conn;
     const started = Date.now();
     const [reason] = await next<Reason>(socket, "disconnect", 3000);
     assert.equal(reason, "ping timeout");
     assert.ok(Date.now() - started >= 100);
-    assert.ok(peer.frames.includes("2"), "the server pinged");
-    await peer.closed();
+    assert.ok(pinged, "the server pinged");
+    await peer.closed;
   });
 
   it("connectTimeout closes an engine.io connection that never sends CONNECT", async () => {
     const srv = await server({ connectTimeout: 150 });
-    const peer = new RawPeer(srv.port);
+    const peer = await FakePeer.open(srv.url, "websocket");
     peers.push(peer);
-    await peer.open();
     const started = Date.now();
-    await peer.closed();
+    await peer.closed;
     assert.ok(Date.now() - started >= 100, "closed by the timer, not at once");
     assert.equal(srv.io.engine.clientsCount, 0);
   });
@@ -253,16 +227,15 @@ describe("server-side lifecycle", { timeout: 10_000 }, () => {
   it("parse error closes only the connection that sent a malformed packet", async () => {
     const srv = await server();
     const good = await clients.connect(srv.url);
-    const peer = new RawPeer(srv.port);
-    peers.push(peer);
     const conn = next<[Socket]>(srv.io, "connection");
-    await peer.open();
-    peer.send("40");
+    const peer = await FakePeer.open(srv.url, "websocket");
+    peers.push(peer);
+    await peer.connect("/");
     const [socket] = await conn;
     const reason = next<Reason>(socket, "disconnect");
-    peer.send('42["unterminated'); // EVENT with invalid JSON
+    await peer.send('2["unterminated'); // EVENT with invalid JSON
     assert.equal((await reason)[0], "parse error");
-    await peer.closed();
+    await peer.closed;
     const gs = serverSocketOf(srv.io.sockets, good);
     const got = next(gs, "still");
     good.emit("still");

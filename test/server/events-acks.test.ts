@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { next } from "../helpers/events.js";
 import type { Server } from "../../server/index.js";
-import { Clients, MODES, serverSocketOf, serverForSuite } from "./util.js";
+import { Clients, MODES, serverSocketOf } from "../helpers/client.js";
+import { serverForSuite } from "./util.js";
 
 /** Bytes of any binary (Buffer, ArrayBuffer, typed array) as a plain array, for comparisons. */
 function bytes(value: unknown): number[] {

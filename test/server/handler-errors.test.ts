@@ -10,7 +10,7 @@ import { UNREADABLE_ERROR_MESSAGE } from "../../shared/errors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { next, until } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
-import { Clients, serverSocketOf, type ClientSocket } from "./util.js";
+import { Clients, serverSocketOf, type ClientSocket } from "../helpers/client.js";
 
 describe("errors thrown by app code", { timeout: 10_000 }, () => {
   let srv: TestServer<Server>;

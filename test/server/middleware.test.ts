@@ -5,7 +5,7 @@ import { startServer, type TestServer } from "../helpers/server.js";
 import { EventEmitter } from "node:events";
 import { next, until } from "../helpers/events.js";
 import type { ExtendedError, Server, Socket } from "../../server/index.js";
-import { Clients, MODES, serverSocketOf } from "./util.js";
+import { Clients, MODES, serverSocketOf } from "../helpers/client.js";
 
 interface ConnectError extends Error {
   data?: unknown;

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Namespace, Server, Socket } from "../../server/index.js";
-import { Clients, connected, serverSocketOf, serverForSuite } from "./util.js";
+import { Clients, connected, serverSocketOf } from "../helpers/client.js";
+import { serverForSuite } from "./util.js";
 
 describe("namespaces", { timeout: 10_000 }, () => {
   let srv: TestServer<Server>;

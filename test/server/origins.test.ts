@@ -11,7 +11,7 @@ import { Server, type ServerOptions } from "../../server/index.js";
 import { sameOrigin } from "../../server/origins.js";
 import { clientOrigins, pollingRequest, upgradeRequest, type ProbeHeaders, type ProbeOptions } from "../helpers/http-probe.js";
 import { startServer, type TestServer } from "../helpers/server.js";
-import { MODES } from "./util.js";
+import { MODES } from "../helpers/client.js";
 
 const GOOD = "https://good.example";
 const SUB = "https://chat.good.example";

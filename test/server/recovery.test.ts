@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
-import { Clients, connected, serverSocketOf, type ClientSocket, serverForSuite } from "./util.js";
+import { Clients, connected, serverSocketOf, type ClientSocket } from "../helpers/client.js";
+import { serverForSuite } from "./util.js";
 
 /** Records the first argument of every "tick" (the trailing offset argument is socket.io's, not the app's). */
 function ticks(client: ClientSocket): unknown[] {

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
-import { Clients, MODES, serverSocketOf, type ClientSocket, serverForSuite } from "./util.js";
+import { Clients, MODES, serverSocketOf, type ClientSocket } from "../helpers/client.js";
+import { serverForSuite } from "./util.js";
 
 /** Counts "x" events per client until each got the "end" marker (sent after the broadcasts under test). */
 async function countUntilEnd(srv: TestServer<Server>, list: ClientSocket[], event = "x"): Promise<number[]> {

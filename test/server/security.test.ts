@@ -6,7 +6,8 @@ import { WebSocket } from "ws";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
-import { Clients, MODES, serverSocketOf, serverForSuite } from "./util.js";
+import { Clients, MODES, serverSocketOf } from "../helpers/client.js";
+import { serverForSuite } from "./util.js";
 import { clientOrigins, pollingRequest, upgradeRequest, type ProbeReply } from "../helpers/http-probe.js";
 
 const GOOD = "https://good.example";

@@ -9,13 +9,14 @@ import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { createServer, request, type IncomingHttpHeaders, type Server as HttpServer } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { Server as SocketIoServer } from "socket.io";
 import { Server, type ServerOptions } from "../../server/index.js";
 import { attachServeClient, negotiate } from "../../server/serve-client.js";
+import { listen } from "../helpers/server.js";
 
 const BUNDLE_DIR = new URL("../../client/bundle/", import.meta.url); // dist/client/bundle from dist/test/server
 const SERVED: Record<string, RegExp> = {
@@ -66,11 +67,6 @@ describe("serveClient", { timeout: 60_000 }, () => {
     const io = new Server(http, opts);
     closers.push(() => io.close());
     return { io, port: await listen(http) };
-  }
-
-  async function listen(http: HttpServer): Promise<number> {
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    return (http.address() as AddressInfo).port;
   }
 
   it("serves every file socket.io serves, with its Content-Type, the bytes on disk, an ETag and Vary", async () => {

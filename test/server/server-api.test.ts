@@ -5,7 +5,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server } from "../../server/index.js";
 import { next } from "../helpers/events.js";
-import { Clients, MODES, serverSocketOf } from "./util.js";
+import { Clients, MODES, serverSocketOf } from "../helpers/client.js";
 
 describe("server API", { timeout: 10_000 }, () => {
   const servers: Server[] = [];

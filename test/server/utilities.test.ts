@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { next } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
-import { Clients, connected, serverSocketOf, type ClientSocket, serverForSuite } from "./util.js";
+import { Clients, connected, serverSocketOf, type ClientSocket } from "../helpers/client.js";
+import { serverForSuite } from "./util.js";
 
 describe("server utilities", { timeout: 10_000 }, () => {
   const clients = new Clients("websocket");

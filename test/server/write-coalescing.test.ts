@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import type { Socket as NetSocket } from "node:net";
 import { next } from "../helpers/events.js";
 import type { Server } from "../../server/index.js";
-import { Clients, MODES, serverSocketOf, serverForSuite } from "./util.js";
+import { Clients, MODES, serverSocketOf } from "../helpers/client.js";
+import { serverForSuite } from "./util.js";
 
 function collect(client: { onAny(fn: (...args: unknown[]) => void): unknown }, until: string): Promise<unknown[][]> {
   const got: unknown[][] = [];
