@@ -4,6 +4,8 @@
  * - an error-first callback (after `timeout()`, or from `emitWithAck`) gets `(null, ...args)`, or an Error on
  *   timeout or disconnection.
  */
+import { RoomcastError } from "./errors.js";
+
 type Callback = (...args: unknown[]) => void;
 
 interface Entry {
@@ -27,9 +29,10 @@ export function markErrorFirst<F extends object>(fn: F): F {
   return fn;
 }
 
-export class AckTimeoutError extends Error {
+/** What an error-first ack gets when no answer came in time: socket.io's message, code "ERR_ACK_TIMEOUT". */
+export class AckTimeoutError extends RoomcastError<"ERR_ACK_TIMEOUT"> {
   constructor() {
-    super("operation has timed out");
+    super("ERR_ACK_TIMEOUT", "operation has timed out");
     this.name = "AckTimeoutError";
   }
 }

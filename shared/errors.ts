@@ -1,45 +1,52 @@
 /**
- * Stable error codes for everything the codec and the connection layer refuse.
- * Each one closes the offending connection with the Socket.IO reason "parse error".
- * The codec throws them as string literals (checked against the ProtocolErrorCode type), so this table stays out of
- * the client's browser bundle.
+ * roomcast's errors: every error roomcast raises carries a stable `code` from {@link ErrorCode} (shared/error-codes.ts,
+ * one union over every layer), as Node's own errors and ws's `WS_ERR_*` do; messages stay socket.io's where socket.io
+ * has one. This file is the only place an Error is constructed: elsewhere a coded one is made with RoomcastError,
+ * codedTypeError or codedRangeError, and anything thrown or rejected by others becomes an Error through toError, the
+ * one normaliser (test/shared/errors.test.ts scans the sources for a bare `new Error(` and an inline normaliser).
  */
-export const ProtocolErrorCode = {
-  /** The first character is not a known packet type. */
-  UNKNOWN_TYPE: "ERR_UNKNOWN_TYPE",
-  /** The attachment count of a binary packet is missing, not a positive integer or not followed by "-". */
-  BAD_ATTACHMENTS: "ERR_BAD_ATTACHMENTS",
-  /** More attachments announced than the decoder's `maxAttachments` cap. */
-  TOO_MANY_ATTACHMENTS: "ERR_TOO_MANY_ATTACHMENTS",
-  /** A placeholder points outside the attachments received, or is malformed. */
-  BAD_PLACEHOLDER: "ERR_BAD_PLACEHOLDER",
-  /** The namespace is not of the form "/name" or is too long. */
-  BAD_NAMESPACE: "ERR_BAD_NAMESPACE",
-  /** The ack id is not an integer in [0, 2^31 - 1]. */
-  BAD_ACK_ID: "ERR_BAD_ACK_ID",
-  /** The JSON payload does not parse. */
-  BAD_JSON: "ERR_BAD_JSON",
-  /** The payload has the wrong shape for the packet type (e.g. an event that is not a non-empty array). */
-  BAD_PAYLOAD: "ERR_BAD_PAYLOAD",
-  /** A binary frame arrived while no binary packet was awaiting attachments. */
-  UNEXPECTED_BINARY: "ERR_UNEXPECTED_BINARY",
-  /** A text frame arrived while a binary packet was still awaiting attachments. */
-  UNEXPECTED_TEXT: "ERR_UNEXPECTED_TEXT",
-  /** The payload nests deeper than the decoder allows. */
-  TOO_DEEP: "ERR_TOO_DEEP",
-} as const;
-export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
+import type { ErrorCode, ProtocolErrorCode } from "./error-codes.js";
 
-/** What the codec throws for anything it refuses; the connection is then closed ("parse error"). */
-export class ProtocolError extends Error {
-  /** Which rule was broken (stable, see {@link ProtocolErrorCode}). */
-  declare readonly code: ProtocolErrorCode;
-  /** An error with a stable `code` and a human-readable `message`. */
-  constructor(code: ProtocolErrorCode, message: string) {
-    super(message);
-    this.name = "ProtocolError";
+export { ErrorCode, ProtocolErrorCode } from "./error-codes.js";
+
+/** An error raised by roomcast: `code` says which (stable, see {@link ErrorCode}), `message` is for humans. */
+export interface CodedError<C extends ErrorCode = ErrorCode> extends Error {
+  /** Which error this is (stable, see {@link ErrorCode}). */
+  readonly code: C;
+}
+
+/**
+ * An Error with a stable `code` (its `name` stays "Error", its message socket.io's where socket.io has one). The
+ * class of roomcast's errors but for invalid options, which are TypeErrors or RangeErrors with a `code`
+ * (`ERR_INVALID_OPTION`), as before.
+ */
+export class RoomcastError<C extends ErrorCode = ErrorCode> extends Error implements CodedError<C> {
+  /** Which error this is (stable, see {@link ErrorCode}). */
+  declare readonly code: C;
+  /** An error with a stable `code` and a human-readable `message`; `options.cause` as for any Error. */
+  constructor(code: C, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.code = code;
   }
+}
+
+/** What the codec throws for anything it refuses; the connection is then closed ("parse error"). */
+export class ProtocolError extends RoomcastError<ProtocolErrorCode> {
+  /** An error with a stable `code` and a human-readable `message`. */
+  constructor(code: ProtocolErrorCode, message: string) {
+    super(code, message);
+    this.name = "ProtocolError";
+  }
+}
+
+/** A TypeError with a stable `code` (as Node's ERR_INVALID_ARG_TYPE is): an argument or option of the wrong type. */
+export function codedTypeError<C extends ErrorCode>(code: C, message: string): TypeError & CodedError<C> {
+  return Object.assign(new TypeError(message), { code });
+}
+
+/** A RangeError with a stable `code` (as Node's ERR_OUT_OF_RANGE is): an argument or option out of range. */
+export function codedRangeError<C extends ErrorCode>(code: C, message: string): RangeError & CodedError<C> {
+  return Object.assign(new RangeError(message), { code });
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * roomcast/shared: what the server and the client share: the Socket.IO v5 packet codec ({@link encodePacket},
- * {@link Decoder}), protocol errors, and the typed-event helpers (event maps, {@link EventContract}).
+ * {@link Decoder}), roomcast's errors (every one has a stable `code`: {@link ErrorCode}, {@link RoomcastError},
+ * {@link ProtocolError}), and the typed-event helpers (event maps, {@link EventContract}).
  *
  * @module roomcast/shared
  */
@@ -8,5 +9,12 @@ export { PacketType, RESERVED_EVENTS, MAX_ACK_ID, type Packet } from "./packet.j
 export { encodePacket, encodeText, type EncodedPacket } from "./encoder.js";
 export { Decoder, DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_NAMESPACE_LENGTH, type DecoderOptions } from "./decoder.js";
 export { isBinary, hasBinary, type BinaryLike } from "./binary.js";
-export { ProtocolError, ProtocolErrorCode, toError } from "./errors.js";
+export {
+  ErrorCode,
+  ProtocolError,
+  ProtocolErrorCode,
+  RoomcastError,
+  toError,
+  type CodedError,
+} from "./errors.js";
 export type * from "./typed-events.js";
