@@ -81,6 +81,12 @@ export type { ManagerReservedEvents } from "./manager.js";
  * `io(url, { transports: [WebSocket] })`): roomcast's client runs over engine.io-client, so they are the same classes.
  */
 export { Fetch, NodeXHR, XHR, NodeWebSocket, WebSocket, WebTransport } from "engine.io-client";
+/**
+ * The class of the errors roomcast's client raises (ack failures, `connect_error` of a refusal or a connection
+ * timeout, a reserved event name), each with a stable `code` ({@link ErrorCode}); also on `roomcast/shared`.
+ */
+export { RoomcastError } from "../shared/errors.js";
+export type { CodedError, ErrorCode } from "../shared/errors.js";
 export type {
   CatchAllListener,
   DefaultEventsMap,

@@ -4,6 +4,7 @@
  */
 import { Socket as Engine } from "engine.io-client";
 import { Decoder } from "../shared/decoder.js";
+import { RoomcastError } from "../shared/errors.js";
 import { encodePacket } from "../shared/encoder.js";
 import type { Packet } from "../shared/packet.js";
 import type { DefaultEventsMap } from "../shared/typed-events.js";
@@ -184,7 +185,7 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
     const timeout = this.timeout();
     if (timeout !== false) {
       this.#timer(() => {
-        onError(new Error("timeout"));
+        onError(new RoomcastError("ERR_CONNECT_TIMEOUT", "timeout"));
         engine.close();
       }, timeout);
     }
@@ -236,11 +237,9 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
 
   // ---- internals ----------------------------------------------------------------------------------------------
 
-  *#active(): Iterable<Socket> {
-    for (const nsp in this.nsps) {
-      const socket = this.nsps[nsp] as Socket;
-      if (socket.active) yield socket;
-    }
+  /** The active sockets, as a new array (a socket a listener then connects or destroys does not change it). */
+  #active(): Socket[] {
+    return Object.values(this.nsps).filter((socket) => socket.active);
   }
 
   #cleanup(): void {
@@ -260,7 +259,7 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
     // the sockets first (as socket.io-client, whose sockets listen to the Manager's "open", "error" and "close" from
     // their creation, so before the app's listeners): a socket an "open" listener creates or connects sends its
     // CONNECT itself (the Manager is open), once
-    for (const socket of [...this.#active()]) if (socket.active) socket._onopen();
+    for (const socket of this.#active()) if (socket.active) socket._onopen();
     this.emitReserved("open");
   }
 
@@ -283,12 +282,15 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
   }
 
   /**
-   * A connection error: reported on the Manager and to the sockets that are not connected yet. Not shared/errors.ts
-   * toError (server-side, total, larger): engine.io-client only reports Errors and strings, for which both agree.
+   * A connection error: reported on the Manager and to the sockets that are not connected yet. engine.io-client's
+   * errors are passed on as they are (no roomcast `code`); a string it emits ("No transports available") becomes an
+   * Error with that message. Not shared/errors.ts toError, the one normaliser elsewhere: for Errors and strings (all
+   * engine.io-client reports) both agree, and toError would add 212 B to the gzipped browser bundle (the one bare
+   * `new Error(` test/shared/errors.test.ts allows).
    */
   #onerror(e: unknown): Error {
     const err = e instanceof Error ? e : new Error(String(e));
-    for (const socket of [...this.#active()]) socket._onerror(err); // the sockets first, as on "open"
+    for (const socket of this.#active()) socket._onerror(err); // the sockets first, as on "open"
     this.emitReserved("error", err);
     return err;
   }
@@ -313,7 +315,7 @@ export class Manager<ListenEvents extends object = DefaultEventsMap, EmitEvents 
     this.#attempts = 0;
     this._readyState = "closed";
     // the sockets' "disconnect" first, then the Manager's "close" (as socket.io-client, see #onopen)
-    for (const socket of [...this.#active()]) socket._onclose(reason as DisconnectReason, description);
+    for (const socket of this.#active()) socket._onclose(reason as DisconnectReason, description);
     this.emitReserved("close", reason, description);
     if (this.reconnection() && !this.#skipReconnect) this.#reconnect();
   }

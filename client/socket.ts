@@ -3,6 +3,7 @@
  */
 import { AnyListeners } from "../shared/any-listeners.js";
 import { AckTable, markErrorFirst } from "../shared/ack-table.js";
+import { RoomcastError } from "../shared/errors.js";
 import { PacketType, RESERVED_EVENTS, type Packet } from "../shared/packet.js";
 import type {
   AckResult,
@@ -131,7 +132,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   clearSendBuffer(): number {
     const dropped = this.sendBuffer;
     this.sendBuffer = [];
-    for (const p of dropped) if (p.id !== undefined) this.#acks.fail(p.id, new Error("send buffer cleared"));
+    for (const p of dropped) this.#drop(p, "send buffer cleared");
     return dropped.length;
   }
 
@@ -169,7 +170,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
 
   /** Sends an event; a function as last argument is called with the server's acknowledgement. */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): this {
-    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    if (RESERVED_EVENTS.has(ev)) throw new RoomcastError("ERR_RESERVED_EVENT", `"${ev}" is a reserved event name`);
     const flags = this.#flags;
     this.#flags = {};
     const data: unknown[] = [ev, ...args];
@@ -196,13 +197,13 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     const engine = this.io.engine;
     const online = this.connected && engine !== undefined && !engine._hasPingExpired();
     if (flags.volatile && !(online && engine.transport?.writable)) {
-      if (packet.id !== undefined) this.#acks.fail(packet.id, new Error("volatile packet discarded"));
+      this.#drop(packet, "volatile packet discarded");
     } else if (online) {
       this.#sendEvent(packet);
     } else {
       const max = this.#opts.maxBufferedPackets ?? 1000;
       const dropped = enqueue(this.sendBuffer, packet, max, this.#opts.bufferOverflow);
-      if (dropped?.id !== undefined) this.#acks.fail(dropped.id, new Error("offline buffer full"));
+      if (dropped) this.#drop(dropped, "offline buffer full");
     }
     return this;
   }
@@ -310,7 +311,12 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     switch (packet.type) {
       case PacketType.CONNECT:
         if (typeof data?.sid === "string") this.#onconnect(data.sid, typeof data.pid === "string" ? data.pid : undefined);
-        else this.emitReserved("connect_error", new Error("invalid CONNECT answer (is the server Socket.IO v3+?)"));
+        else {
+          this.emitReserved(
+            "connect_error",
+            new RoomcastError("ERR_BAD_PAYLOAD", "invalid CONNECT answer (is the server Socket.IO v3+?)"),
+          );
+        }
         break;
       case PacketType.EVENT:
         this.#onevent(packet);
@@ -324,7 +330,10 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
         break;
       case PacketType.CONNECT_ERROR: {
         this.#destroy();
-        const err: ConnectError = new Error(typeof packet.data === "string" ? packet.data : String(data?.message));
+        const err: ConnectError = new RoomcastError(
+          "ERR_CONNECT_REFUSED",
+          typeof packet.data === "string" ? packet.data : String(data?.message),
+        );
         if (data?.data !== undefined) err.data = data.data;
         this.emitReserved("connect_error", err);
       }
@@ -341,10 +350,18 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     this.connected = false;
     this.id = undefined;
     this.emitReserved("disconnect", reason, description);
-    this.#acks.failAll(new Error("socket has been disconnected"), (id) => this.sendBuffer.some((p) => p.id === id));
+    this.#acks.failAll(
+      new RoomcastError("ERR_SOCKET_DISCONNECTED", "socket has been disconnected"),
+      (id) => this.sendBuffer.some((p) => p.id === id),
+    );
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
+
+  /** A packet dropped unsent: its error-first ack (if any) gets "ERR_EMIT_DROPPED" with `why` as the message. */
+  #drop(packet: Packet, why: string): void {
+    if (packet.id !== undefined) this.#acks.fail(packet.id, new RoomcastError("ERR_EMIT_DROPPED", why));
+  }
 
   #sendConnect(auth: AuthPayload | undefined): void {
     const data = this.#pid ? { pid: this.#pid, offset: this.#offset, ...auth } : auth;

@@ -3,6 +3,7 @@
 // browser build does — and socket.io.esm.min.js (ESM), each with a source map, in dist/client/bundle/.
 // `npm run build` runs this after tsc.
 import { build } from "esbuild";
+import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -56,6 +57,34 @@ export const urlParserFromPlatform = {
 };
 
 /**
+ * engine.io-client's long-polling transport keeps two fallbacks for Internet Explorer: an `ActiveXObject` request
+ * when `XMLHttpRequest` is missing, and an `attachEvent("onunload")` before `addEventListener`. The browser bundle
+ * targets ES2022 (class fields, private methods), which no browser with either API can parse, so both are dead code
+ * there and are cut (in a browser without `XMLHttpRequest`, e.g. a service worker, `newRequest` returns undefined
+ * either way: the ActiveXObject lookup throws and is caught). The build fails if the file no longer has them as
+ * written, rather than ship them silently. (The npm module keeps engine.io-client's file as it is.)
+ */
+export const noInternetExplorerFallbacks = {
+  name: "engine.io-client-no-ie",
+  setup(b) {
+    b.onLoad({ filter: /engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]polling-xhr\.js$/ }, async (args) => {
+      let contents = await readFile(args.path, "utf8");
+      for (const [dead, kept] of ieFallbacks) {
+        if (!dead.test(contents)) throw new Error(`${args.path}: the Internet Explorer fallback ${dead} is not there any more`);
+        contents = contents.replace(dead, kept);
+      }
+      return { contents, loader: "js" };
+    });
+  },
+};
+
+/** The two fallbacks, as engine.io-client 6.6 writes them, and what is left in their place. */
+const ieFallbacks = [
+  [/if \(typeof attachEvent === "function"\) \{\s*\/\/ @ts-ignore\s*attachEvent\("onunload", unloadHandler\);\s*\}\s*else /, ""],
+  [/if \(!xdomain\) \{\s*try \{\s*return new globalThis\[\["Active"\]\.concat\("Object"\)\.join\("X"\)\]\("Microsoft\.XMLHTTP"\);\s*\}\s*catch \(e\) \{ \}\s*\}/, ""],
+];
+
+/**
  * Our own internal member names, which roomcast's bundle shortens (mangleProps): the Manager/Socket members marked
  * @internal (stripped from the .d.ts, called only between our two classes), the members of the helpers the client
  * uses internally (ack table, catch-all listeners, decoder, retry queue) and PacketType's keys (the packets apps see
@@ -83,7 +112,7 @@ export const roomcastFlags = {
 export const shippedBundle = {
   ...bundleFlags,
   ...roomcastFlags,
-  plugins: [pollingAndWebSocketOnly, urlParserFromPlatform],
+  plugins: [pollingAndWebSocketOnly, urlParserFromPlatform, noInternetExplorerFallbacks],
 };
 
 /**
