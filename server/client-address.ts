@@ -7,6 +7,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { BlockList, isIP } from "node:net";
+import { codedRangeError, codedTypeError } from "../shared/errors.js";
 
 /**
  * - `false` (default): no proxy; the TCP peer is the client.
@@ -109,7 +110,7 @@ function compileTrusts(option: unknown): Trusts | undefined {
   if (option === true) return hopCount(1);
   if (typeof option === "number") {
     if (!Number.isSafeInteger(option) || option < 0) {
-      throw new RangeError(`trustProxy: a hop count must be a non-negative integer, got ${option}`);
+      throw codedRangeError("ERR_INVALID_OPTION", `trustProxy: a hop count must be a non-negative integer, got ${option}`);
     }
     return hopCount(option);
   }
@@ -117,11 +118,16 @@ function compileTrusts(option: unknown): Trusts | undefined {
   if (typeof option === "string") {
     // "loopback, 10.0.0.0/8" (Express's form, handy in an environment variable); empty items are skipped
     const items = option.split(",").map((item) => item.trim()).filter((item) => item !== "");
-    if (items.length === 0) throw new RangeError("trustProxy: an empty string lists no proxy (use false to trust none)");
+    if (items.length === 0) {
+      throw codedRangeError("ERR_INVALID_OPTION", "trustProxy: an empty string lists no proxy (use false to trust none)");
+    }
     return addressList(items);
   }
   if (Array.isArray(option)) return addressList(option as readonly unknown[]);
-  throw new TypeError(`trustProxy: expected a boolean, a hop count, addresses / subnets or a function, got ${describe(option)}`);
+  throw codedTypeError(
+    "ERR_INVALID_OPTION",
+    `trustProxy: expected a boolean, a hop count, addresses / subnets or a function, got ${describe(option)}`,
+  );
 }
 
 function hopCount(hops: number): Trusts {
@@ -143,7 +149,9 @@ function addressList(items: readonly unknown[]): Trusts | undefined {
   const list = new BlockList();
   let count = 0;
   for (const item of items) {
-    if (typeof item !== "string") throw new TypeError(`trustProxy: list entries must be strings, got ${describe(item)}`);
+    if (typeof item !== "string") {
+      throw codedTypeError("ERR_INVALID_OPTION", `trustProxy: list entries must be strings, got ${describe(item)}`);
+    }
     const text = item.trim();
     for (const subnet of PRESETS[text.toLowerCase()] ?? [text]) {
       addSubnet(list, subnet, item);
@@ -160,7 +168,7 @@ function addSubnet(list: BlockList, text: string, original: string): void {
   const address = normalise(raw.startsWith("[") && raw.endsWith("]") ? raw.slice(1, -1) : raw);
   const family = address === undefined ? 0 : isIP(address);
   if (address === undefined || family === 0) {
-    throw new RangeError(
+    throw codedRangeError("ERR_INVALID_OPTION", 
       `trustProxy: "${original}" is not an IP address, a CIDR subnet (address/prefix) or one of loopback, linklocal, uniquelocal`,
     );
   }
@@ -169,7 +177,9 @@ function addSubnet(list: BlockList, text: string, original: string): void {
   const prefixText = text.slice(slash + 1);
   const prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
   const max = family === 4 ? 32 : 128;
-  if (!(prefix <= max)) throw new RangeError(`trustProxy: the prefix of "${original}" must be an integer 0-${max}`);
+  if (!(prefix <= max)) {
+    throw codedRangeError("ERR_INVALID_OPTION", `trustProxy: the prefix of "${original}" must be an integer 0-${max}`);
+  }
   list.addSubnet(address, prefix, type);
 }
 

@@ -5,15 +5,17 @@
  * Synchronous, with `require` resolution from here: no top-level await, which `require(esm)` refuses.
  */
 import { createRequire } from "node:module";
+import { RoomcastError } from "../shared/errors.js";
 
 const require = createRequire(import.meta.url);
 
-/** Throws "<entry> needs the '<pkg>' package<why>: npm install <pkg>" when `pkg` cannot be resolved. */
+/** Throws "<entry> needs the '<pkg>' package<why>: npm install <pkg>" (ERR_MISSING_PEER) when `pkg` cannot be resolved. */
 export function requirePeer(entry: string, pkg: string, why = ""): void {
   try {
     require.resolve(pkg);
   } catch (err) {
-    throw new Error(`${entry} needs the '${pkg}' package${why}: npm install ${pkg}`, { cause: err });
+    const message = `${entry} needs the '${pkg}' package${why}: npm install ${pkg}`;
+    throw new RoomcastError("ERR_MISSING_PEER", message, { cause: err });
   }
 }
 

@@ -11,7 +11,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
-import { toError } from "../shared/errors.js";
+import { codedTypeError, toError } from "../shared/errors.js";
 import type { ServerOptions as EngineOptions } from "engine.io";
 import type { ProxyTrust } from "./client-address.js";
 import { refuseRequest, type MiddlewareResponse } from "./engine/http-refusal.js";
@@ -163,7 +163,8 @@ function listRule(allowed: AllowedOrigins): Rule {
     };
   }
   if (!Array.isArray(allowed) || !allowed.every((o) => typeof o === "string")) {
-    throw new TypeError("allowedOrigins: expected an array of origins (strings) or a function (origin) => boolean");
+    const message = "allowedOrigins: expected an array of origins (strings) or a function (origin) => boolean";
+    throw codedTypeError("ERR_INVALID_OPTION", message);
   }
   const set = new Set((allowed as readonly string[]).map((o) => o.toLowerCase().replace(/\/$/, "")));
   if (set.has("*")) return { kind: "list", allows: () => true };
@@ -173,12 +174,15 @@ function listRule(allowed: AllowedOrigins): Rule {
 function corsRule(cors: CorsOption | undefined): Rule {
   if (cors === undefined || cors === null || (cors as unknown) === false) return { kind: "same-origin" };
   if (typeof cors === "function") return { kind: "cors-delegate", fn: cors };
-  if (typeof cors !== "object") throw new TypeError("cors: expected the cors package's options object or a delegate (req, cb)");
+  if (typeof cors !== "object") {
+    throw codedTypeError("ERR_INVALID_OPTION", "cors: expected the cors package's options object or a delegate (req, cb)");
+  }
   const origin = cors.origin;
   if (origin === undefined || origin === false) return { kind: "same-origin" };
   if (typeof origin === "function") return { kind: "cors-function", options: cors, fn: origin };
   if (!isStaticOrigin(origin, true)) {
-    throw new TypeError("cors.origin: expected a string, a RegExp, a boolean, an array of them, or a function (origin, callback)");
+    const message = "cors.origin: expected a string, a RegExp, a boolean, an array of them, or a function (origin, callback)";
+    throw codedTypeError("ERR_INVALID_OPTION", message);
   }
   return { kind: "cors", allows: (o) => allowsStatic(origin, o, true) };
 }

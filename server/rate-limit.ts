@@ -5,6 +5,7 @@
  * costs nothing.
  */
 import { ServerResponse, type IncomingMessage } from "node:http";
+import { codedRangeError } from "../shared/errors.js";
 import type { ProxyTrust } from "./client-address.js";
 import { refuseRequest, type MiddlewareResponse } from "./engine/http-refusal.js";
 import { requestQuery } from "./engine/internals.js";
@@ -37,7 +38,9 @@ export class TokenBucket {
   #at: number;
 
   constructor(burst: number, perSecond: number, now: number) {
-    if (!(burst >= 1) || !(perSecond > 0)) throw new RangeError("token bucket: burst must be ≥ 1 and perSecond > 0");
+    if (!(burst >= 1) || !(perSecond > 0)) {
+      throw codedRangeError("ERR_INVALID_OPTION", "token bucket: burst must be ≥ 1 and perSecond > 0");
+    }
     this.burst = burst;
     this.perSecond = perSecond;
     this.#tokens = burst;
@@ -133,7 +136,7 @@ export class AddressCounter {
   readonly #counts = new Map<string, number>();
 
   constructor(max: number) {
-    if (!(max >= 1)) throw new RangeError("maxConnectionsPerAddress must be ≥ 1");
+    if (!(max >= 1)) throw codedRangeError("ERR_INVALID_OPTION", "maxConnectionsPerAddress must be ≥ 1");
     this.max = max;
   }
 

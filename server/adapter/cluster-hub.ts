@@ -8,7 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Outbox, type Dropped } from "./outbox.js";
-import { decodeMessage, encodeParts, MalformedMessageError, type ClusterMessage, type MessageBody } from "./cluster-message.js";
+import { decodeMessage, encodeParts, type ClusterMessage, type MessageBody } from "./cluster-message.js";
 import { toError } from "../../shared/errors.js";
 
 /** What a transport must do: move strings between instances, on the main lane or (sharded mode) a room lane. */
@@ -183,7 +183,7 @@ export class ClusterHub implements TransportSink {
     try {
       msg = decodeMessage(payload);
     } catch (err) {
-      this.onError(err instanceof Error ? err : new MalformedMessageError(String(err)), "cluster message"); // our decoder's
+      this.onError(toError(err), "cluster message"); // a MalformedMessageError: our decoder throws nothing else
       return;
     }
     if (msg.uid === this.uid) return;

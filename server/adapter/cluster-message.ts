@@ -6,6 +6,7 @@
  *   {"v":1,"u":"<sender uid>","s":<seq>,"n":"<nsp>","t":<type>,"to":"<target uid>"?, ...type fields}
  */
 import { hasBinary } from "../../shared/binary.js";
+import { RoomcastError } from "../../shared/errors.js";
 import type { Handshake } from "../handshake.js";
 import type { BroadcastOptions, Room, Session, SocketId } from "./types.js";
 
@@ -83,9 +84,10 @@ export type ClusterMessage = Header &
 /** Distributes over the union: a message without its header, as adapters build them. */
 export type MessageBody = ClusterMessage extends infer M ? (M extends Header ? Omit<M, keyof Header> : never) : never;
 
-export class MalformedMessageError extends Error {
+/** What decodeMessage throws for a message it refuses (reported, and the message dropped). */
+export class MalformedMessageError extends RoomcastError<"ERR_MALFORMED_CLUSTER_MESSAGE"> {
   constructor(reason: string) {
-    super(`malformed cluster message dropped: ${reason}`);
+    super("ERR_MALFORMED_CLUSTER_MESSAGE", `malformed cluster message dropped: ${reason}`);
     this.name = "MalformedMessageError";
   }
 }

@@ -4,15 +4,17 @@
  * with acks, whose answers (a client count, then one ack per client) come from every peer.
  */
 import { MessageType as T, type ClusterMessage } from "./cluster-message.js";
+import { RoomcastError } from "../../shared/errors.js";
 
 /**
  * The error a cluster request (`fetchSockets`, `serverSideEmit` with acks, `allRooms`…) fails with when some
  * instances did not answer within `requestsTimeout`.
  */
-export class RequestTimeoutError extends Error {
+export class RequestTimeoutError extends RoomcastError<"ERR_CLUSTER_REQUEST_TIMEOUT"> {
   /** `what` timed out after `ms`: `missing` of the `expected` instances did not answer. */
   constructor(what: string, ms: number, missing: number, expected: number) {
-    super(`cluster ${what} timed out after ${ms} ms: ${missing} of ${expected} instance(s) did not answer`);
+    const message = `cluster ${what} timed out after ${ms} ms: ${missing} of ${expected} instance(s) did not answer`;
+    super("ERR_CLUSTER_REQUEST_TIMEOUT", message);
     this.name = "RequestTimeoutError";
   }
 }
@@ -114,7 +116,7 @@ export class ClusterRequests {
   }
 
   close(): void {
-    for (const req of this.#requests.values()) req.finish(new Error("adapter closed"));
+    for (const req of this.#requests.values()) req.finish(new RoomcastError("ERR_ADAPTER_CLOSED", "adapter closed"));
     for (const ack of this.#acks.values()) clearTimeout(ack.timer);
     this.#acks.clear();
   }

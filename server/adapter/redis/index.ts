@@ -19,7 +19,7 @@ import type { Namespace } from "../../namespace.js";
 import { ClusterAdapter } from "../cluster-adapter.js";
 import { ClusterHub, resolveOptions, type ClusterOptions, type ClusterTransport, type TransportSink } from "../cluster-hub.js";
 import { MalformedMessageError } from "../cluster-message.js";
-import { toError } from "../../../shared/errors.js";
+import { RoomcastError, toError } from "../../../shared/errors.js";
 
 import { requirePeer } from "../../optional-peer.js";
 
@@ -147,7 +147,7 @@ class RedisTransport implements ClusterTransport {
 
   publish(payload: string, lane?: string): Promise<unknown> {
     const pub = this.#pub;
-    if (pub === undefined) return Promise.reject(new Error("transport closed"));
+    if (pub === undefined) return Promise.reject(new RoomcastError("ERR_TRANSPORT_CLOSED", "transport closed"));
     if (lane !== undefined) return pub.sPublish(this.#channel(lane), payload);
     return pub.sendCommand(["XADD", this.#stream, "MAXLEN", "~", this.#maxLen, "*", "m", payload]);
   }
