@@ -36,7 +36,7 @@ export const ErrorCode = {
   /** The payload nests deeper than the decoder allows. */
   TOO_DEEP: "ERR_TOO_DEEP",
 
-  // ---- WebSocket engine (server/websocket/): a WebSocketProtocolError, the connection is failed (`closeCode`) ----
+  // ---- WebSocket engine (server/engine/websocket/): a WebSocketProtocolError, the connection failed (`closeCode`)
   /** An RSV bit is set but no extension was negotiated (1002). */
   WS_RSV_BITS: "ERR_WS_RSV_BITS",
   /** A client frame without a mask (1002). */
