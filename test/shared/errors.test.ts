@@ -5,8 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
-import { createServer, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { io, Manager, type Socket } from "../../client/index.js";
@@ -27,7 +26,7 @@ import { decodeMessage, MalformedMessageError } from "../../server/adapter/clust
 import { ClusterRequests, RequestTimeoutError } from "../../server/adapter/cluster-requests.js";
 import { requirePeer } from "../../server/optional-peer.js";
 import { next } from "../helpers/events.js";
-import { startServer } from "../helpers/server.js";
+import { fixture, listen, startServer } from "../helpers/server.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url)); // from dist/test/shared
 const codes: string[] = Object.values(ErrorCode);
@@ -145,7 +144,7 @@ describe("each layer raises coded errors, messages unchanged", () => {
   });
 
   it("client: refusals, ack timeout and pending acks on disconnect, against a server", async () => {
-    const server = await startServer();
+    await using server = await startServer();
     const sockets: Socket[] = [];
     const client = (nsp = "/", opts: Parameters<typeof io>[1] = {}): Socket => {
       const socket = io(server.url + nsp, { forceNew: true, reconnection: false, ...opts });
@@ -169,21 +168,19 @@ describe("each layer raises coded errors, messages unchanged", () => {
       await assert.rejects(pending, (e) => coded(e, "ERR_SOCKET_DISCONNECTED", "socket has been disconnected"));
     } finally {
       for (const socket of sockets) socket.disconnect();
-      await server.close();
     }
   });
 
   it("client: a connection that does not open in time is socket.io-client's 'timeout'", async () => {
-    const silent: HttpServer = createServer(() => {}); // takes every request, answers none
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    const manager = new Manager(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`, { timeout: 50, reconnection: false, transports: ["polling"] });
+    const silent = createServer(() => {}); // takes every request, answers none
+    await listen(silent);
+    await using server = fixture(silent, silent, () => new Promise<void>((resolve) => silent.close(() => resolve())));
+    const manager = new Manager(server.url, { timeout: 50, reconnection: false, transports: ["polling"] });
     try {
       const err = await new Promise<Error>((resolve) => manager.once("error", resolve));
       coded(err, "ERR_CONNECT_TIMEOUT", "timeout");
     } finally {
       manager.disconnect();
-      silent.closeAllConnections();
-      await new Promise((resolve) => silent.close(resolve));
     }
   });
 });
