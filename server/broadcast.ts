@@ -16,8 +16,10 @@ import { AckTimeoutError } from "../shared/ack-table.js";
 import { toError } from "../shared/errors.js";
 import { runAppCode } from "./app-code.js";
 import type { Adapter } from "./adapter/adapter.js";
-import type { BroadcastFlags, BroadcastOptions, Room, SocketId } from "./adapter/types.js";
+import type { BroadcastFlags, BroadcastOptions, FetchedSocket, Room, SocketDetails, SocketId } from "./adapter/types.js";
 import type { Handshake } from "./handshake.js";
+
+export type { SocketDetails } from "./adapter/types.js";
 import { NAMESPACE_RESERVED_EVENTS, SERVER_RESERVED_EVENTS } from "./reasons.js";
 
 type MultiAck = (err: Error | null, responses: unknown[]) => void;
@@ -143,7 +145,7 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
       const single = this.#flags.expectSingleResponse === true;
       runAppCode(
         () => (single ? (callback as (err: Error | null, response: unknown) => void)(err, err ? null : responses[0]) : callback(err, responses)),
-        (e) => adapter.nsp.server.reportError(e, "broadcast ack callback"),
+        (e) => adapter.nsp.reportError(e, "broadcast ack callback"),
       );
     };
     const check = () => {
@@ -194,7 +196,10 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
    * ```
    */
   async fetchSockets(): Promise<Array<RemoteSocket<EmitEvents, SocketData>>> {
-    const sockets = await this.#adapter.fetchSockets(this.#options());
+    const adapter = this.#adapter;
+    const found = await adapter.fetchSockets(this.#options());
+    // local sockets as they are (a Socket has RemoteSocket's members), other instances' as RemoteSocket
+    const sockets = found.map((s) => (isLocal(s) ? s : new RemoteSocket<EmitEvents, SocketData>(adapter, s as SocketDetails<SocketData>)));
     return sockets as unknown as Array<RemoteSocket<EmitEvents, SocketData>>;
   }
 
@@ -229,20 +234,13 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
   }
 
   #report(err: unknown, what: string): void {
-    this.#adapter.nsp.server.reportError(err, what);
+    this.#adapter.nsp.reportError(err, what);
   }
 }
 
-/** What a cluster adapter sends about a socket living on another instance. */
-export interface SocketDetails<SocketData = unknown> {
-  /** The socket's id. */
-  id: SocketId;
-  /** The socket's handshake. */
-  handshake: Handshake;
-  /** The rooms the socket is in. */
-  rooms: Room[];
-  /** The socket's `data`. */
-  data: SocketData;
+/** A socket of this instance, as the adapter returns it (the details of a remote one have no methods). */
+function isLocal(socket: FetchedSocket | SocketDetails): socket is FetchedSocket {
+  return typeof (socket as Partial<FetchedSocket>).emit === "function";
 }
 
 /** What `remoteSocket.timeout(ms)` returns: emits to that one socket, whose answer is one value (not an array). */

@@ -3,13 +3,35 @@
  * child when a client asks for a name one of their matchers accepts.
  */
 import { runAppCode } from "./app-code.js";
-import type { Namespace } from "./namespace.js";
-import type { NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
+import type { Adapter } from "./adapter/adapter.js";
+import type { SocketId } from "./adapter/types.js";
+import type { JoinableNamespace } from "./client.js";
+import type { NamespaceMatcher } from "./parent-namespace.js";
+import type { DisconnectReason } from "./reasons.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyNamespace = Namespace<any, any, any, any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyParentNamespace = ParentNamespace<any, any, any, any>;
+/**
+ * A namespace as the registry, the shutdown and the client sessions see it, whatever its event maps (`io.of<…>()`
+ * types each namespace its own way; these members do not depend on them).
+ */
+export interface RegisteredNamespace extends JoinableNamespace {
+  readonly name: string;
+  readonly adapter: Adapter;
+  readonly sockets: ReadonlyMap<SocketId, { onclose(reason: DisconnectReason): void }>;
+  /** Re-creates the adapter from the server's `adapter` option (after `io.adapter(ctor)`). */
+  initAdapter(): void;
+}
+
+/** A dynamic family (ParentNamespace) as the registry sees it. */
+export interface NamespaceFamily {
+  readonly adapter: Adapter;
+  /** Creates the child namespace `name` (a client asked for it and a matcher accepted it). */
+  createChild(name: string): RegisteredNamespace;
+  /** Forgets `child` if it is one of this family's; true when it was. */
+  forget(child: RegisteredNamespace): boolean;
+}
+
+type AnyNamespace = RegisteredNamespace;
+type AnyParentNamespace = NamespaceFamily;
 
 /** A RegExp as a matcher: accepts the names it matches. */
 export function toMatcher(pattern: RegExp | NamespaceMatcher): NamespaceMatcher {
@@ -69,7 +91,7 @@ export class NamespaceRegistry {
   /** Forgets `nsp` if it is a dynamic child; true when it was one. */
   removeChild(nsp: AnyNamespace): boolean {
     for (const parent of this.#parents.values()) {
-      if (parent.children.delete(nsp)) {
+      if (parent.forget(nsp)) {
         this.byName.delete(nsp.name);
         return true;
       }

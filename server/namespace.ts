@@ -1,26 +1,30 @@
 /**
  * A namespace: a named channel multiplexed on connections, with its own middlewares, sockets and adapter (rooms).
  */
-import { EventEmitter } from "node:events";
+import type { EventEmitter } from "node:events";
 import { PacketType } from "../shared/packet.js";
 import { UNREADABLE_ERROR_MESSAGE, errorMessage, toError } from "../shared/errors.js";
-import type {
-  AckResult,
-  DefaultEventsMap,
-  EventNames,
-  EventNamesWithAck,
-  EventParams,
-  EventParamsWithoutAck,
-  WithMultipleAcks,
-} from "../shared/typed-events.js";
-import { type Adapter, type AdapterConstructor } from "./adapter/adapter.js";
-import type { Room, SocketId } from "./adapter/types.js";
-import { BroadcastOperator, type RemoteSocket } from "./broadcast.js";
-import type { Connection } from "./connection.js";
+import type { DefaultEventsMap, EventNames } from "../shared/typed-events.js";
+import type { Adapter, AdapterConstructor } from "./adapter/adapter.js";
+import type { AdapterHost, SocketId } from "./adapter/types.js";
+import { BroadcastOperator } from "./broadcast.js";
+import { Broadcaster } from "./broadcaster.js";
+import type { Client } from "./client.js";
+import type { ProxyTrust } from "./client-address.js";
+import type { InflightAcks } from "./inflight.js";
+import type { ResolvedRecovery } from "./options.js";
+import type { EventRateLimiter } from "./rate-limit.js";
 import { NAMESPACE_RESERVED_EVENTS } from "./reasons.js";
-import type { Server } from "./server.js";
 import { Socket, type DefaultSocketData } from "./socket.js";
 import { runAppCode } from "./app-code.js";
+import type { Upward } from "./upward.js";
+
+declare module "./upward.js" {
+  interface Upward<ListenEvents extends object, EmitEvents extends object, ServerSideEvents extends object, SocketData> {
+    /** `socket.nsp`. */
+    namespace: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  }
+}
 
 /** An Error a middleware may pass to `next`: `message` and `data` reach the client in CONNECT_ERROR. */
 export interface ExtendedError extends Error {
@@ -47,6 +51,24 @@ export interface NamespaceReservedEvents<L extends object, E extends object, S e
   connection: (socket: Socket<L, E, S, D>) => void;
 }
 
+/** What a namespace needs from its server, given by the server when it creates the namespace. */
+export interface NamespaceContext {
+  /** `connectionStateRecovery` with its defaults; undefined when off. */
+  readonly recovery: ResolvedRecovery | undefined;
+  /** The compiled `trustProxy` option. */
+  readonly trustProxy: ProxyTrust;
+  /** The `eventRateLimit` buckets (undefined when off). */
+  readonly rateLimiter: EventRateLimiter | undefined;
+  /** The server's count of acks in flight. */
+  readonly inflight: InflightAcks;
+  /** The `adapter` option (read each time an adapter is made: `io.adapter(ctor)` changes it). */
+  readonly adapterConstructor: AdapterConstructor;
+  /** Reports an error: to `socket`'s "error" listeners when it has some, else `onError` / the log. Never throws. */
+  reportError(err: unknown, context: string, socket?: EventEmitter): void;
+  /** The namespace lost its last socket (dynamic children may be cleaned up). */
+  namespaceEmptied<L extends object, E extends object, S extends object, D>(nsp: Namespace<L, E, S, D>): void;
+}
+
 /**
  * A namespace: a named channel multiplexed on connections, with its own middlewares, sockets and rooms (its adapter).
  * Created by `io.of(name)`; `io.sockets` is the main namespace "/". Same API as socket.io's `Namespace`.
@@ -60,39 +82,47 @@ export interface NamespaceReservedEvents<L extends object, E extends object, S e
  * ```
  */
 export class Namespace<
-  ListenEvents extends object = DefaultEventsMap,
-  EmitEvents extends object = ListenEvents,
-  ServerSideEvents extends object = DefaultEventsMap,
-  SocketData = DefaultSocketData,
-> extends EventEmitter {
+    ListenEvents extends object = DefaultEventsMap,
+    EmitEvents extends object = ListenEvents,
+    ServerSideEvents extends object = DefaultEventsMap,
+    SocketData = DefaultSocketData,
+  >
+  // it is the AdapterHost of its adapter, the SocketContext of its sockets and a JoinableNamespace for the client
+  // sessions (structurally: those members are internal, left out of the published types)
+  extends Broadcaster<EmitEvents, ServerSideEvents, SocketData> {
   /** The namespace's name, e.g. "/chat". */
   readonly name: string;
   /** The server this namespace belongs to. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly server: Server<any, any, any, any>;
+  readonly server: Upward<ListenEvents, EmitEvents, ServerSideEvents, SocketData>["server"];
   /** Connected sockets of this namespace on this instance, by id. */
   readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   /** The adapter holding this namespace's rooms (created from the server's `adapter` option). */
   adapter!: Adapter;
   /** @internal */
   fns: Array<NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = [];
+  readonly #context: NamespaceContext;
   #ackIds = 0;
 
-  /** @internal */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  constructor(server: Server<any, any, any, any>, name: string) {
+  /** @internal made by the server (`io.of(name)`), with what the namespace needs from it */
+  constructor(server: Upward<ListenEvents, EmitEvents, ServerSideEvents, SocketData>["server"], name: string, context: NamespaceContext) {
     super({ captureRejections: true });
     this.server = server;
     this.name = name;
+    this.#context = context;
     this.initAdapter();
   }
 
   /** @internal (re)creates the adapter from the server's adapter option */
   initAdapter(): void {
-    this.adapter = instantiate(this.server.adapterConstructor, this as unknown as Namespace);
+    this.adapter = instantiate(this.#context.adapterConstructor, this);
     void Promise.resolve()
       .then(() => this.adapter.init())
-      .catch((err: unknown) => this.server.reportError(err, "adapter.init"));
+      .catch((err: unknown) => this.reportError(err, "adapter.init"));
+  }
+
+  /** @internal the context this namespace was made with (a dynamic family's children get the same) */
+  get context(): NamespaceContext {
+    return this.#context;
   }
 
   override on<Ev extends keyof NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | EventNames<ServerSideEvents>>(
@@ -110,116 +140,46 @@ export class Namespace<
     return this;
   }
 
-  // ---- broadcasting -------------------------------------------------------------------------------------------
-
-  #operator(): BroadcastOperator<EmitEvents, SocketData> {
+  /** @internal every socket of the namespace, for the broadcast surface (Broadcaster) */
+  protected operator(): BroadcastOperator<EmitEvents, SocketData> {
     return new BroadcastOperator<EmitEvents, SocketData>(this.adapter);
   }
 
-  /** Targets room(s) for the next broadcast: `nsp.to("room").emit(…)`. A socket in several of them gets it once. */
-  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.#operator().to(room);
-  }
+  // ---- what the namespace gives its adapter and its sockets (AdapterHost, SocketContext) ----------------------
 
-  /** Alias of {@link Namespace.to}. */
-  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.#operator().in(room);
-  }
-
-  /** Leaves out the sockets in room(s) (a socket id is a room) from the next broadcast. */
-  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.#operator().except(room);
-  }
-
-  /** The next broadcast may be dropped for clients that are not ready to receive it. */
-  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
-    return this.#operator().volatile;
-  }
-
-  /** The next broadcast reaches this server instance only (not forwarded by a cluster adapter). */
-  get local(): BroadcastOperator<EmitEvents, SocketData> {
-    return this.#operator().local;
-  }
-
-  /** Sets per-message compression for the next broadcast. */
-  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
-    return this.#operator().compress(compress);
-  }
-
-  /**
-   * The next broadcast's ack callback gets `(err, responses[])`; `err` is set when some client did not answer within
-   * `ms`.
-   */
-  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
-    return this.#operator().timeout(ms);
-  }
-
-  /** Emits to every socket of the namespace. */
-  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<WithMultipleAcks<EmitEvents>, Ev>): boolean {
-    return this.#operator().emit(ev, ...args);
-  }
-
-  /**
-   * Emits to every socket of the namespace and resolves with their acks (rejects on timeout: set one with
-   * `nsp.timeout(ms)`).
-   */
-  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
-    ev: Ev,
-    ...args: EventParamsWithoutAck<EmitEvents, Ev>
-  ): Promise<AckResult<EmitEvents, Ev>[]> {
-    return this.#operator().emitWithAck(ev, ...args);
-  }
-
-  /** Emits a "message" event to every socket of the namespace. */
-  send(...args: unknown[]): this {
-    (this.#operator().emit as (...a: unknown[]) => boolean)("message", ...args);
+  /** @internal `socket.nsp` of this namespace's sockets */
+  get namespace(): this {
     return this;
   }
 
-  /** Alias of {@link Namespace.send}. */
-  write(...args: unknown[]): this {
-    return this.send(...args);
+  /** @internal connection state recovery's limits (undefined when off) */
+  get recovery(): ResolvedRecovery | undefined {
+    return this.#context.recovery;
   }
 
-  /** The sockets of this namespace, on every instance (see {@link BroadcastOperator.fetchSockets}). */
-  fetchSockets(): Promise<Array<RemoteSocket<EmitEvents, SocketData>>> {
-    return this.#operator().fetchSockets();
+  /** @internal whether connection state recovery is on */
+  get recovers(): boolean {
+    return this.#context.recovery !== undefined;
   }
 
-  /** Makes every socket of the namespace (on every instance) join room(s). */
-  socketsJoin(room: Room | Room[]): void {
-    this.#operator().socketsJoin(room);
+  /** @internal */
+  get trustProxy(): ProxyTrust {
+    return this.#context.trustProxy;
   }
 
-  /** Makes every socket of the namespace (on every instance) leave room(s). */
-  socketsLeave(room: Room | Room[]): void {
-    this.#operator().socketsLeave(room);
+  /** @internal */
+  get rateLimiter(): EventRateLimiter | undefined {
+    return this.#context.rateLimiter;
   }
 
-  /** Disconnects every socket of the namespace (on every instance); with `close`, their whole connections. */
-  disconnectSockets(close = false): void {
-    this.#operator().disconnectSockets(close);
+  /** @internal */
+  get inflight(): InflightAcks {
+    return this.#context.inflight;
   }
 
-  /** @deprecated socket.io compatibility: prefer fetchSockets(). */
-  allSockets(): Promise<Set<SocketId>> {
-    return this.#operator().allSockets();
-  }
-
-  /**
-   * Emits an event to the other server instances (received with `nsp.on(event, …)` there). A trailing callback gets
-   * `(err, responses[])`, one response per other instance.
-   */
-  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<WithMultipleAcks<ServerSideEvents>, Ev>): boolean {
-    return this.#operator().serverSideEmit(ev, ...args);
-  }
-
-  /** Emits an event to the other server instances and resolves with one response per instance (rejects on timeout). */
-  serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
-    ev: Ev,
-    ...args: EventParamsWithoutAck<ServerSideEvents, Ev>
-  ): Promise<AckResult<ServerSideEvents, Ev>[]> {
-    return this.#operator().serverSideEmitWithAck(ev, ...args) as Promise<AckResult<ServerSideEvents, Ev>[]>;
+  /** @internal reports an error (see NamespaceContext.reportError) */
+  reportError(err: unknown, context: string, socket?: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    this.#context.reportError(err, context, socket);
   }
 
   /** @internal an event from another instance (cluster adapters call this) */
@@ -227,13 +187,11 @@ export class Namespace<
     const name = args[0];
     if (typeof name !== "string" || NAMESPACE_RESERVED_EVENTS.has(name)) return;
     try {
-      super.emit(name, ...args.slice(1));
+      this.emitReserved(name, ...args.slice(1));
     } catch (err) {
-      this.server.reportError(err, `server-side handler for "${name}"`);
+      this.reportError(err, `server-side handler for "${name}"`);
     }
   }
-
-  // ---- connections --------------------------------------------------------------------------------------------
 
   /** @internal next ack id for packets of this namespace (wraps below 2^31) */
   nextAckId(): number {
@@ -242,22 +200,24 @@ export class Namespace<
     return id;
   }
 
+  // ---- connections --------------------------------------------------------------------------------------------
+
   /** @internal a client asked to connect (CONNECT packet) */
-  async add(client: Connection, auth: Record<string, unknown>): Promise<void> {
-    const recovery = this.server.connectionStateRecovery;
+  async add(client: Client, auth: Record<string, unknown>): Promise<void> {
+    const recovery = this.#context.recovery;
     let previous = null;
     if (recovery && typeof auth["pid"] === "string" && typeof auth["offset"] === "string") {
       try {
         previous = await this.adapter.restoreSession(auth["pid"], auth["offset"]);
       } catch (err) {
-        this.server.reportError(err, "adapter.restoreSession");
+        this.reportError(err, "adapter.restoreSession");
       }
     }
     const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, client, auth, previous ?? undefined);
     if (!(previous && recovery && recovery.skipMiddlewares)) {
       const refused = await this.#runMiddlewares(socket);
       if (refused !== undefined) {
-        const report = (err: unknown, what: string) => this.server.reportError(err, `connection middleware of "${this.name}": ${what}`);
+        const report = (err: unknown, what: string) => this.reportError(err, `connection middleware of "${this.name}": ${what}`);
         const data = refusalPayload(refused.refusal, report);
         if (client.isOpen) client.writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.name, data });
         client.connectFailed(this.name);
@@ -285,14 +245,14 @@ export class Namespace<
   /** @internal */
   remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     this.sockets.delete(socket.id);
-    if (this.sockets.size === 0) this.server.namespaceEmptied(this);
+    if (this.sockets.size === 0) this.#context.namespaceEmptied(this);
   }
 
   #emitSafely(event: string, socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     try {
-      super.emit(event, socket);
+      this.emitReserved(event, socket);
     } catch (err) {
-      this.server.reportError(err, `"${event}" handler`, socket);
+      this.reportError(err, `"${event}" handler`, socket);
     }
   }
 
@@ -320,7 +280,7 @@ export class Namespace<
         // no refusal but still an error: reported
         runAppCode(
           () => fn(socket, next),
-          (e) => (called ? this.server.reportError(e, `connection middleware of "${this.name}"`) : next(e || toError(e))),
+          (e) => (called ? this.reportError(e, `connection middleware of "${this.name}"`) : next(e || toError(e))),
         );
       };
       step();
@@ -331,7 +291,7 @@ export class Namespace<
 /** Node calls this when an async "connection" listener rejects (captureRejections). */
 Object.defineProperty(Namespace.prototype, Symbol.for("nodejs.rejection"), {
   value(this: Namespace, err: unknown, event: string | symbol) {
-    this.server.reportError(err, `"${String(event)}" handler`);
+    this.reportError(err, `"${String(event)}" handler`);
   },
 });
 

@@ -3,7 +3,6 @@
  * once and, for WebSocket recipients, framed once (engine.io's `wsPreEncodedFrame` write option).
  */
 import type { EncodedPacket } from "../shared/encoder.js";
-import type { BroadcastFlags } from "./adapter/types.js";
 import { textFrameBuffer } from "./engine/websocket/frame.js";
 
 /** Options handed to engine.io's `socket.write` for every frame of a packet. */
@@ -18,7 +17,8 @@ export class OutgoingFrames {
   readonly #compress: boolean;
   #writeOptions: EngineWriteOptions | undefined;
 
-  constructor(frames: EncodedPacket, flags?: BroadcastFlags) {
+  /** `flags`: a broadcast's `volatile` and `compress` (its BroadcastFlags). */
+  constructor(frames: EncodedPacket, flags?: { readonly volatile?: boolean; readonly compress?: boolean }) {
     this.frames = frames;
     this.volatile = flags?.volatile === true;
     this.#compress = flags?.compress !== false;

@@ -3,11 +3,12 @@
  * namespace per matching name; broadcasting on the parent reaches every child.
  */
 import { Adapter } from "./adapter/adapter.js";
-import type { BroadcastOptions, Room, SocketId } from "./adapter/types.js";
+import type { AdapterHost, BroadcastOptions, FetchedSocket, Room, SocketDetails, SocketId } from "./adapter/types.js";
 import type { Packet } from "../shared/packet.js";
 import type { DefaultEventsMap } from "../shared/typed-events.js";
-import { Namespace } from "./namespace.js";
+import { Namespace, type NamespaceContext } from "./namespace.js";
 import type { DefaultSocketData } from "./socket.js";
+import type { Upward } from "./upward.js";
 
 /** Decides whether `name` belongs to a dynamic family: `next(null, true)` accepts it. */
 export type NamespaceMatcher = (
@@ -40,21 +41,19 @@ export class ParentNamespace<
   /** The child namespaces created so far. */
   readonly children = new Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
 
-  /** @internal */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  constructor(server: Namespace["server"]) {
-    super(server, "/_" + parentCount++);
+  /** @internal made by the server (`io.of(regexp)`) */
+  constructor(server: Upward<ListenEvents, EmitEvents, ServerSideEvents, SocketData>["server"], context: NamespaceContext) {
+    super(server, "/_" + parentCount++, context);
   }
 
   /** @internal parents use an adapter that fans out to the children */
   override initAdapter(): void {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    this.adapter = new ParentAdapter(this as unknown as ParentNamespace<any, any, any, any>);
+    this.adapter = new ParentAdapter(this);
   }
 
   /** @internal */
   createChild(name: string): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
-    const child = new Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this.server, name);
+    const child = new Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this.server, name, this.context);
     child.fns = this.fns.slice();
     for (const event of ["connect", "connection"] as const) {
       for (const listener of this.listeners(event)) child.on(event, listener as never);
@@ -62,15 +61,26 @@ export class ParentNamespace<
     this.children.add(child);
     return child;
   }
+
+  /** @internal forgets a child (emptied, with `cleanupEmptyChildNamespaces`); true when it was one of this family's */
+  forget(child: { readonly name: string }): boolean {
+    for (const c of this.children) {
+      if (c === child) return this.children.delete(c);
+    }
+    return false;
+  }
+}
+
+/** A dynamic family as its adapter sees it: a namespace with children, each with its own adapter. */
+interface Family extends AdapterHost {
+  readonly children: ReadonlySet<{ readonly name: string; readonly adapter: Adapter }>;
 }
 
 /** Broadcast on a parent = broadcast on each child (each with its own namespace name on the wire). */
 class ParentAdapter extends Adapter {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly #parent: ParentNamespace<any, any, any, any>;
+  readonly #parent: Family;
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  constructor(parent: ParentNamespace<any, any, any, any>) {
+  constructor(parent: Family) {
     super(parent);
     this.#parent = parent;
   }
@@ -88,7 +98,7 @@ class ParentAdapter extends Adapter {
     return ids;
   }
 
-  override async fetchSockets(opts: BroadcastOptions): ReturnType<Adapter["fetchSockets"]> {
+  override async fetchSockets(opts: BroadcastOptions): Promise<Array<FetchedSocket | SocketDetails>> {
     const all = await Promise.all([...this.#parent.children].map((child) => child.adapter.fetchSockets(opts)));
     return all.flat();
   }

@@ -4,22 +4,14 @@
 import { EventEmitter } from "node:events";
 import { createServer } from "node:http";
 import { Server as EngineServer } from "engine.io";
-import type {
-  AckResult,
-  DefaultEventsMap,
-  EventNames,
-  EventNamesWithAck,
-  EventParams,
-  EventParamsWithoutAck,
-  WithMultipleAcks,
-} from "../shared/typed-events.js";
+import type { DefaultEventsMap, EventNames } from "../shared/typed-events.js";
 import { DEFAULT_MAX_ATTACHMENTS } from "../shared/decoder.js";
 import { toError } from "../shared/errors.js";
 import { Adapter, type AdapterConstructor } from "./adapter/adapter.js";
-import type { Room, SocketId } from "./adapter/types.js";
-import type { BroadcastOperator, RemoteSocket } from "./broadcast.js";
-import { Connection } from "./connection.js";
-import { Namespace, type NamespaceMiddleware } from "./namespace.js";
+import { BroadcastOperator } from "./broadcast.js";
+import { Broadcaster } from "./broadcaster.js";
+import { Client, type ClientContext } from "./client.js";
+import { Namespace, type NamespaceContext, type NamespaceMiddleware } from "./namespace.js";
 import { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.js";
 import type { DefaultSocketData, Socket } from "./socket.js";
 import { ErrorLog } from "./error-log.js";
@@ -48,6 +40,13 @@ import { closeHttpServer, shutdown } from "./shutdown.js";
 
 export type { ConnectionStateRecoveryOptions, ServerOptions } from "./options.js";
 
+declare module "./upward.js" {
+  interface Upward<ListenEvents extends object, EmitEvents extends object, ServerSideEvents extends object, SocketData> {
+    /** `namespace.server`. */
+    server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  }
+}
+
 /** Events the server emits by itself, listened to with `io.on(…)` (the main namespace's, plus "new_namespace"). */
 export interface ServerReservedEvents<L extends object, E extends object, S extends object, D> {
   /** Alias of "connection". */
@@ -55,8 +54,7 @@ export interface ServerReservedEvents<L extends object, E extends object, S exte
   /** A client joined the main namespace ("/"), after every middleware accepted it. */
   connection: (socket: Socket<L, E, S, D>) => void;
   /** A namespace was created (by `io.of(name)`, or a child of a dynamic family on first use). Not emitted for "/". */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  new_namespace: (namespace: Namespace<any, any, any, any>) => void;
+  new_namespace: (namespace: Namespace<L, E, S, D>) => void;
 }
 
 /**
@@ -87,7 +85,7 @@ export class Server<
   EmitEvents extends object = ListenEvents,
   ServerSideEvents extends object = DefaultEventsMap,
   SocketData = DefaultSocketData,
-> extends EventEmitter {
+> extends Broadcaster<EmitEvents, ServerSideEvents, SocketData> {
   /** The main namespace ("/"). */
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The engine.io server (set once attached). */
@@ -98,16 +96,19 @@ export class Server<
   httpServer: AnyHttpServer | undefined;
   readonly #opts: Partial<ServerOptions>;
   readonly #namespaces = new NamespaceRegistry(
-    (err, context) => this.reportError(err, context),
-    (nsp) => super.emit("new_namespace", nsp),
+    (err, context) => this.#reportError(err, context),
+    (nsp) => this.emitReserved("new_namespace", nsp),
   );
   #adapter: AdapterConstructor;
   readonly #recovery: ResolvedRecovery | undefined;
   readonly #errors: ErrorLog;
-  /** @internal acks in flight (graceful shutdown, stats) */
-  readonly inflight = new InflightAcks();
-  /** @internal the `eventRateLimit` buckets (undefined when off) */
-  readonly eventRateLimiter: EventRateLimiter | undefined;
+  /** Acks in flight (graceful shutdown, stats). */
+  readonly #inflight = new InflightAcks();
+  /** The `eventRateLimit` buckets (undefined when off). */
+  readonly #rateLimiter: EventRateLimiter | undefined;
+  /** What the server gives each namespace and each client session it creates (built once). */
+  readonly #namespaceContext: NamespaceContext;
+  readonly #clientContext: ClientContext;
   readonly #addresses: AddressCounter | undefined;
   /** `trustProxy` and the origin policy, compiled (an invalid option throws from the constructor) */
   #trust: ProxyTrust;
@@ -129,26 +130,18 @@ export class Server<
     this.#adapter = opts.adapter ?? Adapter;
     this.#recovery = resolveRecovery(opts.connectionStateRecovery);
     this.#errors = new ErrorLog(opts.onError);
-    this.eventRateLimiter = opts.eventRateLimit ? new EventRateLimiter(opts.eventRateLimit) : undefined;
+    this.#rateLimiter = opts.eventRateLimit ? new EventRateLimiter(opts.eventRateLimit) : undefined;
     this.#bufferLimits = bufferLimits(opts.maxBufferedBytes, opts.maxBufferedPackets);
     this.#addresses = opts.maxConnectionsPerAddress !== undefined ? new AddressCounter(opts.maxConnectionsPerAddress) : undefined;
     this.#trust = ProxyTrust.compile(opts.trustProxy);
     this.#origins = new OriginGate({ allowedOrigins: opts.allowedOrigins, cors: opts.cors, trust: this.#trust });
+    this.#namespaceContext = this.#makeNamespaceContext();
+    this.#clientContext = this.#makeClientContext();
     this.sockets = this.of("/");
     if (srv !== undefined) this.attach(srv as AnyHttpServer | number);
   }
 
   // ---- options ------------------------------------------------------------------------------------------------
-
-  /** @internal */
-  get connectionStateRecovery(): ResolvedRecovery | undefined {
-    return this.#recovery;
-  }
-
-  /** @internal the compiled `trustProxy` option */
-  get trustProxy(): ProxyTrust {
-    return this.#trust;
-  }
 
   /**
    * Gets or sets `connectTimeout`: how long (ms) a connection may stay without joining any namespace before it is
@@ -160,26 +153,6 @@ export class Server<
     if (v === undefined) return this.#opts.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
     this.#opts.connectTimeout = v;
     return this;
-  }
-
-  /** @internal outgoing buffer bounds of every connection (`maxBufferedBytes`, `maxBufferedPackets`) */
-  get bufferLimits(): BufferLimits {
-    return this.#bufferLimits;
-  }
-
-  /** @internal */
-  get maxAttachments(): number {
-    return this.#opts.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
-  }
-
-  /** @internal */
-  get maxNamespacesPerConnection(): number {
-    return this.#opts.maxNamespacesPerConnection ?? DEFAULT_MAX_NAMESPACES_PER_CONNECTION;
-  }
-
-  /** @internal */
-  get adapterConstructor(): AdapterConstructor {
-    return this.#adapter;
   }
 
   /** Gets or sets the adapter; setting it re-creates every namespace's adapter. */
@@ -244,7 +217,7 @@ export class Server<
   }
 
   #initEngine(srv: AnyHttpServer): void {
-    const allowRequest = guardAllowRequest(this.#opts.allowRequest, (err) => this.reportError(err, "allowRequest"));
+    const allowRequest = guardAllowRequest(this.#opts.allowRequest, (err) => this.#reportError(err, "allowRequest"));
     const engineOpts = engineOptions({ ...this.#opts, allowRequest }, this.path(), this.#origins);
     this.engine = new EngineServer(engineOpts);
     attachEngine(this.engine, srv, engineOpts, this.#origins, this.#addresses, this.#trust);
@@ -266,7 +239,7 @@ export class Server<
   #onEngineConnection(conn: EngineConnection): void {
     // refused: discarded at once (a polling session closed normally would wait up to 30 s for a GET to tell it)
     if (this.#closing !== undefined || !admitConnection(conn, this.#addresses, this.#trust)) return void conn.close(true);
-    new Connection(this, conn); // releases what admitConnection counted when the session closes
+    new Client(this.#clientContext, conn); // releases what admitConnection counted when the session closes
   }
 
   // ---- namespaces ---------------------------------------------------------------------------------------------
@@ -288,7 +261,7 @@ export class Server<
   ): Namespace<L, E, S, D> {
     if (typeof name === "function" || name instanceof RegExp) {
       const matcher = toMatcher(name);
-      const parent = new ParentNamespace<L, E, S, D>(this);
+      const parent = new ParentNamespace<L, E, S, D>(this.#as<L, E, S, D>(), this.#namespaceContext);
       this.#namespaces.addParent(matcher, parent);
       if (fn) parent.on("connect", fn);
       return parent;
@@ -296,18 +269,26 @@ export class Server<
     if (!name.startsWith("/")) name = "/" + name;
     let nsp = this.#namespaces.byName.get(name) as Namespace<L, E, S, D> | undefined;
     if (nsp === undefined) {
-      nsp = new Namespace<L, E, S, D>(this, name);
+      nsp = new Namespace<L, E, S, D>(this.#as<L, E, S, D>(), name, this.#namespaceContext);
       this.#namespaces.byName.set(name, nsp);
-      if (name !== "/") super.emit("new_namespace", nsp);
+      if (name !== "/") this.emitReserved("new_namespace", nsp);
     }
     if (fn) nsp.on("connect", fn);
     return nsp;
   }
 
-  /** All namespaces, by name. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  get namespaces(): ReadonlyMap<string, Namespace<any, any, any, any>> {
-    return this.#namespaces.byName;
+  /**
+   * This server as `namespace.server` of a namespace typed with its own event maps (`io.of<L, E, S, D>(name)`): as in
+   * socket.io, a namespace names its server with its own generics.
+   */
+  #as<L extends object, E extends object, S extends object, D>(): Server<L, E, S, D> {
+    return this as unknown as Server<L, E, S, D>;
+  }
+
+  /** All namespaces, by name (typed with the server's event maps, as socket.io types them). */
+  get namespaces(): ReadonlyMap<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+    // the registry holds them by the members that do not depend on their event maps; they are Namespace objects
+    return this.#namespaces.byName as unknown as ReadonlyMap<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>;
   }
 
   /**
@@ -316,31 +297,58 @@ export class Server<
    * typed as socket.io types it (with the server's event maps).
    */
   get _nsps(): ReadonlyMap<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
-    return this.#namespaces.byName;
+    return this.namespaces;
   }
 
-  /** @internal finds or creates (dynamic) the namespace a client asks for */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  resolveNamespace(name: string, auth: Record<string, unknown>): Promise<Namespace<any, any, any, any> | undefined> {
-    return this.#namespaces.resolve(name, auth);
+  /** What every namespace gets from the server (see NamespaceContext). */
+  #makeNamespaceContext(): NamespaceContext {
+    const server = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    return {
+      recovery: this.#recovery,
+      get trustProxy() {
+        return server.#trust;
+      },
+      rateLimiter: this.#rateLimiter,
+      inflight: this.#inflight,
+      get adapterConstructor() {
+        return server.#adapter;
+      },
+      reportError: (err, context, socket) => this.#reportError(err, context, socket),
+      namespaceEmptied: (nsp) => {
+        if (!this.#opts.cleanupEmptyChildNamespaces || !this.#namespaces.removeChild(nsp)) return;
+        void nsp.adapter.close().catch((err: unknown) => this.#reportError(toError(err), "adapter.close"));
+      },
+    };
   }
 
-  /** @internal a namespace lost its last socket */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  namespaceEmptied(nsp: Namespace<any, any, any, any>): void {
-    if (!this.#opts.cleanupEmptyChildNamespaces || !this.#namespaces.removeChild(nsp)) return;
-    void nsp.adapter.close().catch((err: unknown) => this.reportError(toError(err), "adapter.close"));
+  /** What every client session gets from the server (see ClientContext). */
+  #makeClientContext(): ClientContext {
+    const server = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    return {
+      get bufferLimits() {
+        return server.#bufferLimits;
+      },
+      get maxAttachments() {
+        return server.#opts.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
+      },
+      get maxNamespacesPerConnection() {
+        return server.#opts.maxNamespacesPerConnection ?? DEFAULT_MAX_NAMESPACES_PER_CONNECTION;
+      },
+      get connectTimeout() {
+        return server.connectTimeout();
+      },
+      resolveNamespace: (name, auth) => this.#namespaces.resolve(name, auth),
+      reportError: (err, context) => this.#reportError(err, context),
+    };
   }
 
   // ---- errors -------------------------------------------------------------------------------------------------
 
   /**
-   * @internal every value thrown or rejected by app code (or an adapter) ends up here, whatever it is (toError makes
-   * an Error of it): to the socket's "error" listeners when there are any, else to `onError` / the rate-limited log.
-   * Never throws.
+   * Every value thrown or rejected by app code (or an adapter) ends up here, whatever it is (toError makes an Error of
+   * it): to the socket's "error" listeners when there are any, else to `onError` / the rate-limited log. Never throws.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  reportError(value: unknown, context: string, socket?: Socket<any, any, any, any>): void {
+  #reportError(value: unknown, context: string, socket?: EventEmitter): void {
     let err = toError(value);
     if (socket !== undefined && socket.listenerCount("error") > 0) {
       try {
@@ -356,15 +364,15 @@ export class Server<
 
   /** Node calls this when an async "new_namespace" listener rejects (captureRejections). */
   [Symbol.for("nodejs.rejection")](err: unknown, event: string | symbol): void {
-    this.reportError(err, `"${String(event)}" listener`);
+    this.#reportError(err, `"${String(event)}" listener`);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------------------------
 
   /** Read-only counts of the internal tables (see `ServerStats`): metrics and leak checks. */
   stats(): ServerStats {
-    const { engine, inflight, eventRateLimiter } = this;
-    return countStats(engine, this.#namespaces.byName, inflight, eventRateLimiter, this.#addresses, this.#closing !== undefined);
+    const closing = this.#closing !== undefined;
+    return countStats(this.engine, this.#namespaces.byName, this.#inflight, this.#rateLimiter, this.#addresses, closing);
   }
 
   /**
@@ -376,7 +384,13 @@ export class Server<
    */
   async close(fn?: (err?: Error) => void): Promise<void> {
     const again = this.#closing !== undefined;
-    this.#closing ??= shutdown(this, this.#namespaces, this.#opts.shutdownGracePeriod ?? DEFAULT_SHUTDOWN_GRACE_PERIOD);
+    const target = {
+      engine: this.engine,
+      httpServer: this.httpServer,
+      inflight: this.#inflight,
+      reportError: (err: Error, context: string) => this.#reportError(err, context),
+    };
+    this.#closing ??= shutdown(target, this.#namespaces, this.#opts.shutdownGracePeriod ?? DEFAULT_SHUTDOWN_GRACE_PERIOD);
     let error = await this.#closing;
     // a later call waits for the same shutdown, then gets what socket.io's gets: the HTTP server's "not running"
     if (again && this.httpServer !== undefined) error = await closeHttpServer(this.httpServer);
@@ -448,105 +462,8 @@ export class Server<
     return this;
   }
 
-  /** Targets room(s) of the main namespace for the next broadcast: `io.to("room").emit(…)`. */
-  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.to(room);
-  }
-
-  /** Alias of {@link Server.to}. */
-  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.in(room);
-  }
-
-  /** Leaves out the sockets in room(s) (a socket id is a room) from the next broadcast of the main namespace. */
-  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.except(room);
-  }
-
-  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<WithMultipleAcks<EmitEvents>, Ev>): boolean {
-    return this.sockets.emit(ev, ...args);
-  }
-
-  /**
-   * Emits to every socket of the main namespace and resolves with their acks (rejects on timeout: set one with
-   * `io.timeout(ms)`).
-   */
-  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
-    ev: Ev,
-    ...args: EventParamsWithoutAck<EmitEvents, Ev>
-  ): Promise<AckResult<EmitEvents, Ev>[]> {
-    return this.sockets.emitWithAck(ev, ...args);
-  }
-
-  /** Emits a "message" event to every socket of the main namespace. */
-  send(...args: unknown[]): this {
-    this.sockets.send(...args);
-    return this;
-  }
-
-  /** Alias of {@link Server.send}. */
-  write(...args: unknown[]): this {
-    return this.send(...args);
-  }
-
-  /** The next broadcast may be dropped for clients that are not ready to receive it. */
-  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.volatile;
-  }
-
-  /** The next broadcast reaches this server instance only (not forwarded by a cluster adapter). */
-  get local(): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.local;
-  }
-
-  /** Sets per-message compression for the next broadcast. */
-  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.compress(compress);
-  }
-
-  /**
-   * The next broadcast's ack callback gets `(err, responses[])`; `err` is set when some client did not answer within
-   * `ms`.
-   */
-  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.timeout(ms);
-  }
-
-  /** The sockets of the main namespace, on every instance (see {@link BroadcastOperator.fetchSockets}). */
-  fetchSockets(): Promise<Array<RemoteSocket<EmitEvents, SocketData>>> {
-    return this.sockets.fetchSockets();
-  }
-
-  /** Makes every socket of the main namespace (on every instance) join room(s). */
-  socketsJoin(room: Room | Room[]): void {
-    this.sockets.socketsJoin(room);
-  }
-
-  /** Makes every socket of the main namespace (on every instance) leave room(s). */
-  socketsLeave(room: Room | Room[]): void {
-    this.sockets.socketsLeave(room);
-  }
-
-  /** Disconnects every socket of the main namespace (on every instance); with `close`, their whole connections. */
-  disconnectSockets(close = false): void {
-    this.sockets.disconnectSockets(close);
-  }
-
-  /** @deprecated socket.io compatibility: prefer fetchSockets(). */
-  allSockets(): Promise<Set<SocketId>> {
-    return this.sockets.allSockets();
-  }
-
-  /** Emits an event to the other server instances (see {@link Namespace.serverSideEmit}). */
-  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<WithMultipleAcks<ServerSideEvents>, Ev>): boolean {
-    return this.sockets.serverSideEmit(ev, ...args);
-  }
-
-  /** Emits an event to the other server instances and resolves with one response per instance (rejects on timeout). */
-  serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
-    ev: Ev,
-    ...args: EventParamsWithoutAck<ServerSideEvents, Ev>
-  ): Promise<AckResult<ServerSideEvents, Ev>[]> {
-    return this.sockets.serverSideEmitWithAck(ev, ...args);
+  /** @internal the broadcast surface (Broadcaster) acts on the main namespace */
+  protected operator(): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.sockets.adapter);
   }
 }

@@ -1,13 +1,11 @@
 /**
  * A server-side socket: one client connected to one namespace. Same surface as socket.io's Socket.
  */
-import { EventEmitter } from "node:events";
-import { randomFillSync } from "node:crypto";
+import type { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { PacketType, type Packet } from "../shared/packet.js";
 import type {
   AckResult,
-  CatchAllListener,
   DefaultEventsMap,
   EventNames,
   EventNamesWithAck,
@@ -18,22 +16,51 @@ import type {
 import type { Adapter } from "./adapter/adapter.js";
 import type { BroadcastFlags, Room, SocketId } from "./adapter/types.js";
 import { BroadcastOperator } from "./broadcast.js";
-import { NO_FLAGS, type Connection } from "./connection.js";
+import { NO_FLAGS, type Client } from "./client.js";
 import { buildHandshake, type Handshake } from "./handshake.js";
-import { compactListeners } from "./engine/listener-table.js";
-import type { Namespace } from "./namespace.js";
 import type { OutgoingFrames } from "./outgoing.js";
 import { DisconnectReason, RECOVERABLE_REASONS, SERVER_RESERVED_EVENTS } from "./reasons.js";
 import { AckTable, markErrorFirst } from "../shared/ack-table.js";
-import { rateLimitedAck } from "./rate-limit.js";
-import { AnyListeners, type AnyListener } from "../shared/any-listeners.js";
-import { runPacketMiddlewares, type PacketMiddleware } from "./packet-middleware.js";
-import { isThenable, runAppCode } from "./app-code.js";
-import type { DefaultSocketData, ListenerOf, SocketReservedEvents } from "./socket-types.js";
+import { rateLimitedAck, type EventRateLimiter } from "./rate-limit.js";
+import type { InflightAcks } from "./inflight.js";
+import type { ProxyTrust } from "./client-address.js";
+import type { Upward } from "./upward.js";
+import type { AnyListener } from "../shared/any-listeners.js";
+import { runAppCode } from "./app-code.js";
+import { randomId } from "./ids.js";
+import { SocketListeners } from "./socket-listeners.js";
+import type { DefaultSocketData } from "./socket-types.js";
 
 export type { DisconnectReason };
 export type { DefaultSocketData, SocketReservedEvents } from "./socket-types.js";
 export type { PacketMiddleware } from "./packet-middleware.js";
+
+/**
+ * What a socket needs from its namespace, given when the namespace creates it (the Namespace implements it): the
+ * socket reaches for nothing above it.
+ */
+export interface SocketContext<L extends object, E extends object, S extends object, D> {
+  /** The namespace as the app sees it (`socket.nsp`). */
+  readonly namespace: Upward<L, E, S, D>["namespace"];
+  /** The namespace's name. */
+  readonly name: string;
+  /** The namespace's adapter (its rooms). */
+  readonly adapter: Adapter;
+  /** Whether connection state recovery is on. */
+  readonly recovers: boolean;
+  /** The compiled `trustProxy` option (the handshake's address). */
+  readonly trustProxy: ProxyTrust;
+  /** The `eventRateLimit` buckets (undefined when off). */
+  readonly rateLimiter: EventRateLimiter | undefined;
+  /** The server's count of acks in flight (graceful shutdown, stats). */
+  readonly inflight: InflightAcks;
+  /** The next ack id for packets of this namespace. */
+  nextAckId(): number;
+  /** The socket left the namespace. */
+  remove(socket: { readonly id: SocketId }): void;
+  /** Reports an error: to `socket`'s "error" listeners when it has some, else the server's `onError` / log. */
+  reportError(err: unknown, context: string, socket?: EventEmitter): void;
+}
 
 /**
  * A server-side socket: one client connected to one namespace. Same API as socket.io's `Socket`.
@@ -55,13 +82,11 @@ export class Socket<
   EmitEvents extends object = ListenEvents,
   ServerSideEvents extends object = DefaultEventsMap,
   SocketData = DefaultSocketData,
-> extends EventEmitter {
+> extends SocketListeners<ListenEvents> {
   /** Random session id (never the Engine.IO id, which is sensitive). Also the name of the socket's own room. */
   readonly id: SocketId;
-  /** The namespace this socket is connected to. */
-  readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-  /** The underlying connection (one per Engine.IO session, shared by its namespaces). */
-  readonly client: Connection;
+  /** The underlying Engine.IO session (socket.io's `Client`; one per session, shared by its namespaces). */
+  readonly client: Client;
   /** Whether the socket is connected to its namespace. */
   connected = false;
   /** True when this socket is a recovered session (same id, rooms, data; missed packets delivered). */
@@ -69,14 +94,12 @@ export class Socket<
   /** @internal private session id used for connection state recovery */
   readonly pid: string | undefined;
 
+  readonly #ctx: SocketContext<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   #acks: AckTable | undefined;
   /** Set while onclose runs, so that a "disconnecting" handler calling disconnect() does not re-enter it. */
   #closing = false;
   /** Flags for the next emit (timeout, volatile, compress); undefined when none are set (no object per socket). */
   #flags: BroadcastFlags | undefined;
-  #fns: PacketMiddleware[] | undefined;
-  #any: AnyListeners | undefined;
-  #anyOutgoing: AnyListeners | undefined;
   /** Acks the client waits for from handlers that have not called their ack function yet (graceful shutdown). */
   #owed = 0;
   /** `handshake` and `data` are built on first read (most apps read neither for most sockets): until then, the
@@ -88,14 +111,13 @@ export class Socket<
 
   /** @internal */
   constructor(
-    nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-    client: Connection,
+    context: SocketContext<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    client: Client,
     auth: Record<string, unknown>,
     previous?: { sid: string; pid: string; data: unknown },
   ) {
-    super({ captureRejections: true });
-    compactListeners(this);
-    this.nsp = nsp;
+    super();
+    this.#ctx = context;
     this.client = client;
     this.#auth = auth;
     if (previous) {
@@ -105,14 +127,19 @@ export class Socket<
       this.recovered = true;
     } else {
       this.id = randomId();
-      this.pid = nsp.server.connectionStateRecovery ? randomId() : undefined;
+      this.pid = context.recovers ? randomId() : undefined;
       this.recovered = false;
     }
   }
 
+  /** The namespace this socket is connected to. */
+  get nsp(): Upward<ListenEvents, EmitEvents, ServerSideEvents, SocketData>["namespace"] {
+    return this.#ctx.namespace;
+  }
+
   /** The first request of the session and the CONNECT payload (`auth`), as socket.io presents them. */
   get handshake(): Handshake {
-    return (this.#handshake ??= buildHandshake(this.request, this.client.remoteAddress, this.#auth, this.nsp.server.trustProxy, this.#issued));
+    return (this.#handshake ??= buildHandshake(this.request, this.client.remoteAddress, this.#auth, this.#ctx.trustProxy, this.#issued));
   }
 
   /** Free-form data, shared with other instances by fetchSockets() and kept across recovery. */
@@ -127,11 +154,11 @@ export class Socket<
 
   /** The namespace's adapter. */
   get adapter(): Adapter {
-    return this.nsp.adapter;
+    return this.#ctx.adapter;
   }
 
   /** The Engine.IO socket. */
-  get conn(): Connection["conn"] {
+  get conn(): Client["conn"] {
     return this.client.conn;
   }
 
@@ -160,74 +187,6 @@ export class Socket<
     return new Set(this.adapter.socketRooms(this.id) ?? []);
   }
 
-  // ---- listening ----------------------------------------------------------------------------------------------
-
-  override on<Ev extends EventNames<ListenEvents> | keyof SocketReservedEvents>(
-    ev: Ev,
-    listener: Ev extends keyof SocketReservedEvents ? SocketReservedEvents[Ev] : ListenerOf<ListenEvents, Ev>,
-  ): this {
-    return super.on(ev, listener as AnyListener);
-  }
-
-  override once<Ev extends EventNames<ListenEvents> | keyof SocketReservedEvents>(
-    ev: Ev,
-    listener: Ev extends keyof SocketReservedEvents ? SocketReservedEvents[Ev] : ListenerOf<ListenEvents, Ev>,
-  ): this {
-    return super.once(ev, listener as AnyListener);
-  }
-
-  /** Registers a per-packet middleware. An error it passes to `next` is emitted as "error" on the socket. */
-  use(fn: PacketMiddleware): this {
-    (this.#fns ??= []).push(fn);
-    return this;
-  }
-
-  /** Adds a listener called with `(event, ...args)` for every incoming event (after the per-packet middlewares). */
-  onAny(listener: CatchAllListener): this {
-    (this.#any ??= new AnyListeners()).add(listener as AnyListener);
-    return this;
-  }
-
-  /** Like {@link Socket.onAny}, but the listener runs before the others. */
-  prependAny(listener: CatchAllListener): this {
-    (this.#any ??= new AnyListeners()).prepend(listener as AnyListener);
-    return this;
-  }
-
-  /** Removes a catch-all listener, or all of them when none is given. */
-  offAny(listener?: CatchAllListener): this {
-    this.#any?.remove(listener as AnyListener | undefined);
-    return this;
-  }
-
-  /** The catch-all listeners of incoming events. */
-  listenersAny(): CatchAllListener[] {
-    return [...(this.#any?.list ?? [])];
-  }
-
-  /** Adds a listener called with `(event, ...args)` for every event emitted to this client. */
-  onAnyOutgoing(listener: CatchAllListener): this {
-    (this.#anyOutgoing ??= new AnyListeners()).add(listener as AnyListener);
-    return this;
-  }
-
-  /** Like {@link Socket.onAnyOutgoing}, but the listener runs before the others. */
-  prependAnyOutgoing(listener: CatchAllListener): this {
-    (this.#anyOutgoing ??= new AnyListeners()).prepend(listener as AnyListener);
-    return this;
-  }
-
-  /** Removes a catch-all outgoing listener, or all of them when none is given. */
-  offAnyOutgoing(listener?: CatchAllListener): this {
-    this.#anyOutgoing?.remove(listener as AnyListener | undefined);
-    return this;
-  }
-
-  /** The catch-all listeners of outgoing events. */
-  listenersAnyOutgoing(): CatchAllListener[] {
-    return [...(this.#anyOutgoing?.list ?? [])];
-  }
-
   // ---- emitting -----------------------------------------------------------------------------------------------
 
   /** Sends an event to this client. A trailing function is the ack callback. Throws on a reserved event name. */
@@ -236,20 +195,20 @@ export class Socket<
     const data: unknown[] = [ev, ...args];
     const flags = this.#flags ?? NO_FLAGS;
     this.#flags = undefined;
-    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.#ctx.name, data };
     const last = data[data.length - 1];
     if (typeof last === "function") {
       data.pop();
-      packet.id = this.nsp.nextAckId();
+      packet.id = this.#ctx.nextAckId();
       this.#acksTable().add(packet.id, last as AnyListener, flags.timeout, flags.timeout !== undefined);
     }
-    if (this.#closing && (packet.id !== undefined || !this.nsp.server.connectionStateRecovery)) {
+    if (this.#closing && (packet.id !== undefined || !this.#ctx.recovers)) {
       // a disconnected socket sends nothing: it would reach the client's next session of this namespace
       this.#acks?.failAll(new Error("socket has been disconnected"));
       this.#acks = undefined;
       return true;
     }
-    if (this.nsp.server.connectionStateRecovery && packet.id === undefined) {
+    if (this.#ctx.recovers && packet.id === undefined) {
       // goes through the adapter so that the packet is logged and can be replayed after a reconnection
       this.adapter.broadcast(packet, { rooms: new Set([this.id]), flags });
     } else {
@@ -375,7 +334,7 @@ export class Socket<
     if (close) {
       this.client.disconnectAll();
     } else if (!this.#closing) {
-      this.client.writePacket({ type: PacketType.DISCONNECT, nsp: this.nsp.name });
+      this.client.writePacket({ type: PacketType.DISCONNECT, nsp: this.#ctx.name });
       this.onclose(DisconnectReason.SERVER_NAMESPACE_DISCONNECT);
     }
     return this;
@@ -387,10 +346,10 @@ export class Socket<
   onconnect(): void {
     this.connected = true;
     // its own room (through join's path minus the promise: nothing awaits it)
-    runAppCode(() => this.adapter.addAll(this.id, [this.id]), (err) => this.nsp.server.reportError(err, "adapter.addAll"));
+    runAppCode(() => this.adapter.addAll(this.id, [this.id]), (err) => this.#ctx.reportError(err, "adapter.addAll"));
     const data: Record<string, string> = { sid: this.id };
     if (this.pid !== undefined) data["pid"] = this.pid;
-    this.client.writePacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
+    this.client.writePacket({ type: PacketType.CONNECT, nsp: this.#ctx.name, data });
   }
 
   /** @internal one packet from the client, for this namespace */
@@ -404,7 +363,7 @@ export class Socket<
         try {
           this.#acks?.settle(packet.id!, packet.data as unknown[]); // a rejection is reported by the table
         } catch (err) {
-          this.nsp.server.reportError(err, "ack callback", this);
+          this.#ctx.reportError(err, "ack callback", this);
         }
         break;
       case PacketType.DISCONNECT:
@@ -418,7 +377,7 @@ export class Socket<
 
   /** @internal writes a broadcast packet (already encoded) to this client */
   deliver(frames: OutgoingFrames, packet: Packet): void {
-    if (this.#anyOutgoing !== undefined) this.notifyOutgoing(packet.data as unknown[]);
+    if (this.watchesOutgoing) this.notifyOutgoing(packet.data as unknown[]);
     this.client.writeFrames(frames);
   }
 
@@ -434,7 +393,7 @@ export class Socket<
 
   /** @internal the connection's outgoing buffer drained under its soft mark */
   ondrain(): void {
-    if (this.connected) this.#emitLocal("drain");
+    if (this.connected) this.emitReserved("drain");
   }
 
   /** @internal number of acks waiting for this client */
@@ -446,74 +405,50 @@ export class Socket<
   onclose(reason: DisconnectReason, description?: unknown): void {
     if (!this.connected || this.#closing) return;
     this.#closing = true;
-    this.#emitLocal("disconnecting", reason, description);
-    const report = (what: string) => (err: unknown) => this.nsp.server.reportError(err, what);
+    this.emitReserved("disconnecting", reason, description);
+    const report = (what: string) => (err: unknown) => this.#ctx.reportError(err, what);
     if (this.pid !== undefined && RECOVERABLE_REASONS.has(reason)) {
       const session = { sid: this.id, pid: this.pid, rooms: [...this.rooms], data: this.data };
       runAppCode(() => this.adapter.persistSession(session), report("adapter.persistSession"));
     }
     runAppCode(() => this.adapter.delAll(this.id), report("adapter.delAll")); // the rest of the cleanup runs anyway
-    this.nsp.remove(this);
+    this.#ctx.remove(this);
     this.client.remove(this);
     this.connected = false;
     this.#acks?.failAll(new Error("socket has been disconnected"));
     this.#acks = undefined;
-    this.nsp.server.eventRateLimiter?.release(this);
-    this.nsp.server.inflight.paid(this.#owed);
+    this.#ctx.rateLimiter?.release(this);
+    this.#ctx.inflight.paid(this.#owed);
     this.#owed = 0;
-    this.#emitLocal("disconnect", reason, description);
-  }
-
-  /** @internal */
-  notifyOutgoing(data: unknown[]): void {
-    const listeners = this.#anyOutgoing?.list;
-    if (listeners === undefined) return;
-    for (const listener of listeners) this.#safely(() => listener.apply(this, data), "onAnyOutgoing");
+    this.emitReserved("disconnect", reason, description);
   }
 
   #acksTable(): AckTable {
-    const server = this.nsp.server;
-    return (this.#acks ??= new AckTable((err) => server.reportError(err, "ack callback", this), server.inflight.table));
+    const ctx = this.#ctx;
+    return (this.#acks ??= new AckTable((err) => ctx.reportError(err, "ack callback", this), ctx.inflight.table));
   }
 
   #onevent(args: unknown[], id: number | undefined): void {
     if (args[0] === "drain") return; // reserved for backpressure: a client cannot fake it
-    const verdict = this.nsp.server.eventRateLimiter?.check(this);
+    const verdict = this.#ctx.rateLimiter?.check(this);
     if (verdict !== undefined && !verdict.ok) return this.#refuse(id, verdict.retryAfterMs, verdict.disconnect);
     if (id !== undefined) args.push(this.#ackFunction(id));
-    const any = this.#any?.list;
-    if (any !== undefined) {
-      for (const listener of any) this.#safely(() => listener.apply(this, args), "onAny");
-    }
-    const fns = this.#fns;
-    if (fns === undefined || fns.length === 0) {
-      this.#dispatch(args);
-      return;
-    }
-    runPacketMiddlewares(fns, args, (err) => {
-      if (err) this.#reportMiddlewareError(err);
-      else if (this.connected) this.#dispatch(args);
-    });
-  }
-
-  #dispatch(args: unknown[]): void {
-    const name = args[0] as string;
-    this.#safely(() => super.emit(name, ...args.slice(1)), name);
+    this.receive(args);
   }
 
   /** An event over `eventRateLimit`: never dispatched; its ack gets the error payload; sustained abuse disconnects. */
   #refuse(id: number | undefined, retryAfterMs: number, disconnect: boolean): void {
     if (id !== undefined) {
-      this.client.writePacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: [rateLimitedAck(retryAfterMs)] });
+      this.client.writePacket({ type: PacketType.ACK, nsp: this.#ctx.name, id, data: [rateLimitedAck(retryAfterMs)] });
     }
     if (!disconnect) return;
-    this.client.writePacket({ type: PacketType.DISCONNECT, nsp: this.nsp.name });
+    this.client.writePacket({ type: PacketType.DISCONNECT, nsp: this.#ctx.name });
     this.onclose(DisconnectReason.RATE_LIMITED);
   }
 
   #ackFunction(id: number): (...args: unknown[]) => void {
     let sent = false;
-    const inflight = this.nsp.server.inflight;
+    const inflight = this.#ctx.inflight;
     inflight.owe();
     this.#owed++;
     return (...args: unknown[]) => {
@@ -521,56 +456,12 @@ export class Socket<
       sent = true;
       this.#owed--;
       inflight.paid();
-      this.client.writePacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args });
+      this.client.writePacket({ type: PacketType.ACK, nsp: this.#ctx.name, id, data: args });
     };
   }
 
-  #emitLocal(event: string, ...args: unknown[]): void {
-    this.#safely(() => super.emit(event, ...args), event);
+  /** @internal reports to the namespace (which reports to this socket's "error" listeners or `onError`) */
+  protected reportError(err: unknown, context: string, toSocket: boolean): void {
+    this.#ctx.reportError(err, context, toSocket ? this : undefined);
   }
-
-  #reportMiddlewareError(err: Error): void {
-    // "error" on the socket when listened to, the server's onError otherwise (never silently dropped)
-    this.nsp.server.reportError(err, "packet middleware", this);
-  }
-
-  /**
-   * Runs app code; anything it throws is reported, never propagated into the connection (runAppCode without its
-   * closure: this runs per event). An async listener (onAny, onAnyOutgoing) that rejects is reported like one that
-   * throws; a returned value whose `then` throws when read or called counts as a throw.
-   */
-  #safely(fn: () => unknown, event: string): void {
-    try {
-      const result = fn();
-      if (isThenable(result)) result.then(undefined, (err: unknown) => this.#reportHandlerError(err, event));
-    } catch (err) {
-      this.#reportHandlerError(err, event);
-    }
-  }
-
-  /** Node calls this when an async listener rejects (captureRejections). */
-  [Symbol.for("nodejs.rejection")](err: unknown, event: string | symbol): void {
-    this.#reportHandlerError(err, String(event));
-  }
-
-  /** An error from a listener goes to the socket's "error" listeners, unless it came from one (no loop). */
-  #reportHandlerError(err: unknown, event: string): void {
-    this.nsp.server.reportError(err, `handler for "${event}"`, event === "error" ? undefined : this);
-  }
-}
-
-/** Random bytes for ids, drawn 100 ids at a time (one `randomFillSync` per 100 sockets, not one per socket). */
-const ID_BYTES = 15;
-const idPool = Buffer.alloc(ID_BYTES * 100);
-let idOffset = idPool.length;
-
-/** 120 random bits, base64url (20 characters). */
-export function randomId(): string {
-  if (idOffset === idPool.length) {
-    randomFillSync(idPool);
-    idOffset = 0;
-  }
-  const id = idPool.toString("base64url", idOffset, idOffset + ID_BYTES);
-  idOffset += ID_BYTES;
-  return id;
 }

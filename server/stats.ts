@@ -1,6 +1,6 @@
 import type { Server as EngineServer } from "engine.io";
 import type { InflightAcks } from "./inflight.js";
-import type { Namespace } from "./namespace.js";
+import type { Adapter } from "./adapter/adapter.js";
 import type { AddressCounter, EventRateLimiter } from "./rate-limit.js";
 
 /** `io.stats()`: read-only counts of the server's internal tables (metrics, leak checks, the soak test). */
@@ -34,8 +34,7 @@ export interface ServerStats {
 /** Counts the tables behind `io.stats()`. */
 export function countStats(
   engine: EngineServer | undefined,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  namespaces: ReadonlyMap<string, Namespace<any, any, any, any>>,
+  namespaces: ReadonlyMap<string, { readonly sockets: { readonly size: number }; readonly adapter: Adapter }>,
   inflight: InflightAcks,
   rateLimiter: EventRateLimiter | undefined,
   addresses: AddressCounter | undefined,

@@ -6,11 +6,21 @@ import { EventEmitter } from "node:events";
 import { randomBytes } from "node:crypto";
 import { PacketType, type Packet } from "../../shared/packet.js";
 import { encodePacket } from "../../shared/encoder.js";
-import type { Namespace } from "../namespace.js";
-import type { Socket } from "../socket.js";
 import { OutgoingFrames } from "../outgoing.js";
 import { SessionStore } from "./session-store.js";
-import type { BroadcastOptions, RestoredSession, Room, Session, SocketId } from "./types.js";
+import type {
+  AdapterHost,
+  AdapterMember,
+  BroadcastOptions,
+  FetchedSocket,
+  RestoredSession,
+  Room,
+  Session,
+  SocketDetails,
+  SocketId,
+} from "./types.js";
+
+export type { AdapterHost, AdapterMember, FetchedSocket } from "./types.js";
 import { runAppCode } from "../app-code.js";
 
 const EMPTY: ReadonlySet<Room> = new Set();
@@ -20,11 +30,15 @@ const EMPTY: ReadonlySet<Room> = new Set();
  * socket.io-adapter's public surface; the cluster adapter of roomcast/redis extends it. Pass a subclass (or a
  * factory) as the `adapter` option to replace it.
  *
+ * It works on two small interfaces of its own, {@link AdapterHost} (the namespace) and {@link AdapterMember} (a
+ * socket), never on the Namespace or Socket classes: a broadcast only runs downward, and the room logic can be
+ * tested with plain objects.
+ *
  * Events: "create-room", "delete-room" `(room)`, "join-room", "leave-room" `(room, id)`.
  */
 export class Adapter extends EventEmitter {
   /** The namespace whose rooms this adapter holds. */
-  readonly nsp: Namespace;
+  readonly nsp: AdapterHost;
   /** Room → ids of the local sockets in it. A socket's own id is a room too. */
   readonly rooms = new Map<Room, Set<SocketId>>();
   /** Socket id → the rooms it is in. */
@@ -32,11 +46,10 @@ export class Adapter extends EventEmitter {
   readonly #sessions: SessionStore | undefined;
 
   /** Made by the namespace from the server's `adapter` option; a subclass gets the same argument. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  constructor(nsp: Namespace<any, any, any, any>) {
+  constructor(nsp: AdapterHost) {
     super({ captureRejections: true }); // an async listener that rejects is reported (see nodejs.rejection below)
     this.nsp = nsp;
-    const recovery = nsp.server.connectionStateRecovery;
+    const recovery = nsp.recovery;
     this.#sessions = recovery
       ? new SessionStore(recovery, randomBytes(4).toString("hex") + "-")
       : undefined;
@@ -51,14 +64,14 @@ export class Adapter extends EventEmitter {
     try {
       return super.emit(event, ...args);
     } catch (err) {
-      this.nsp.server.reportError(err, `adapter "${String(event)}" listener`);
+      this.nsp.reportError(err, `adapter "${String(event)}" listener`);
       return true;
     }
   }
 
   /** Node calls this when an async listener rejects (captureRejections). */
   [Symbol.for("nodejs.rejection")](err: unknown, event: string | symbol): void {
-    this.nsp.server.reportError(err, `adapter "${String(event)}" listener`);
+    this.nsp.reportError(err, `adapter "${String(event)}" listener`);
   }
 
   /** Called once the adapter is attached to its namespace (cluster adapters subscribe here). */
@@ -166,10 +179,12 @@ export class Adapter extends EventEmitter {
     return this.sids.get(id);
   }
 
-  // The socket-returning methods are typed loosely on purpose: the namespace narrows them to its own socket type.
-  /** The sockets matching `opts` (on every instance, for a cluster adapter). */
-  fetchSockets(opts: BroadcastOptions): Promise<FetchedSocket[]> {
-    const found: Socket[] = [];
+  /**
+   * The sockets matching `opts`: the local ones, and (for a cluster adapter) the details of those on other instances,
+   * which the BroadcastOperator turns into RemoteSocket objects.
+   */
+  fetchSockets(opts: BroadcastOptions): Promise<Array<FetchedSocket | SocketDetails>> {
+    const found: FetchedSocket[] = [];
     this.apply(opts, (socket) => found.push(socket));
     return Promise.resolve(found);
   }
@@ -200,7 +215,7 @@ export class Adapter extends EventEmitter {
     const last = packet[packet.length - 1];
     if (typeof last !== "function") return;
     const callback = last as (err: Error | null, responses: unknown[]) => void;
-    runAppCode(() => callback(null, []), (err) => this.nsp.server.reportError(err, "serverSideEmit ack callback"));
+    runAppCode(() => callback(null, []), (err) => this.nsp.reportError(err, "serverSideEmit ack callback"));
   }
 
   /** Keeps a disconnected session for connection state recovery. */
@@ -230,7 +245,7 @@ export class Adapter extends EventEmitter {
   }
 
   /** Calls `fn` once for every local socket matching `opts` (a socket in several target rooms counts once). */
-  apply(opts: Pick<BroadcastOptions, "rooms" | "except">, fn: (socket: Socket) => void): void {
+  apply(opts: Pick<BroadcastOptions, "rooms" | "except">, fn: (socket: AdapterMember) => void): void {
     const rooms = opts.rooms;
     const except = this.#exceptSids(opts.except ?? EMPTY);
     const sockets = this.nsp.sockets;
@@ -273,26 +288,8 @@ export class Adapter extends EventEmitter {
   }
 }
 
-/** What `fetchSockets` yields: a local Socket, or (in a cluster) a RemoteSocket with the same read/act surface. */
-export interface FetchedSocket {
-  /** The socket's id. */
-  readonly id: SocketId;
-  /** The socket's handshake. */
-  readonly handshake: object;
-  /** The rooms the socket is in. */
-  readonly rooms: Set<Room>;
-  /** The socket's `data`. */
-  readonly data: unknown;
-  /** Emits to the socket. */
-  emit(ev: string, ...args: unknown[]): boolean;
-  /** Makes the socket join room(s). */
-  join(room: Room | Room[]): Promise<void> | void;
-  /** Makes the socket leave a room. */
-  leave(room: Room): Promise<void> | void;
-  /** Disconnects the socket; with `close`, its whole connection. */
-  disconnect(close?: boolean): unknown;
-}
-
-/** An adapter class or factory, as accepted by the `adapter` option and `io.adapter()`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AdapterConstructor = (new (nsp: Namespace<any, any, any, any>) => Adapter) | ((nsp: Namespace<any, any, any, any>) => Adapter);
+/**
+ * An adapter class or factory, as accepted by the `adapter` option and `io.adapter()`: called with the namespace (an
+ * {@link AdapterHost}) whose rooms it will hold.
+ */
+export type AdapterConstructor = (new (nsp: AdapterHost) => Adapter) | ((nsp: AdapterHost) => Adapter);

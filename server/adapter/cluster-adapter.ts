@@ -4,10 +4,7 @@
  * a timeout, and heartbeats. The transport (roomcast/redis) only moves strings; see cluster-hub.ts.
  */
 import { PacketType, type Packet } from "../../shared/packet.js";
-import { RemoteSocket } from "../broadcast.js";
-import type { Namespace } from "../namespace.js";
-import type { Socket } from "../socket.js";
-import { Adapter, type FetchedSocket } from "./adapter.js";
+import { Adapter } from "./adapter.js";
 import { MessageType as T, unwire, wire, type ClusterMessage, type MessageBody, type WireOptions } from "./cluster-message.js";
 import type { ClusterHub, HubMember } from "./cluster-hub.js";
 import { ClusterRequests } from "./cluster-requests.js";
@@ -15,7 +12,7 @@ import { toError } from "../../shared/errors.js";
 import { runAppCode } from "../app-code.js";
 
 export { RequestTimeoutError } from "./cluster-requests.js";
-import type { BroadcastOptions, RestoredSession, Room, SocketId } from "./types.js";
+import type { AdapterHost, AdapterMember, BroadcastOptions, FetchedSocket, RestoredSession, Room, SocketDetails, SocketId } from "./types.js";
 
 /** Socket ids are 20 base64url characters: such rooms are private, never given a room lane. */
 const SOCKET_ID = /^[A-Za-z0-9_-]{20}$/;
@@ -41,8 +38,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
   readonly #subscribing = new Map<Room, Promise<void>>();
 
   /** Made by the factory {@link createAdapter} returns, one per namespace. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  constructor(nsp: Namespace<any, any, any, any>, hub: ClusterHub) {
+  constructor(nsp: AdapterHost, hub: ClusterHub) {
     super(nsp);
     this.hub = hub;
   }
@@ -131,17 +127,17 @@ export class ClusterAdapter extends Adapter implements HubMember {
   }
 
   /**
-   * The matching sockets of every instance: local ones as Socket, the others as RemoteSocket. Waits up to
-   * `requestsTimeout` for the other instances.
+   * The matching sockets of every instance: local ones as they are, the others as their details (the
+   * BroadcastOperator makes RemoteSocket objects of them). Waits up to `requestsTimeout` for the other instances.
    */
-  override async fetchSockets(opts: BroadcastOptions): Promise<FetchedSocket[]> {
+  override async fetchSockets(opts: BroadcastOptions): Promise<Array<FetchedSocket | SocketDetails>> {
     const local = await super.fetchSockets(opts);
     if (opts.flags?.local) return local;
-    const remote: FetchedSocket[] = [];
+    const remote: SocketDetails[] = [];
     const w = wire(opts);
     await this.#request("fetchSockets", (rid) => ({ type: T.FETCH_SOCKETS, opts: w, rid }), (msg) => {
       if (msg.type !== T.FETCH_SOCKETS_RESPONSE) return;
-      for (const details of msg.sockets) remote.push(new RemoteSocket(this, details));
+      for (const details of msg.sockets) remote.push(details);
     });
     return [...local, ...remote];
   }
@@ -230,7 +226,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
       case T.DISCONNECT_SOCKETS:
         return super.disconnectSockets(unwire(msg.opts), msg.close) as void;
       case T.FETCH_SOCKETS: {
-        const sockets: Socket[] = [];
+        const sockets: AdapterMember[] = [];
         this.apply(unwire(msg.opts), (socket) => sockets.push(socket));
         const details = sockets.map((s) => ({ id: s.id, handshake: s.handshake, rooms: [...s.rooms], data: s.data }));
         return this.#send({ type: T.FETCH_SOCKETS_RESPONSE, rid: msg.rid, sockets: details }, from);
@@ -279,14 +275,14 @@ export class ClusterAdapter extends Adapter implements HubMember {
   /** Reports a broker or message error: on "error" when it has listeners, else to the server's `onError`. */
   reportError(err: Error, context: string): void {
     if (this.listenerCount("error") > 0) this.emit("error", err);
-    else this.nsp.server.reportError(err, `cluster adapter: ${context}`);
+    else this.nsp.reportError(err, `cluster adapter: ${context}`);
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
 
   /** Calls a serverSideEmit ack callback (app code): a throw or a rejection is reported. */
   #answer(callback: (err: Error | null, responses: unknown[]) => unknown, err: Error | null, responses: unknown[]): void {
-    runAppCode(() => callback(err, responses), (e) => this.nsp.server.reportError(e, "serverSideEmit ack callback"));
+    runAppCode(() => callback(err, responses), (e) => this.nsp.reportError(e, "serverSideEmit ack callback"));
   }
 
   #send(body: MessageBody, to?: string, lane?: string): void {
@@ -302,7 +298,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
    * instance to log every broadcast (a disconnected session's rooms are no longer subscribed).
    */
   get #roomLanes(): boolean {
-    return this.hub.sharded && this.nsp.server.connectionStateRecovery === undefined;
+    return this.hub.sharded && this.nsp.recovery === undefined;
   }
 
   #lane(room: Room): string {

@@ -2,15 +2,10 @@
  * In-memory connection-state-recovery store: disconnected sessions by private id, and a bounded log of the
  * packets broadcast since, each with an offset the client echoes back on reconnect.
  */
-import type { BroadcastOptions, RestoredSession, Room, Session } from "./types.js";
+import type { BroadcastOptions, RestoredSession, Room, Session, SessionStoreOptions } from "./types.js";
 
-/** The store's limits (from the `connectionStateRecovery` option). */
-export interface SessionStoreOptions {
-  /** How long a disconnected session (and the packets it may miss) is kept, in ms. */
-  maxDisconnectionDuration: number;
-  /** Most packets kept in the log; older ones are dropped first (a client that missed more is not recovered). */
-  maxPackets: number;
-}
+export type { SessionStoreOptions } from "./types.js";
+
 
 interface LoggedPacket {
   offset: string;

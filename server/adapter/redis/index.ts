@@ -15,8 +15,8 @@
  * @module roomcast/redis
  */
 import type { RedisClientType } from "redis";
-import type { Namespace } from "../../namespace.js";
 import { ClusterAdapter } from "../cluster-adapter.js";
+import type { AdapterHost } from "../types.js";
 import { ClusterHub, resolveOptions, type ClusterOptions, type ClusterTransport, type TransportSink } from "../cluster-hub.js";
 import { MalformedMessageError } from "../cluster-message.js";
 import { RoomcastError, toError } from "../../../shared/errors.js";
@@ -87,8 +87,7 @@ export function createAdapter(
   pubClient: AnyClient,
   subClient?: AnyClient,
   opts: RedisAdapterOptions = {},
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-): (nsp: Namespace<any, any, any, any>) => ClusterAdapter {
+): (nsp: AdapterHost) => ClusterAdapter {
   const resolved = resolveOptions(opts);
   const hubs = new WeakMap<object, ClusterHub>();
   return (nsp) => {

@@ -1,6 +1,10 @@
 /**
- * One Engine.IO session (socket.io's "Client"): decodes its frames, routes packets to the namespace sockets it
- * multiplexes, and writes encoded packets. A protocol error closes this connection only.
+ * One Engine.IO session, socket.io's "Client" (`socket.client`): decodes its frames, routes packets to the namespace
+ * sockets it multiplexes, and writes encoded packets. A protocol error closes this session only.
+ *
+ * The bottom of the server's object layers: it imports no class above it. What it needs from the server (limits,
+ * namespace lookup, error reporting) arrives as a {@link ClientContext}; the sockets it routes to are
+ * {@link ClientMember}s.
  */
 import type { IncomingMessage } from "node:http";
 import type { Socket as EngineSocket } from "engine.io";
@@ -16,12 +20,45 @@ import { textFrameBuffer } from "./engine/websocket/frame.js";
 import { abandon, countQueued, measureBytes, measurePackets, PressureWatch, type BufferLimits, type QueueCount } from "./engine/backpressure.js";
 import { releaseSession } from "./rate-limit.js";
 import { DisconnectReason } from "./reasons.js";
-import type { Server } from "./server.js";
 import { congested, directSocket, writeFrame } from "./engine/write-coalescing.js";
-import type { Socket } from "./socket.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnySocket = Socket<any, any, any, any>;
+/** A namespace's socket as its Client sees it (the server's Socket implements it). */
+export interface ClientMember {
+  /** The namespace the socket is connected to. */
+  readonly nsp: { readonly name: string };
+  /** One packet from the client, for this namespace. */
+  onpacket(packet: Packet): void;
+  /** The session closed (or the socket was closed by its client): leave rooms, fail acks, emit "disconnect". */
+  onclose(reason: DisconnectReason, description?: unknown): void;
+  /** The session's outgoing buffer fell back under its soft mark. */
+  ondrain(): void;
+  /** Sends DISCONNECT and leaves the namespace. */
+  disconnect(): unknown;
+}
+
+/** A namespace a client may join: the Client hands it the session and the CONNECT payload. */
+export interface JoinableNamespace {
+  /** Runs the namespace's middlewares and, when they accept, attaches a new socket to `client`. */
+  add(client: Client, auth: Record<string, unknown>): Promise<void>;
+}
+
+/** What a Client needs from the server, given by the server when it creates the Client. */
+export interface ClientContext {
+  /** Outgoing buffer bounds (`maxBufferedBytes`, `maxBufferedPackets`). */
+  readonly bufferLimits: BufferLimits;
+  /** The decoder's cap on binary attachments per packet (`maxAttachments`). */
+  readonly maxAttachments: number;
+  /** Namespaces one session may join or be joining (`maxNamespacesPerConnection`). */
+  readonly maxNamespacesPerConnection: number;
+  /** How long (ms) a session may stay without joining a namespace (`connectTimeout`). */
+  readonly connectTimeout: number;
+  /** Finds or creates (dynamic namespaces) the namespace a client asks for. */
+  resolveNamespace(name: string, auth: Record<string, unknown>): Promise<JoinableNamespace | undefined>;
+  /** Reports an error (the server's `onError`, or the log). Never throws. */
+  reportError(err: unknown, context: string): void;
+}
+
+type Member = ClientMember;
 
 /** Flags of a plain write (no volatile, default compression): shared, never mutated. */
 export const NO_FLAGS: Readonly<BroadcastFlags> = Object.freeze({});
@@ -29,23 +66,22 @@ export const NO_FLAGS: Readonly<BroadcastFlags> = Object.freeze({});
 const WRITE_DEFAULT: EngineWriteOptions = {};
 const WRITE_UNCOMPRESSED: EngineWriteOptions = { compress: false };
 
-const kConnection = Symbol("roomcast.connection");
-type Tagged = EngineSocket & { [kConnection]?: Connection };
+const kClient = Symbol("roomcast.client");
+type Tagged = EngineSocket & { [kClient]?: Client };
 
 /**
- * One Engine.IO session (`socket.client`): the namespaces it joined, its packet decoder and outgoing buffer.
- * Created by the server for each accepted session.
+ * One Engine.IO session (`socket.client`, socket.io's `Client`): the namespaces it joined, its packet decoder and
+ * outgoing buffer. Created by the server for each accepted session.
  */
-export class Connection {
+export class Client {
   /** The Engine.IO socket. */
   readonly conn: EngineSocket;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly #server: Server<any, any, any, any>;
+  readonly #context: ClientContext;
   readonly #decoder: Decoder;
   /** The connected socket of the first namespace (most clients use one): no Map per connection. */
-  #socket: AnySocket | undefined;
+  #socket: Member | undefined;
   /** Namespace name → connected socket, for the other namespaces (created on demand). */
-  #more: Map<string, AnySocket> | undefined;
+  #more: Map<string, Member> | undefined;
   /** Namespaces with a CONNECT in progress (middlewares running); undefined when none. */
   #connecting: Set<string> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -55,24 +91,23 @@ export class Connection {
   #pressure: PressureWatch | undefined;
 
   /** Made by the server for each accepted Engine.IO session. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  constructor(server: Server<any, any, any, any>, conn: EngineSocket) {
-    this.#server = server;
+  constructor(context: ClientContext, conn: EngineSocket) {
+    this.#context = context;
     this.conn = conn;
-    this.#decoder = new Decoder({ maxAttachments: server.maxAttachments });
-    this.#limits = server.bufferLimits;
+    this.#decoder = new Decoder({ maxAttachments: context.maxAttachments });
+    this.#limits = context.bufferLimits;
     compactListeners(conn);
     compactListeners(engineTransport(conn));
     // shared listeners that find this object on the engine.io socket: no closures per connection
-    (conn as Tagged)[kConnection] = this;
-    conn.on("data", Connection.#onEngineData);
+    (conn as Tagged)[kClient] = this;
+    conn.on("data", Client.#onEngineData);
     conn.on("error", ignoreError);
     // engine.io emits "close" once per session (`on`, not `once`: no wrapper object per connection)
-    conn.on("close", Connection.#onEngineClose);
+    conn.on("close", Client.#onEngineClose);
     this.#connectTimer = setTimeout(() => {
       this.#connectTimer = undefined;
       if (this.#socketCount === 0) this.conn.close();
-    }, server.connectTimeout());
+    }, context.connectTimeout);
   }
 
   /**
@@ -108,13 +143,13 @@ export class Connection {
     return (this.#socket === undefined ? 0 : 1) + (this.#more?.size ?? 0);
   }
 
-  #get(nsp: string): AnySocket | undefined {
+  #get(nsp: string): Member | undefined {
     const socket = this.#socket;
     if (socket !== undefined && socket.nsp.name === nsp) return socket;
     return this.#more?.get(nsp);
   }
 
-  #all(): AnySocket[] {
+  #all(): Member[] {
     const all = this.#more === undefined ? [] : [...this.#more.values()];
     if (this.#socket !== undefined) all.unshift(this.#socket);
     return all;
@@ -219,7 +254,7 @@ export class Connection {
   }
 
   /** @internal */
-  attach(socket: AnySocket): void {
+  attach(socket: Member): void {
     this.#doneConnecting(socket.nsp.name);
     if (this.#socket === undefined && this.#more?.has(socket.nsp.name) !== true) this.#socket = socket;
     else (this.#more ??= new Map()).set(socket.nsp.name, socket);
@@ -235,7 +270,7 @@ export class Connection {
   }
 
   /** @internal a socket left its namespace */
-  remove(socket: AnySocket): void {
+  remove(socket: Member): void {
     if (this.#socket === socket) {
       this.#socket = undefined;
     } else if (this.#more !== undefined && this.#more.get(socket.nsp.name) === socket) {
@@ -257,11 +292,11 @@ export class Connection {
   }
 
   static #onEngineData(this: Tagged, data: unknown): void {
-    this[kConnection]!.#ondata(data);
+    this[kClient]!.#ondata(data);
   }
 
   static #onEngineClose(this: Tagged, reason: string, description?: unknown): void {
-    this[kConnection]!.#onclose(reason, description);
+    this[kClient]!.#onclose(reason, description);
   }
 
   #ondata(data: unknown): void {
@@ -279,7 +314,7 @@ export class Connection {
     try {
       this.#onpacket(packet);
     } catch (err) {
-      this.#server.reportError(err, "packet handling");
+      this.#context.reportError(err, "packet handling");
     }
   }
 
@@ -308,12 +343,12 @@ export class Connection {
 
   #onconnect(name: string, auth: Record<string, unknown>): void {
     if (this.#connecting?.has(name) === true) return;
-    if (this.namespaceCount >= this.#server.maxNamespacesPerConnection) {
+    if (this.namespaceCount >= this.#context.maxNamespacesPerConnection) {
       this.close(DisconnectReason.PARSE_ERROR, new Error("too many namespaces on one connection"));
       return;
     }
     (this.#connecting ??= new Set()).add(name);
-    this.#server
+    this.#context
       .resolveNamespace(name, auth)
       .then((nsp) => {
         if (!this.isOpen) return;
@@ -326,7 +361,7 @@ export class Connection {
       })
       .catch((err: unknown) => {
         this.#doneConnecting(name);
-        this.#server.reportError(err, "namespace connection");
+        this.#context.reportError(err, "namespace connection");
       });
   }
 
