@@ -85,7 +85,7 @@ export class Client {
   /** Namespaces with a CONNECT in progress (middlewares running); undefined when none. */
   #connecting: Set<string> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Backpressure (server/backpressure.ts): bounds, bytes of ours in engine.io's writeBuffer, watch while pressured. */
+  /** Backpressure (server/engine/backpressure.ts): bounds, bytes of ours in engine.io's writeBuffer, watch while pressured. */
   readonly #limits: BufferLimits;
   #queue: QueueCount | undefined;
   #pressure: PressureWatch | undefined;

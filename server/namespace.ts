@@ -295,11 +295,11 @@ Object.defineProperty(Namespace.prototype, Symbol.for("nodejs.rejection"), {
   },
 });
 
-function instantiate(ctor: AdapterConstructor, nsp: Namespace): Adapter {
+function instantiate(ctor: AdapterConstructor, nsp: AdapterHost): Adapter {
   if (typeof ctor === "function" && ctor.prototype !== undefined && ctor.prototype.constructor === ctor && isClass(ctor)) {
-    return new (ctor as new (n: Namespace) => Adapter)(nsp);
+    return new (ctor as new (n: AdapterHost) => Adapter)(nsp);
   }
-  return (ctor as (n: Namespace) => Adapter)(nsp);
+  return (ctor as (n: AdapterHost) => Adapter)(nsp);
 }
 
 function isClass(fn: unknown): boolean {

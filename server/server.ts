@@ -1,41 +1,23 @@
 /**
  * The roomcast Server: socket.io v4's Server API over an engine.io server.
  */
-import { EventEmitter } from "node:events";
 import { createServer } from "node:http";
 import { Server as EngineServer } from "engine.io";
 import type { DefaultEventsMap, EventNames } from "../shared/typed-events.js";
-import { DEFAULT_MAX_ATTACHMENTS } from "../shared/decoder.js";
-import { toError } from "../shared/errors.js";
-import { Adapter, type AdapterConstructor } from "./adapter/adapter.js";
+import type { AdapterConstructor } from "./adapter/adapter.js";
 import { BroadcastOperator } from "./broadcast.js";
 import { Broadcaster } from "./broadcaster.js";
-import { Client, type ClientContext } from "./client.js";
-import { Namespace, type NamespaceContext, type NamespaceMiddleware } from "./namespace.js";
+import { Client } from "./client.js";
+import { Namespace, type NamespaceMiddleware } from "./namespace.js";
 import { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.js";
 import type { DefaultSocketData, Socket } from "./socket.js";
-import { ErrorLog } from "./error-log.js";
 import { attachServeClient } from "./serve-client.js";
-import { AddressCounter, EventRateLimiter } from "./rate-limit.js";
-import { InflightAcks } from "./inflight.js";
 import { countStats, type ServerStats } from "./stats.js";
-import { bufferLimits, type BufferLimits } from "./engine/backpressure.js";
-import {
-  DEFAULT_CONNECT_TIMEOUT,
-  DEFAULT_MAX_NAMESPACES_PER_CONNECTION,
-  DEFAULT_PATH,
-  DEFAULT_SHUTDOWN_GRACE_PERIOD,
-  resolveRecovery,
-  withDefaults,
-  type AnyHttpServer,
-  type ResolvedRecovery,
-  type ServerOptions,
-} from "./options.js";
+import { DEFAULT_PATH, DEFAULT_SHUTDOWN_GRACE_PERIOD, type AnyHttpServer, type ServerOptions } from "./options.js";
 import { admitConnection, attachEngine, engineOptions, type EngineConnection } from "./engine/attach.js";
-import { ProxyTrust } from "./client-address.js";
-import { OriginGate } from "./origins.js";
-import { NamespaceRegistry, toMatcher } from "./namespace-registry.js";
+import { toMatcher } from "./namespace-registry.js";
 import { guardAllowRequest } from "./app-code.js";
+import { ServerContext } from "./server-context.js";
 import { closeHttpServer, shutdown } from "./shutdown.js";
 
 export type { ConnectionStateRecoveryOptions, ServerOptions } from "./options.js";
@@ -94,26 +76,8 @@ export class Server<
    * The HTTP server the engine is attached to (created by `attach(port)` / `listen(port)`); undefined until attached.
    */
   httpServer: AnyHttpServer | undefined;
-  readonly #opts: Partial<ServerOptions>;
-  readonly #namespaces = new NamespaceRegistry(
-    (err, context) => this.#reportError(err, context),
-    (nsp) => this.emitReserved("new_namespace", nsp),
-  );
-  #adapter: AdapterConstructor;
-  readonly #recovery: ResolvedRecovery | undefined;
-  readonly #errors: ErrorLog;
-  /** Acks in flight (graceful shutdown, stats). */
-  readonly #inflight = new InflightAcks();
-  /** The `eventRateLimit` buckets (undefined when off). */
-  readonly #rateLimiter: EventRateLimiter | undefined;
-  /** What the server gives each namespace and each client session it creates (built once). */
-  readonly #namespaceContext: NamespaceContext;
-  readonly #clientContext: ClientContext;
-  readonly #addresses: AddressCounter | undefined;
-  /** `trustProxy` and the origin policy, compiled (an invalid option throws from the constructor) */
-  #trust: ProxyTrust;
-  #origins: OriginGate;
-  #bufferLimits: BufferLimits;
+  /** What the server hands down to its namespaces and client sessions: options, tables, error reporting. */
+  readonly #ctx: ServerContext;
   #closing: Promise<Error | undefined> | undefined;
 
   /** A server not attached yet: call {@link Server.attach} / {@link Server.listen} (or {@link Server.bind}) next. */
@@ -126,17 +90,7 @@ export class Server<
       opts = srv;
       srv = undefined;
     }
-    this.#opts = withDefaults(opts);
-    this.#adapter = opts.adapter ?? Adapter;
-    this.#recovery = resolveRecovery(opts.connectionStateRecovery);
-    this.#errors = new ErrorLog(opts.onError);
-    this.#rateLimiter = opts.eventRateLimit ? new EventRateLimiter(opts.eventRateLimit) : undefined;
-    this.#bufferLimits = bufferLimits(opts.maxBufferedBytes, opts.maxBufferedPackets);
-    this.#addresses = opts.maxConnectionsPerAddress !== undefined ? new AddressCounter(opts.maxConnectionsPerAddress) : undefined;
-    this.#trust = ProxyTrust.compile(opts.trustProxy);
-    this.#origins = new OriginGate({ allowedOrigins: opts.allowedOrigins, cors: opts.cors, trust: this.#trust });
-    this.#namespaceContext = this.#makeNamespaceContext();
-    this.#clientContext = this.#makeClientContext();
+    this.#ctx = new ServerContext(opts, (nsp) => this.emitReserved("new_namespace", nsp));
     this.sockets = this.of("/");
     if (srv !== undefined) this.attach(srv as AnyHttpServer | number);
   }
@@ -150,8 +104,8 @@ export class Server<
   connectTimeout(): number;
   connectTimeout(v: number): this;
   connectTimeout(v?: number): number | this {
-    if (v === undefined) return this.#opts.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
-    this.#opts.connectTimeout = v;
+    if (v === undefined) return this.#ctx.connectTimeout;
+    this.#ctx.opts.connectTimeout = v;
     return this;
   }
 
@@ -159,9 +113,9 @@ export class Server<
   adapter(): AdapterConstructor;
   adapter(ctor: AdapterConstructor): this;
   adapter(ctor?: AdapterConstructor): AdapterConstructor | this {
-    if (ctor === undefined) return this.#adapter;
-    this.#adapter = ctor;
-    for (const nsp of this.#namespaces.byName.values()) nsp.initAdapter();
+    if (ctor === undefined) return this.#ctx.adapterConstructor;
+    this.#ctx.adapterConstructor = ctor;
+    for (const nsp of this.#ctx.namespaces.byName.values()) nsp.initAdapter();
     return this;
   }
 
@@ -172,8 +126,8 @@ export class Server<
   serveClient(): boolean;
   serveClient(v: boolean): this;
   serveClient(v?: boolean): boolean | this {
-    if (v === undefined) return this.#opts.serveClient !== false;
-    this.#opts.serveClient = v;
+    if (v === undefined) return this.#ctx.opts.serveClient !== false;
+    this.#ctx.opts.serveClient = v;
     return this;
   }
 
@@ -184,8 +138,8 @@ export class Server<
   path(): string;
   path(v: string): this;
   path(v?: string): string | this {
-    if (v === undefined) return this.#opts.path ?? DEFAULT_PATH;
-    this.#opts.path = v.replace(/\/$/, "");
+    if (v === undefined) return this.#ctx.opts.path ?? DEFAULT_PATH;
+    this.#ctx.opts.path = v.replace(/\/$/, "");
     return this;
   }
 
@@ -193,12 +147,7 @@ export class Server<
 
   /** Attaches to an HTTP server, or creates one listening on `port`. */
   attach(srv: AnyHttpServer | number, opts: Partial<ServerOptions> = {}): this {
-    Object.assign(this.#opts, opts);
-    if ("trustProxy" in opts) this.#trust = ProxyTrust.compile(this.#opts.trustProxy);
-    if ("trustProxy" in opts || "allowedOrigins" in opts || "cors" in opts) {
-      this.#origins = new OriginGate({ allowedOrigins: this.#opts.allowedOrigins, cors: this.#opts.cors, trust: this.#trust });
-    }
-    this.#bufferLimits = bufferLimits(this.#opts.maxBufferedBytes, this.#opts.maxBufferedPackets);
+    this.#ctx.reconfigure(opts);
     if (typeof srv === "number" || typeof srv === "string") {
       const port = Number(srv);
       const http = createServer();
@@ -217,13 +166,14 @@ export class Server<
   }
 
   #initEngine(srv: AnyHttpServer): void {
-    const allowRequest = guardAllowRequest(this.#opts.allowRequest, (err) => this.#reportError(err, "allowRequest"));
-    const engineOpts = engineOptions({ ...this.#opts, allowRequest }, this.path(), this.#origins);
+    const ctx = this.#ctx;
+    const allowRequest = guardAllowRequest(ctx.opts.allowRequest, (err) => ctx.reportError(err, "allowRequest"));
+    const engineOpts = engineOptions({ ...ctx.opts, allowRequest }, this.path(), ctx.origins);
     this.engine = new EngineServer(engineOpts);
-    attachEngine(this.engine, srv, engineOpts, this.#origins, this.#addresses, this.#trust);
+    attachEngine(this.engine, srv, engineOpts, ctx.origins, ctx.addresses, ctx.trustProxy);
     attachServeClient(srv, this.path(), {
-      enabled: () => this.#opts.serveClient !== false, // asked per request: serveClient(bool) takes effect at once
-      cors: (req, done) => this.#origins.check(req, done),
+      enabled: () => ctx.opts.serveClient !== false, // asked per request: serveClient(bool) takes effect at once
+      cors: (req, done) => ctx.origins.check(req, done),
     });
     this.engine.on("connection", (conn: EngineConnection) => this.#onEngineConnection(conn));
   }
@@ -238,8 +188,8 @@ export class Server<
 
   #onEngineConnection(conn: EngineConnection): void {
     // refused: discarded at once (a polling session closed normally would wait up to 30 s for a GET to tell it)
-    if (this.#closing !== undefined || !admitConnection(conn, this.#addresses, this.#trust)) return void conn.close(true);
-    new Client(this.#clientContext, conn); // releases what admitConnection counted when the session closes
+    if (this.#closing !== undefined || !admitConnection(conn, this.#ctx.addresses, this.#ctx.trustProxy)) return void conn.close(true);
+    new Client(this.#ctx, conn); // releases what admitConnection counted when the session closes
   }
 
   // ---- namespaces ---------------------------------------------------------------------------------------------
@@ -261,16 +211,16 @@ export class Server<
   ): Namespace<L, E, S, D> {
     if (typeof name === "function" || name instanceof RegExp) {
       const matcher = toMatcher(name);
-      const parent = new ParentNamespace<L, E, S, D>(this.#as<L, E, S, D>(), this.#namespaceContext);
-      this.#namespaces.addParent(matcher, parent);
+      const parent = new ParentNamespace<L, E, S, D>(this.#as<L, E, S, D>(), this.#ctx);
+      this.#ctx.namespaces.addParent(matcher, parent);
       if (fn) parent.on("connect", fn);
       return parent;
     }
     if (!name.startsWith("/")) name = "/" + name;
-    let nsp = this.#namespaces.byName.get(name) as Namespace<L, E, S, D> | undefined;
+    let nsp = this.#ctx.namespaces.byName.get(name) as Namespace<L, E, S, D> | undefined;
     if (nsp === undefined) {
-      nsp = new Namespace<L, E, S, D>(this.#as<L, E, S, D>(), name, this.#namespaceContext);
-      this.#namespaces.byName.set(name, nsp);
+      nsp = new Namespace<L, E, S, D>(this.#as<L, E, S, D>(), name, this.#ctx);
+      this.#ctx.namespaces.byName.set(name, nsp);
       if (name !== "/") this.emitReserved("new_namespace", nsp);
     }
     if (fn) nsp.on("connect", fn);
@@ -288,7 +238,7 @@ export class Server<
   /** All namespaces, by name (typed with the server's event maps, as socket.io types them). */
   get namespaces(): ReadonlyMap<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
     // the registry holds them by the members that do not depend on their event maps; they are Namespace objects
-    return this.#namespaces.byName as unknown as ReadonlyMap<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>;
+    return this.#ctx.namespaces.byName as unknown as ReadonlyMap<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>;
   }
 
   /**
@@ -300,71 +250,11 @@ export class Server<
     return this.namespaces;
   }
 
-  /** What every namespace gets from the server (see NamespaceContext). */
-  #makeNamespaceContext(): NamespaceContext {
-    const server = this; // eslint-disable-line @typescript-eslint/no-this-alias
-    return {
-      recovery: this.#recovery,
-      get trustProxy() {
-        return server.#trust;
-      },
-      rateLimiter: this.#rateLimiter,
-      inflight: this.#inflight,
-      get adapterConstructor() {
-        return server.#adapter;
-      },
-      reportError: (err, context, socket) => this.#reportError(err, context, socket),
-      namespaceEmptied: (nsp) => {
-        if (!this.#opts.cleanupEmptyChildNamespaces || !this.#namespaces.removeChild(nsp)) return;
-        void nsp.adapter.close().catch((err: unknown) => this.#reportError(toError(err), "adapter.close"));
-      },
-    };
-  }
-
-  /** What every client session gets from the server (see ClientContext). */
-  #makeClientContext(): ClientContext {
-    const server = this; // eslint-disable-line @typescript-eslint/no-this-alias
-    return {
-      get bufferLimits() {
-        return server.#bufferLimits;
-      },
-      get maxAttachments() {
-        return server.#opts.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
-      },
-      get maxNamespacesPerConnection() {
-        return server.#opts.maxNamespacesPerConnection ?? DEFAULT_MAX_NAMESPACES_PER_CONNECTION;
-      },
-      get connectTimeout() {
-        return server.connectTimeout();
-      },
-      resolveNamespace: (name, auth) => this.#namespaces.resolve(name, auth),
-      reportError: (err, context) => this.#reportError(err, context),
-    };
-  }
-
   // ---- errors -------------------------------------------------------------------------------------------------
-
-  /**
-   * Every value thrown or rejected by app code (or an adapter) ends up here, whatever it is (toError makes an Error of
-   * it): to the socket's "error" listeners when there are any, else to `onError` / the rate-limited log. Never throws.
-   */
-  #reportError(value: unknown, context: string, socket?: EventEmitter): void {
-    let err = toError(value);
-    if (socket !== undefined && socket.listenerCount("error") > 0) {
-      try {
-        EventEmitter.prototype.emit.call(socket, "error", err);
-        return;
-      } catch (e) {
-        err = toError(e);
-        context = `"error" listener (reporting an error in ${context})`;
-      }
-    }
-    this.#errors.report(err, context);
-  }
 
   /** Node calls this when an async "new_namespace" listener rejects (captureRejections). */
   [Symbol.for("nodejs.rejection")](err: unknown, event: string | symbol): void {
-    this.#reportError(err, `"${String(event)}" listener`);
+    this.#ctx.reportError(err, `"${String(event)}" listener`);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------------------------
@@ -372,7 +262,8 @@ export class Server<
   /** Read-only counts of the internal tables (see `ServerStats`): metrics and leak checks. */
   stats(): ServerStats {
     const closing = this.#closing !== undefined;
-    return countStats(this.engine, this.#namespaces.byName, this.#inflight, this.#rateLimiter, this.#addresses, closing);
+    const { namespaces, inflight, rateLimiter, addresses } = this.#ctx;
+    return countStats(this.engine, namespaces.byName, inflight, rateLimiter, addresses, closing);
   }
 
   /**
@@ -387,10 +278,10 @@ export class Server<
     const target = {
       engine: this.engine,
       httpServer: this.httpServer,
-      inflight: this.#inflight,
-      reportError: (err: Error, context: string) => this.#reportError(err, context),
+      inflight: this.#ctx.inflight,
+      reportError: (err: Error, context: string) => this.#ctx.reportError(err, context),
     };
-    this.#closing ??= shutdown(target, this.#namespaces, this.#opts.shutdownGracePeriod ?? DEFAULT_SHUTDOWN_GRACE_PERIOD);
+    this.#closing ??= shutdown(target, this.#ctx.namespaces, this.#ctx.opts.shutdownGracePeriod ?? DEFAULT_SHUTDOWN_GRACE_PERIOD);
     let error = await this.#closing;
     // a later call waits for the same shutdown, then gets what socket.io's gets: the HTTP server's "not running"
     if (again && this.httpServer !== undefined) error = await closeHttpServer(this.httpServer);

@@ -1,7 +1,14 @@
 /**
  * Types of the server-side Socket: the events it emits by itself, its default `data` type, typed listeners.
  */
+import type { EventEmitter } from "node:events";
+import type { Adapter } from "./adapter/adapter.js";
+import type { SocketId } from "./adapter/types.js";
+import type { ProxyTrust } from "./client-address.js";
+import type { InflightAcks } from "./inflight.js";
+import type { EventRateLimiter } from "./rate-limit.js";
 import type { DisconnectReason } from "./reasons.js";
+import type { Upward } from "./upward.js";
 
 /** Events the server emits on a socket by itself. */
 export interface SocketReservedEvents {
@@ -35,3 +42,30 @@ export type ListenerOf<Map, Ev> = Ev extends keyof Map
     ? (...args: P) => void
     : never
   : never;
+
+/**
+ * What a socket needs from its namespace, given when the namespace creates it (the Namespace implements it): the
+ * socket reaches for nothing above it.
+ */
+export interface SocketContext<L extends object, E extends object, S extends object, D> {
+  /** The namespace as the app sees it (`socket.nsp`). */
+  readonly namespace: Upward<L, E, S, D>["namespace"];
+  /** The namespace's name. */
+  readonly name: string;
+  /** The namespace's adapter (its rooms). */
+  readonly adapter: Adapter;
+  /** Whether connection state recovery is on. */
+  readonly recovers: boolean;
+  /** The compiled `trustProxy` option (the handshake's address). */
+  readonly trustProxy: ProxyTrust;
+  /** The `eventRateLimit` buckets (undefined when off). */
+  readonly rateLimiter: EventRateLimiter | undefined;
+  /** The server's count of acks in flight (graceful shutdown, stats). */
+  readonly inflight: InflightAcks;
+  /** The next ack id for packets of this namespace. */
+  nextAckId(): number;
+  /** The socket left the namespace. */
+  remove(socket: { readonly id: SocketId }): void;
+  /** Reports an error: to `socket`'s "error" listeners when it has some, else the server's `onError` / log. */
+  reportError(err: unknown, context: string, socket?: EventEmitter): void;
+}

@@ -1,7 +1,6 @@
 /**
  * A server-side socket: one client connected to one namespace. Same surface as socket.io's Socket.
  */
-import type { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { PacketType, type Packet } from "../shared/packet.js";
 import type {
@@ -20,47 +19,17 @@ import { NO_FLAGS, type Client } from "./client.js";
 import { buildHandshake, type Handshake } from "./handshake.js";
 import type { OutgoingFrames } from "./outgoing.js";
 import { DisconnectReason, RECOVERABLE_REASONS, SERVER_RESERVED_EVENTS } from "./reasons.js";
-import { AckTable, markErrorFirst } from "../shared/ack-table.js";
-import { rateLimitedAck, type EventRateLimiter } from "./rate-limit.js";
-import type { InflightAcks } from "./inflight.js";
-import type { ProxyTrust } from "./client-address.js";
+import { markErrorFirst } from "../shared/ack-table.js";
 import type { Upward } from "./upward.js";
 import type { AnyListener } from "../shared/any-listeners.js";
 import { runAppCode } from "./app-code.js";
 import { randomId } from "./ids.js";
-import { SocketListeners } from "./socket-listeners.js";
-import type { DefaultSocketData } from "./socket-types.js";
+import { SocketIncoming } from "./socket-incoming.js";
+import type { DefaultSocketData, SocketContext } from "./socket-types.js";
 
 export type { DisconnectReason };
-export type { DefaultSocketData, SocketReservedEvents } from "./socket-types.js";
+export type { DefaultSocketData, SocketContext, SocketReservedEvents } from "./socket-types.js";
 export type { PacketMiddleware } from "./packet-middleware.js";
-
-/**
- * What a socket needs from its namespace, given when the namespace creates it (the Namespace implements it): the
- * socket reaches for nothing above it.
- */
-export interface SocketContext<L extends object, E extends object, S extends object, D> {
-  /** The namespace as the app sees it (`socket.nsp`). */
-  readonly namespace: Upward<L, E, S, D>["namespace"];
-  /** The namespace's name. */
-  readonly name: string;
-  /** The namespace's adapter (its rooms). */
-  readonly adapter: Adapter;
-  /** Whether connection state recovery is on. */
-  readonly recovers: boolean;
-  /** The compiled `trustProxy` option (the handshake's address). */
-  readonly trustProxy: ProxyTrust;
-  /** The `eventRateLimit` buckets (undefined when off). */
-  readonly rateLimiter: EventRateLimiter | undefined;
-  /** The server's count of acks in flight (graceful shutdown, stats). */
-  readonly inflight: InflightAcks;
-  /** The next ack id for packets of this namespace. */
-  nextAckId(): number;
-  /** The socket left the namespace. */
-  remove(socket: { readonly id: SocketId }): void;
-  /** Reports an error: to `socket`'s "error" listeners when it has some, else the server's `onError` / log. */
-  reportError(err: unknown, context: string, socket?: EventEmitter): void;
-}
 
 /**
  * A server-side socket: one client connected to one namespace. Same API as socket.io's `Socket`.
@@ -82,11 +51,9 @@ export class Socket<
   EmitEvents extends object = ListenEvents,
   ServerSideEvents extends object = DefaultEventsMap,
   SocketData = DefaultSocketData,
-> extends SocketListeners<ListenEvents> {
+> extends SocketIncoming<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
   /** Random session id (never the Engine.IO id, which is sensitive). Also the name of the socket's own room. */
   readonly id: SocketId;
-  /** The underlying Engine.IO session (socket.io's `Client`; one per session, shared by its namespaces). */
-  readonly client: Client;
   /** Whether the socket is connected to its namespace. */
   connected = false;
   /** True when this socket is a recovered session (same id, rooms, data; missed packets delivered). */
@@ -94,14 +61,10 @@ export class Socket<
   /** @internal private session id used for connection state recovery */
   readonly pid: string | undefined;
 
-  readonly #ctx: SocketContext<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-  #acks: AckTable | undefined;
   /** Set while onclose runs, so that a "disconnecting" handler calling disconnect() does not re-enter it. */
   #closing = false;
   /** Flags for the next emit (timeout, volatile, compress); undefined when none are set (no object per socket). */
   #flags: BroadcastFlags | undefined;
-  /** Acks the client waits for from handlers that have not called their ack function yet (graceful shutdown). */
-  #owed = 0;
   /** `handshake` and `data` are built on first read (most apps read neither for most sockets): until then, the
    * CONNECT payload and the creation time are all that is kept. */
   #handshake: Handshake | undefined;
@@ -116,9 +79,7 @@ export class Socket<
     auth: Record<string, unknown>,
     previous?: { sid: string; pid: string; data: unknown },
   ) {
-    super();
-    this.#ctx = context;
-    this.client = client;
+    super(context, client);
     this.#auth = auth;
     if (previous) {
       this.id = previous.sid;
@@ -134,12 +95,12 @@ export class Socket<
 
   /** The namespace this socket is connected to. */
   get nsp(): Upward<ListenEvents, EmitEvents, ServerSideEvents, SocketData>["namespace"] {
-    return this.#ctx.namespace;
+    return this.context.namespace;
   }
 
   /** The first request of the session and the CONNECT payload (`auth`), as socket.io presents them. */
   get handshake(): Handshake {
-    return (this.#handshake ??= buildHandshake(this.request, this.client.remoteAddress, this.#auth, this.#ctx.trustProxy, this.#issued));
+    return (this.#handshake ??= buildHandshake(this.request, this.client.remoteAddress, this.#auth, this.context.trustProxy, this.#issued));
   }
 
   /** Free-form data, shared with other instances by fetchSockets() and kept across recovery. */
@@ -154,7 +115,7 @@ export class Socket<
 
   /** The namespace's adapter. */
   get adapter(): Adapter {
-    return this.#ctx.adapter;
+    return this.context.adapter;
   }
 
   /** The Engine.IO socket. */
@@ -195,20 +156,19 @@ export class Socket<
     const data: unknown[] = [ev, ...args];
     const flags = this.#flags ?? NO_FLAGS;
     this.#flags = undefined;
-    const packet: Packet = { type: PacketType.EVENT, nsp: this.#ctx.name, data };
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.context.name, data };
     const last = data[data.length - 1];
     if (typeof last === "function") {
       data.pop();
-      packet.id = this.#ctx.nextAckId();
-      this.#acksTable().add(packet.id, last as AnyListener, flags.timeout, flags.timeout !== undefined);
+      packet.id = this.context.nextAckId();
+      this.acks.add(packet.id, last as AnyListener, flags.timeout, flags.timeout !== undefined);
     }
-    if (this.#closing && (packet.id !== undefined || !this.#ctx.recovers)) {
+    if (this.#closing && (packet.id !== undefined || !this.context.recovers)) {
       // a disconnected socket sends nothing: it would reach the client's next session of this namespace
-      this.#acks?.failAll(new Error("socket has been disconnected"));
-      this.#acks = undefined;
+      this.acks.failAll(new Error("socket has been disconnected"));
       return true;
     }
-    if (this.#ctx.recovers && packet.id === undefined) {
+    if (this.context.recovers && packet.id === undefined) {
       // goes through the adapter so that the packet is logged and can be replayed after a reconnection
       this.adapter.broadcast(packet, { rooms: new Set([this.id]), flags });
     } else {
@@ -334,7 +294,7 @@ export class Socket<
     if (close) {
       this.client.disconnectAll();
     } else if (!this.#closing) {
-      this.client.writePacket({ type: PacketType.DISCONNECT, nsp: this.#ctx.name });
+      this.client.writePacket({ type: PacketType.DISCONNECT, nsp: this.context.name });
       this.onclose(DisconnectReason.SERVER_NAMESPACE_DISCONNECT);
     }
     return this;
@@ -346,33 +306,10 @@ export class Socket<
   onconnect(): void {
     this.connected = true;
     // its own room (through join's path minus the promise: nothing awaits it)
-    runAppCode(() => this.adapter.addAll(this.id, [this.id]), (err) => this.#ctx.reportError(err, "adapter.addAll"));
+    runAppCode(() => this.adapter.addAll(this.id, [this.id]), (err) => this.context.reportError(err, "adapter.addAll"));
     const data: Record<string, string> = { sid: this.id };
     if (this.pid !== undefined) data["pid"] = this.pid;
-    this.client.writePacket({ type: PacketType.CONNECT, nsp: this.#ctx.name, data });
-  }
-
-  /** @internal one packet from the client, for this namespace */
-  onpacket(packet: Packet): void {
-    if (!this.connected) return;
-    switch (packet.type) {
-      case PacketType.EVENT:
-        this.#onevent(packet.data as unknown[], packet.id);
-        break;
-      case PacketType.ACK:
-        try {
-          this.#acks?.settle(packet.id!, packet.data as unknown[]); // a rejection is reported by the table
-        } catch (err) {
-          this.#ctx.reportError(err, "ack callback", this);
-        }
-        break;
-      case PacketType.DISCONNECT:
-        this.onclose(DisconnectReason.CLIENT_NAMESPACE_DISCONNECT);
-        break;
-      default:
-        // a CONNECT for an already connected namespace, or CONNECT_ERROR (server-to-client only): ignored
-        break;
-    }
+    this.client.writePacket({ type: PacketType.CONNECT, nsp: this.context.name, data });
   }
 
   /** @internal writes a broadcast packet (already encoded) to this client */
@@ -381,24 +318,9 @@ export class Socket<
     this.client.writeFrames(frames);
   }
 
-  /** @internal registers the ack of a broadcast; `onGone` runs if this socket disconnects first */
-  expectAck(id: number, fn: AnyListener, onGone?: () => void): void {
-    this.#acksTable().add(id, fn, undefined, false, onGone);
-  }
-
-  /** @internal forgets the ack of a broadcast that timed out */
-  dropAck(id: number): void {
-    this.#acks?.delete(id);
-  }
-
   /** @internal the connection's outgoing buffer drained under its soft mark */
   ondrain(): void {
     if (this.connected) this.emitReserved("drain");
-  }
-
-  /** @internal number of acks waiting for this client */
-  get pendingAcks(): number {
-    return this.#acks?.size ?? 0;
   }
 
   /** @internal called on every way out: leaves rooms, fails pending acks, emits "disconnect" */
@@ -406,62 +328,17 @@ export class Socket<
     if (!this.connected || this.#closing) return;
     this.#closing = true;
     this.emitReserved("disconnecting", reason, description);
-    const report = (what: string) => (err: unknown) => this.#ctx.reportError(err, what);
+    const report = (what: string) => (err: unknown) => this.context.reportError(err, what);
     if (this.pid !== undefined && RECOVERABLE_REASONS.has(reason)) {
       const session = { sid: this.id, pid: this.pid, rooms: [...this.rooms], data: this.data };
       runAppCode(() => this.adapter.persistSession(session), report("adapter.persistSession"));
     }
     runAppCode(() => this.adapter.delAll(this.id), report("adapter.delAll")); // the rest of the cleanup runs anyway
-    this.#ctx.remove(this);
+    this.context.remove(this);
     this.client.remove(this);
     this.connected = false;
-    this.#acks?.failAll(new Error("socket has been disconnected"));
-    this.#acks = undefined;
-    this.#ctx.rateLimiter?.release(this);
-    this.#ctx.inflight.paid(this.#owed);
-    this.#owed = 0;
+    this.settleAcks();
+    this.context.rateLimiter?.release(this);
     this.emitReserved("disconnect", reason, description);
-  }
-
-  #acksTable(): AckTable {
-    const ctx = this.#ctx;
-    return (this.#acks ??= new AckTable((err) => ctx.reportError(err, "ack callback", this), ctx.inflight.table));
-  }
-
-  #onevent(args: unknown[], id: number | undefined): void {
-    if (args[0] === "drain") return; // reserved for backpressure: a client cannot fake it
-    const verdict = this.#ctx.rateLimiter?.check(this);
-    if (verdict !== undefined && !verdict.ok) return this.#refuse(id, verdict.retryAfterMs, verdict.disconnect);
-    if (id !== undefined) args.push(this.#ackFunction(id));
-    this.receive(args);
-  }
-
-  /** An event over `eventRateLimit`: never dispatched; its ack gets the error payload; sustained abuse disconnects. */
-  #refuse(id: number | undefined, retryAfterMs: number, disconnect: boolean): void {
-    if (id !== undefined) {
-      this.client.writePacket({ type: PacketType.ACK, nsp: this.#ctx.name, id, data: [rateLimitedAck(retryAfterMs)] });
-    }
-    if (!disconnect) return;
-    this.client.writePacket({ type: PacketType.DISCONNECT, nsp: this.#ctx.name });
-    this.onclose(DisconnectReason.RATE_LIMITED);
-  }
-
-  #ackFunction(id: number): (...args: unknown[]) => void {
-    let sent = false;
-    const inflight = this.#ctx.inflight;
-    inflight.owe();
-    this.#owed++;
-    return (...args: unknown[]) => {
-      if (sent || !this.connected) return;
-      sent = true;
-      this.#owed--;
-      inflight.paid();
-      this.client.writePacket({ type: PacketType.ACK, nsp: this.#ctx.name, id, data: args });
-    };
-  }
-
-  /** @internal reports to the namespace (which reports to this socket's "error" listeners or `onError`) */
-  protected reportError(err: unknown, context: string, toSocket: boolean): void {
-    this.#ctx.reportError(err, context, toSocket ? this : undefined);
   }
 }
