@@ -25,7 +25,10 @@ import { congested, directSocket, writeFrame } from "./engine/write-coalescing.j
 /** A namespace's socket as its Client sees it (the server's Socket implements it). */
 export interface ClientMember {
   /** The namespace the socket is connected to. */
-  readonly nsp: { readonly name: string };
+  readonly nsp: {
+    /** Its name. */
+    readonly name: string;
+  };
   /** One packet from the client, for this namespace. */
   onpacket(packet: Packet): void;
   /** The session closed (or the socket was closed by its client): leave rooms, fail acks, emit "disconnect". */
@@ -90,7 +93,7 @@ export class Client {
   #queue: QueueCount | undefined;
   #pressure: PressureWatch | undefined;
 
-  /** Made by the server for each accepted Engine.IO session. */
+  /** @internal made by the server for each accepted Engine.IO session */
   constructor(context: ClientContext, conn: EngineSocket) {
     this.#context = context;
     this.conn = conn;

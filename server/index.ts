@@ -13,13 +13,14 @@
  * @module roomcast/server
  */
 export { Server, type ServerOptions, type ConnectionStateRecoveryOptions, type ServerReservedEvents } from "./server.js";
-export { Namespace, type ExtendedError, type NamespaceMiddleware, type NamespaceContext } from "./namespace.js";
+export { Namespace, type ExtendedError, type NamespaceMiddleware } from "./namespace.js";
 export { Broadcaster } from "./broadcaster.js";
 export type { Upward } from "./upward.js";
 export { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.js";
-export { Socket, type SocketReservedEvents, type PacketMiddleware, type DefaultSocketData, type SocketContext } from "./socket.js";
+export { Socket, type SocketReservedEvents, type PacketMiddleware, type DefaultSocketData } from "./socket.js";
+export { SocketIncoming } from "./socket-incoming.js";
 export { BroadcastOperator, RemoteSocket, type RemoteSocketTimeout, type SocketDetails } from "./broadcast.js";
-export { Client, type ClientContext, type ClientMember, type JoinableNamespace } from "./client.js";
+export { Client } from "./client.js";
 export { Adapter, type AdapterConstructor } from "./adapter/adapter.js";
 export { SessionStore } from "./adapter/session-store.js";
 export type {

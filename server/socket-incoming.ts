@@ -40,6 +40,7 @@ export abstract class SocketIncoming<
   /** Acks the client waits for from handlers that have not called their ack function yet (graceful shutdown). */
   #owed = 0;
 
+  /** @internal */
   constructor(context: SocketContext<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, client: Client) {
     super({ captureRejections: true });
     compactListeners(this);

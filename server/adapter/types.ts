@@ -7,6 +7,7 @@ import type { Packet } from "../../shared/packet.js";
 import type { Handshake } from "../handshake.js";
 import type { OutgoingFrames } from "../outgoing.js";
 
+/** A room's name. */
 export type Room = string;
 /** A socket's id (also the name of the socket's own room). */
 export type SocketId = string;

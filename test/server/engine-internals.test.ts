@@ -17,8 +17,7 @@ const CAST_ALLOWED: ReadonlyMap<string, string> = new Map([
   ["server/adapter/redis/index.ts", "a marker symbol of ours on node-redis's client (the only file importing redis)"],
   ["server/socket.ts", "timeout() returns `this` retyped with timeout acks (roomcast's own Socket type)"],
   ["server/broadcast.ts", "RemoteSocket arrays and the timeout() operator retyped to roomcast's own generics"],
-  ["server/namespace.ts", "the namespace handed to its adapter as the non-generic Namespace (roomcast's own type)"],
-  ["server/parent-namespace.ts", "the parent namespace handed to its ParentAdapter as its own type"],
+  ["server/server.ts", "the server as `namespace.server` of a namespace typed with its own event maps, and the registry's namespaces as the server's Namespace type (roomcast's own types)"],
   ["server/admin-ui.ts", "roomcast's Server given to @socket.io/admin-ui's instrument(), typed for socket.io's Server"],
   ["server/adapter/cluster-message.ts", "a checked wire object read as roomcast's Handshake"],
 ]);

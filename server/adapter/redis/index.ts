@@ -30,8 +30,27 @@ export { ClusterAdapter } from "../cluster-adapter.js";
 export { RequestTimeoutError } from "../cluster-requests.js";
 export type { ClusterOptions } from "../cluster-hub.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyClient = RedisClientType<any, any, any, any, any>;
+/**
+ * A node-redis client, as {@link createAdapter} takes it: a template the adapter opens its own connections from
+ * (`duplicate()`, with its own reconnect strategy) and listens to for "error". Any `createClient()` result fits,
+ * whatever its modules, scripts, functions, RESP version or type mapping.
+ */
+export interface RedisClientTemplate {
+  /** The options the client was created with (its `socket` options are kept for the adapter's connections). */
+  readonly options?:
+    | {
+        /** Its socket options (host, port, TLS…). */
+        readonly socket?: object;
+      }
+    | undefined;
+  /** A new client with the same options, overridden by `overrides`. */
+  duplicate(overrides: { socket: object; disableOfflineQueue: boolean }): unknown;
+  /** Listens for the client's errors. */
+  on(event: "error", listener: (err: unknown) => void): unknown;
+}
+
+/** The adapter's own connections (made from a template: plain RESP 3 clients, no modules). */
+type OwnClient = RedisClientType;
 
 /** Options of {@link createAdapter}. */
 export interface RedisAdapterOptions extends ClusterOptions {
@@ -84,8 +103,8 @@ export interface RedisAdapterOptions extends ClusterOptions {
  * ```
  */
 export function createAdapter(
-  pubClient: AnyClient,
-  subClient?: AnyClient,
+  pubClient: RedisClientTemplate,
+  subClient?: RedisClientTemplate,
   opts: RedisAdapterOptions = {},
 ): (nsp: AdapterHost) => ClusterAdapter {
   const resolved = resolveOptions(opts);
@@ -102,22 +121,22 @@ export function createAdapter(
 
 class RedisTransport implements ClusterTransport {
   readonly sharded: boolean;
-  readonly #templates: [AnyClient, AnyClient];
+  readonly #templates: [RedisClientTemplate, RedisClientTemplate];
   readonly #prefix: string;
   readonly #stream: string;
   readonly #maxLen: string;
   readonly #count: string;
   readonly #maxDelay: number;
-  #pub: AnyClient | undefined;
-  #reader: AnyClient | undefined;
-  #sub: AnyClient | undefined;
+  #pub: OwnClient | undefined;
+  #reader: OwnClient | undefined;
+  #sub: OwnClient | undefined;
   #sink: TransportSink | undefined;
   #lastId: string | undefined;
   #closed = false;
   #positioned = false;
   readonly #wakers = new Set<() => void>();
 
-  constructor(pub: AnyClient, sub: AnyClient, opts: RedisAdapterOptions) {
+  constructor(pub: RedisClientTemplate, sub: RedisClientTemplate, opts: RedisAdapterOptions) {
     this.#templates = [pub, sub];
     this.sharded = opts.sharded === true;
     this.#prefix = opts.key ?? "roomcast";
@@ -177,10 +196,10 @@ class RedisTransport implements ClusterTransport {
   }
 
   /** A connection of our own: our reconnect strategy, no offline queue, errors reported once per outage. */
-  #own(template: AnyClient, role: string, noOfflineQueue: boolean): AnyClient {
+  #own(template: RedisClientTemplate, role: string, noOfflineQueue: boolean): OwnClient {
     const maxDelay = this.#maxDelay;
     const socket = { ...(template.options?.socket ?? {}), reconnectStrategy: (retries: number) => Math.min(50 * (retries + 1), maxDelay) };
-    const client = template.duplicate({ socket, disableOfflineQueue: noOfflineQueue } as never) as AnyClient;
+    const client = template.duplicate({ socket, disableOfflineQueue: noOfflineQueue }) as OwnClient;
     let down = false;
     client.on("error", (err: unknown) => {
       if (down || this.#closed) return;
@@ -198,7 +217,7 @@ class RedisTransport implements ClusterTransport {
   }
 
   /** Waits for `client` to be ready (or the transport to close). */
-  #whenReady(client: AnyClient, orAfterMs?: number): Promise<void> {
+  #whenReady(client: OwnClient, orAfterMs?: number): Promise<void> {
     return new Promise((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const wake = () => {
@@ -270,7 +289,7 @@ function entries(reply: unknown): Array<[string, unknown]> {
 }
 
 /** The user's own clients get an "error" listener too: an unhandled "error" event would crash the process. */
-function guard(client: AnyClient, sink: TransportSink, role: string): void {
+function guard(client: RedisClientTemplate, sink: TransportSink, role: string): void {
   const marker = Symbol.for("roomcast.redis.guarded");
   // a marker of ours on node-redis's client: this cast stays here, not in server/engine/internals.ts, as this file
   // alone imports redis (test/server/engine-internals.test.ts allows it)
@@ -280,7 +299,7 @@ function guard(client: AnyClient, sink: TransportSink, role: string): void {
   client.on("error", (err: unknown) => sink.onError(toError(err), role));
 }
 
-async function shutdown(client: AnyClient): Promise<void> {
+async function shutdown(client: OwnClient): Promise<void> {
   try {
     if (client.isReady) {
       await Promise.race([client.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
