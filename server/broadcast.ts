@@ -1,7 +1,7 @@
 /**
  * Broadcasting: an immutable selection of sockets (rooms, exceptions, flags) and what can be done to them.
  */
-import { PacketType, type Packet } from "../shared/packet.js";
+import { PacketType, RESERVED_EVENTS, type Packet } from "../shared/packet.js";
 import type {
   AckResult,
   DefaultEventsMap,
@@ -20,7 +20,7 @@ import type { BroadcastFlags, BroadcastOptions, FetchedSocket, Room, SocketDetai
 import type { Handshake } from "./handshake.js";
 
 export type { SocketDetails } from "./adapter/types.js";
-import { NAMESPACE_RESERVED_EVENTS, SERVER_RESERVED_EVENTS } from "./reasons.js";
+import { NAMESPACE_RESERVED_EVENTS } from "./reasons.js";
 
 type MultiAck = (err: Error | null, responses: unknown[]) => void;
 
@@ -87,7 +87,7 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
    * timeout fired). Throws on a reserved event name. Returns true.
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<WithMultipleAcks<EmitEvents>, Ev>): boolean {
-    if (SERVER_RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
     const data: unknown[] = [ev, ...args];
     const packet: Packet = { type: PacketType.EVENT, nsp: this.#adapter.nsp.name, data };
     const last = data[data.length - 1];

@@ -3,7 +3,7 @@
  */
 import type { EventEmitter } from "node:events";
 import { PacketType } from "../shared/packet.js";
-import { UNREADABLE_ERROR_MESSAGE, errorMessage, toError } from "../shared/errors.js";
+import { UNREADABLE_ERROR_MESSAGE, errorMessage } from "../shared/errors.js";
 import type { DefaultEventsMap, EventNames } from "../shared/typed-events.js";
 import type { Adapter, AdapterConstructor } from "./adapter/adapter.js";
 import type { AdapterHost, SocketId } from "./adapter/types.js";
@@ -16,7 +16,7 @@ import type { ResolvedRecovery } from "./options.js";
 import type { EventRateLimiter } from "./rate-limit.js";
 import { NAMESPACE_RESERVED_EVENTS } from "./reasons.js";
 import { Socket, type DefaultSocketData } from "./socket.js";
-import { runAppCode } from "./app-code.js";
+import { runMiddlewares } from "./packet-middleware.js";
 import type { Upward } from "./upward.js";
 
 declare module "./upward.js" {
@@ -265,27 +265,15 @@ export class Namespace<
     const fns = this.fns.slice();
     if (fns.length === 0) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      let index = 0;
-      const step = (err?: unknown): void => {
-        if (err) return resolve({ refusal: err });
-        const fn = fns[index++];
-        if (fn === undefined) return resolve(undefined);
-        let called = false;
-        const next = (e?: unknown) => {
-          if (called) return;
-          called = true;
-          step(e);
-        };
-        // a throw or rejection refuses like next(err), a falsy one (throw 0, reject(null)) too; after next() it is
-        // no refusal but still an error: reported
-        runAppCode(
-          () => fn(socket, next),
-          (e) => (called ? this.reportError(e, `connection middleware of "${this.name}"`) : next(e || toError(e))),
-        );
-      };
-      step();
+      runMiddlewares(
+        fns,
+        socket,
+        (refused) => resolve(refused === undefined ? undefined : { refusal: refused.value }),
+        (err) => this.reportError(err, `connection middleware of "${this.name}"`),
+      );
     });
   }
+
 }
 
 /** Node calls this when an async "connection" listener rejects (captureRejections). */

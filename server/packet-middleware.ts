@@ -19,15 +19,21 @@ export type Event = [eventName: string, ...args: any[]];
 export type PacketMiddleware = (event: Event, next: (err?: Error) => void) => void;
 
 /**
- * Runs `fns` over `args`; `done` gets the first error, or nothing once every middleware called `next()` — and, later,
- * what a middleware throws or rejects with after calling `next()`. Whatever a middleware passes to `next`, throws or
- * rejects with becomes an Error through toError (never throws); a falsy throw or rejection (`throw undefined`) still
- * stops the chain.
+ * Runs middlewares in order over `arg` — connection middlewares (`nsp.use`) over a socket, per-packet middlewares
+ * (`socket.use`) over an event — each calling `next` once. `done` gets the first refusal as it was given (the value
+ * passed to `next`, thrown or rejected, boxed so that a thenable is not unwrapped), or nothing once every middleware
+ * called `next()`; a falsy throw or rejection (`throw undefined`) still refuses, with toError's Error. What a
+ * middleware throws or rejects with after calling `next()` is no refusal but still an error: `late` gets it.
  */
-export function runPacketMiddlewares(fns: PacketMiddleware[], args: unknown[], done: (err?: Error) => void): void {
+export function runMiddlewares<A, E>(
+  fns: ReadonlyArray<(arg: A, next: (err?: E) => void) => unknown>,
+  arg: A,
+  done: (refusal?: { value: unknown }) => void,
+  late: (err: unknown) => void,
+): void {
   let index = 0;
   const step = (err?: unknown): void => {
-    if (err) return done(toError(err));
+    if (err) return done({ value: err });
     const fn = fns[index++];
     if (fn === undefined) return done();
     let called = false;
@@ -36,14 +42,21 @@ export function runPacketMiddlewares(fns: PacketMiddleware[], args: unknown[], d
       called = true;
       step(e);
     };
-    // after next(), a throw or rejection is no refusal but still an error: `done` gets it too (never dropped)
-    const failed = (e: unknown): void => (called ? done(toError(e)) : next(e || toError(e)));
+    const failed = (e: unknown): void => (called ? late(e) : next(e || toError(e)));
     try {
-      const result: unknown = fn(args as Event, next); // a listener typed `void` may still return a promise
+      const result: unknown = fn(arg, next); // a middleware typed `void` may still return a promise
       if (isThenable(result)) result.then(undefined, failed);
     } catch (e) {
       failed(e); // a returned value whose `then` throws when read or called counts as a throw
     }
   };
   step();
+}
+
+/**
+ * Runs per-packet middlewares over `args`; `done` gets the first error (toError of the refusal), or nothing once
+ * every middleware called `next()` — and, later, what a middleware throws or rejects with after calling `next()`.
+ */
+export function runPacketMiddlewares(fns: PacketMiddleware[], args: unknown[], done: (err?: Error) => void): void {
+  runMiddlewares(fns, args as Event, (refusal) => done(refusal === undefined ? undefined : toError(refusal.value)), (e) => done(toError(e)));
 }

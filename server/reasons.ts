@@ -42,15 +42,5 @@ export const RECOVERABLE_REASONS: ReadonlySet<string> = new Set([
   DisconnectReason.TRANSPORT_BUFFER_FULL,
 ]);
 
-/** Event names the server itself emits on a socket: an app may not emit them to a client. */
-export const SERVER_RESERVED_EVENTS: ReadonlySet<string> = new Set([
-  "connect",
-  "connect_error",
-  "disconnect",
-  "disconnecting",
-  "newListener",
-  "removeListener",
-]);
-
 /** Event names reserved on namespaces: not usable with `serverSideEmit`, never dispatched from another instance. */
 export const NAMESPACE_RESERVED_EVENTS: ReadonlySet<string> = new Set(["connect", "connection", "new_namespace"]);

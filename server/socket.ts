@@ -2,7 +2,7 @@
  * A server-side socket: one client connected to one namespace. Same surface as socket.io's Socket.
  */
 import type { IncomingMessage } from "node:http";
-import { PacketType, type Packet } from "../shared/packet.js";
+import { PacketType, RESERVED_EVENTS, type Packet } from "../shared/packet.js";
 import type {
   AckResult,
   DefaultEventsMap,
@@ -18,7 +18,7 @@ import { BroadcastOperator } from "./broadcast.js";
 import { NO_FLAGS, type Client } from "./client.js";
 import { buildHandshake, type Handshake } from "./handshake.js";
 import type { OutgoingFrames } from "./outgoing.js";
-import { DisconnectReason, RECOVERABLE_REASONS, SERVER_RESERVED_EVENTS } from "./reasons.js";
+import { DisconnectReason, RECOVERABLE_REASONS } from "./reasons.js";
 import { markErrorFirst } from "../shared/ack-table.js";
 import type { Upward } from "./upward.js";
 import type { AnyListener } from "../shared/any-listeners.js";
@@ -152,7 +152,7 @@ export class Socket<
 
   /** Sends an event to this client. A trailing function is the ack callback. Throws on a reserved event name. */
   override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
-    if (SERVER_RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
     const data: unknown[] = [ev, ...args];
     const flags = this.#flags ?? NO_FLAGS;
     this.#flags = undefined;
