@@ -67,6 +67,7 @@ export function io<C extends EventContract = DefaultContract>(uri?: string | Cli
 export const protocol = 5;
 
 export { io as connect, io as default, Manager, Socket };
+export type { ClientUpward } from "./upward.js";
 export type { ManagerOptions, SocketOptions, ClientOptions, AuthPayload, BufferOverflow } from "./options.js";
 export type {
   ConnectError,

@@ -42,6 +42,13 @@ type ReadyState = "opening" | "open" | "closed";
 /** The options read and set through the socket.io-style getter/setter methods of the same name. */
 type AccessorOption = "reconnectionAttempts" | "reconnectionDelay" | "reconnectionDelayMax" | "randomizationFactor" | "timeout";
 
+declare module "./upward.js" {
+  interface ClientUpward {
+    /** `socket.io`. */
+    manager: Manager;
+  }
+}
+
 /**
  * The Manager: one engine.io connection, shared by the sockets of several namespaces (`socket.io` on a
  * {@link Socket}). It opens the connection, reconnects with exponential backoff and jitter, and routes packets to

@@ -16,7 +16,7 @@ import type {
   WithTimeoutAck,
 } from "../shared/typed-events.js";
 import { Emitter, safely } from "./emitter.js";
-import type { Manager } from "./manager.js";
+import type { ClientUpward } from "./upward.js";
 import { enqueue, removeAck } from "./offline-queue.js";
 import type { AuthPayload, SocketOptions } from "./options.js";
 import { RetryQueue, type EmitFlags } from "./retry-queue.js";
@@ -53,7 +53,7 @@ type Outgoing = Packet & { compress?: boolean };
 type TimeoutEvents<Map> = string extends keyof Map ? Map : WithTimeoutAck<Map>;
 
 /**
- * A client socket: one namespace over a {@link Manager}'s connection (`socket.io`). Same API as socket.io-client's
+ * A client socket: one namespace over a Manager's connection (`socket.io`). Same API as socket.io-client's
  * `Socket`. Made by {@link io} (or `manager.socket(nsp)`).
  *
  * @example
@@ -68,7 +68,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
   SocketReservedEvents & ListenEvents
 > {
   /** The Manager (the shared connection). */
-  declare readonly io: Manager;
+  declare readonly io: ClientUpward["manager"];
   /** The namespace's name, e.g. "/chat". */
   declare readonly nsp: string;
   /** Session id, set while connected (the server's `socket.id`). */
@@ -99,7 +99,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
    * A socket of namespace `nsp` over `io`'s connection. Prefer {@link roomcast/client!io | io()} or
    * `manager.socket(nsp)`, which reuse the socket of a namespace.
    */
-  constructor(io: Manager, nsp: string, opts: SocketOptions = {}) {
+  constructor(io: ClientUpward["manager"], nsp: string, opts: SocketOptions = {}) {
     super();
     this.io = io;
     this.nsp = nsp;

@@ -14,7 +14,7 @@ import type { DefaultSocketData, Socket } from "./socket.js";
 import { attachServeClient } from "./serve-client.js";
 import { countStats, type ServerStats } from "./stats.js";
 import { DEFAULT_PATH, DEFAULT_SHUTDOWN_GRACE_PERIOD, type AnyHttpServer, type ServerOptions } from "./options.js";
-import { admitConnection, attachEngine, engineOptions, type EngineConnection } from "./engine/attach.js";
+import { admitConnection, attachEngine, engineOptions, type EngineConnection } from "./attach.js";
 import { toMatcher } from "./namespace-registry.js";
 import { guardAllowRequest } from "./app-code.js";
 import { ServerContext } from "./server-context.js";

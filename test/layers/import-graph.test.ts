@@ -95,7 +95,8 @@ describe("the import graph", () => {
     assert.deepEqual(cycles(server), []);
   });
 
-  it("of shared/ has no cycle either", () => {
+  it("of client/ and shared/ has no cycle either", () => {
+    assert.deepEqual(cycles(importGraph("client")), []);
     assert.deepEqual(cycles(importGraph("shared")), []);
   });
 
@@ -109,6 +110,13 @@ describe("the import graph", () => {
     assert.ok(reaches(server, "server/server.ts", "server/socket.ts"));
     for (const upper of ["server/server.ts", "server/namespace.ts", "server/socket.ts", "server/adapter/adapter.ts"]) {
       assert.ok(!reaches(server, "server/client.ts", upper), `the client session (server/client.ts) must not import ${upper}`);
+    }
+  });
+
+  it("the transport (server/engine/) imports nothing from the layers above it", () => {
+    for (const [file, targets] of server) {
+      if (!file.startsWith("server/engine/")) continue;
+      for (const target of targets) assert.ok(target.startsWith("server/engine/"), `${file} imports ${target}`);
     }
   });
 

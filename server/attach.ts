@@ -4,13 +4,13 @@
  */
 import type { Server as HttpServer } from "node:http";
 import type { Server as EngineServer, Socket as EngineSocket } from "engine.io";
-import type { AnyHttpServer, ServerOptions } from "../options.js";
-import type { ProxyTrust } from "../client-address.js";
-import { refuseForeignOrigins, type OriginGate } from "../origins.js";
-import { closeSessionOnOversizedBody } from "./oversized-body.js";
-import { acquireSession, refuseBusyAddresses, releaseSession, refuseBusyHttpConnections, type AddressCounter } from "../rate-limit.js";
-import { WebSocketEngine } from "./websocket/engine.js";
-import { preparseQuery } from "./query.js";
+import type { AnyHttpServer, ServerOptions } from "./options.js";
+import type { ProxyTrust } from "./client-address.js";
+import { refuseForeignOrigins, type OriginGate } from "./origins.js";
+import { closeSessionOnOversizedBody } from "./engine/oversized-body.js";
+import { acquireSession, refuseBusyAddresses, releaseSession, refuseBusyHttpConnections, type AddressCounter } from "./rate-limit.js";
+import { WebSocketEngine } from "./engine/websocket/engine.js";
+import { preparseQuery } from "./engine/query.js";
 
 /** One Engine.IO session, as engine.io's "connection" event gives it. */
 export type EngineConnection = EngineSocket;
