@@ -1,10 +1,10 @@
 /** Broadcasts that want acknowledgements: `io.timeout(ms).emit(ev, (err, responses) => …)` and emitWithAck. */
-import { describe, it, before } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { next } from "../helpers/events.js";
 import type { Server } from "../../server/index.js";
+import { startServer } from "../helpers/server.js";
 import { Clients, MODES, serverSocketOf, type ClientSocket } from "../helpers/client.js";
-import { serverForSuite } from "./util.js";
 
 type Result = [Error | null, unknown[]];
 
@@ -15,10 +15,9 @@ function answering(client: ClientSocket, value: unknown): ClientSocket {
 
 for (const mode of MODES) {
   describe(`broadcast acks over ${mode}`, { timeout: 10_000 }, () => {
-    const clients = new Clients(mode);
-    const srv = serverForSuite(clients);
-
     it("every socket answers: (null, responses)", async () => {
+      await using srv = await startServer();
+      using clients = new Clients(mode);
       const list = await Promise.all([1, 2, 3].map(() => clients.connect(srv.url)));
       list.forEach((c, i) => answering(c, { n: i, bin: Buffer.from([i]) }));
       const [err, responses] = await new Promise<Result>((resolve) =>
@@ -36,10 +35,9 @@ for (const mode of MODES) {
 }
 
 describe("broadcast acks", { timeout: 10_000 }, () => {
-  const clients = new Clients("websocket");
-  const srv = serverForSuite(clients);
-
   it("some sockets do not answer: an Error and the responses received", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const [a, b, c] = await Promise.all([1, 2, 3].map(() => clients.connect(srv.url)));
     answering(a!, "a");
     answering(b!, "b");
@@ -56,6 +54,8 @@ describe("broadcast acks", { timeout: 10_000 }, () => {
   });
 
   it("emitWithAck resolves with all responses, rejects on timeout", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const [a, b] = await Promise.all([1, 2].map(() => clients.connect(srv.url)));
     answering(a!, 1);
     answering(b!, 2);
@@ -67,6 +67,8 @@ describe("broadcast acks", { timeout: 10_000 }, () => {
   });
 
   it("targets rooms; no matching socket answers at once with []", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const [a, b] = await Promise.all([1, 2].map(() => clients.connect(srv.url)));
     answering(a!, "a");
     b!.on("q", () => assert.fail("b is not in the room"));
@@ -82,6 +84,8 @@ describe("broadcast acks", { timeout: 10_000 }, () => {
   });
 
   it("a target that disconnects before answering is not waited for", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const [a, b] = await Promise.all([1, 2].map(() => clients.connect(srv.url)));
     answering(a!, "a");
     const sb = serverSocketOf(srv.io.sockets, b!);

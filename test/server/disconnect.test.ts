@@ -1,27 +1,25 @@
 /** Disconnect reasons on the server socket, "disconnecting", ping timeout and connectTimeout (raw peers). */
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import { FakePeer } from "../helpers/fake-peer.js";
 import type { Server, Socket } from "../../server/index.js";
 import { Clients, MODES, connected, serverSocketOf } from "../helpers/client.js";
-import { serverForSuite } from "./util.js";
 
 type Reason = [string, unknown?];
 
 for (const mode of MODES) {
   describe(`disconnect reasons over ${mode}`, { timeout: 10_000 }, () => {
-    const clients = new Clients(mode);
-    const srv = serverForSuite(clients);
-
-    async function pair(): Promise<{ client: Awaited<ReturnType<Clients["connect"]>>; socket: Socket }> {
+    async function pair(srv: TestServer, clients: Clients): Promise<{ client: Awaited<ReturnType<Clients["connect"]>>; socket: Socket }> {
       const client = await clients.connect(srv.url);
       return { client, socket: serverSocketOf(srv.io.sockets, client) };
     }
 
     it("client namespace disconnect", async () => {
-      const { client, socket } = await pair();
+      await using srv = await startServer();
+      using clients = new Clients(mode);
+      const { client, socket } = await pair(srv, clients);
       const reason = next<Reason>(socket, "disconnect");
       client.disconnect();
       assert.equal((await reason)[0], "client namespace disconnect");
@@ -30,7 +28,9 @@ for (const mode of MODES) {
     });
 
     it("server namespace disconnect, seen by the client as io server disconnect", async () => {
-      const { client, socket } = await pair();
+      await using srv = await startServer();
+      using clients = new Clients(mode);
+      const { client, socket } = await pair(srv, clients);
       const reason = next<Reason>(socket, "disconnect");
       const clientReason = next<Reason>(client, "disconnect");
       socket.disconnect();
@@ -39,7 +39,9 @@ for (const mode of MODES) {
     });
 
     it("transport close when the client's engine closes", async () => {
-      const { client, socket } = await pair();
+      await using srv = await startServer();
+      using clients = new Clients(mode);
+      const { client, socket } = await pair(srv, clients);
       const reason = next<Reason>(socket, "disconnect");
       client.io.engine.close();
       assert.equal((await reason)[0], "transport close");
@@ -47,14 +49,18 @@ for (const mode of MODES) {
 
     // (skipped after an upgrade: with socket.io's own server too, that leaves a half-closed client socket for 30 s)
     it("forced close when the server closes the engine.io socket", { skip: mode === "upgrade" }, async () => {
-      const { socket } = await pair();
+      await using srv = await startServer();
+      using clients = new Clients(mode);
+      const { socket } = await pair(srv, clients);
       const reason = next<Reason>(socket, "disconnect");
       socket.conn.close();
       assert.equal((await reason)[0], "forced close");
     });
 
     it("disconnect() called from a \"disconnecting\" handler does not re-enter: one disconnect event", async () => {
-      const { client, socket } = await pair();
+      await using srv = await startServer();
+      using clients = new Clients(mode);
+      const { client, socket } = await pair(srv, clients);
       let disconnecting = 0;
       const reasons: string[] = [];
       socket.on("disconnecting", () => {
@@ -73,7 +79,9 @@ for (const mode of MODES) {
     });
 
     it("\"disconnecting\" still lists the rooms, \"disconnect\" no longer does", async () => {
-      const { client, socket } = await pair();
+      await using srv = await startServer();
+      using clients = new Clients(mode);
+      const { client, socket } = await pair(srv, clients);
       await socket.join(["a", "b"]);
       const seen: { disconnecting?: string[]; disconnect?: string[] } = {};
       socket.on("disconnecting", () => {
@@ -92,16 +100,15 @@ for (const mode of MODES) {
 }
 
 describe("a disconnected socket object", { timeout: 10_000 }, () => {
-  let srv: TestServer<Server>;
-  const clients = new Clients("websocket");
-  before(async () => {
-    srv = await startServer();
+  async function server(): Promise<TestServer<Server>> {
+    const srv = await startServer();
     srv.io.of("/x");
-  });
-  afterEach(() => clients.closeAll());
-  after(() => srv.close());
+    return srv;
+  }
 
   it("join() after disconnect leaves no ghost room", async () => {
+    await using srv = await server();
+    using clients = new Clients("websocket");
     const client = await clients.connect(srv.url);
     const socket = serverSocketOf(srv.io.sockets, client);
     const gone = next(socket, "disconnect");
@@ -113,6 +120,8 @@ describe("a disconnected socket object", { timeout: 10_000 }, () => {
   });
 
   it("a \"disconnecting\" handler can still broadcast to the socket's rooms", async () => {
+    await using srv = await server();
+    using clients = new Clients("websocket");
     const [a, b] = [await clients.connect(srv.url), await clients.connect(srv.url)];
     const [sa, sb] = [serverSocketOf(srv.io.sockets, a), serverSocketOf(srv.io.sockets, b)];
     await sa.join("room");
@@ -126,6 +135,8 @@ describe("a disconnected socket object", { timeout: 10_000 }, () => {
   });
 
   it("emit() after a namespace disconnect does not leak into the client's next session", async () => {
+    await using srv = await server();
+    using clients = new Clients("websocket");
     const main = await clients.connect(srv.url);
     const other = main.io.socket("/x");
     await connected(other);
@@ -148,27 +159,10 @@ describe("a disconnected socket object", { timeout: 10_000 }, () => {
 });
 
 describe("server-side lifecycle", { timeout: 10_000 }, () => {
-  const clients = new Clients("websocket");
-  const servers: TestServer<Server>[] = [];
-  const peers: FakePeer[] = [];
-  const byMode = new Map(MODES.map((m) => [m, new Clients(m)] as const));
-  afterEach(async () => {
-    clients.closeAll();
-    for (const c of byMode.values()) c.closeAll();
-    for (const p of peers.splice(0)) p.close();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
-
-  async function server(opts: Parameters<typeof startServer>[0] = {}): Promise<TestServer<Server>> {
-    const srv = await startServer(opts);
-    servers.push(srv);
-    return srv;
-  }
-
   for (const mode of MODES) {
     it(`server shutting down on io.close(), for every namespace (${mode})`, async () => {
-      const srv = await server();
-      const clients = byMode.get(mode)!;
+      await using srv = await startServer();
+      using clients = new Clients(mode);
       srv.io.of("/x");
       const client = await clients.connect(srv.url);
       const other = await clients.connect(srv.url, "/x");
@@ -185,10 +179,9 @@ describe("server-side lifecycle", { timeout: 10_000 }, () => {
   }
 
   it("ping timeout when the peer stops answering pings", async () => {
-    const srv = await server({ pingInterval: 100, pingTimeout: 100 });
+    await using srv = await startServer({ pingInterval: 100, pingTimeout: 100 });
     const conn = next<[Socket]>(srv.io, "connection");
-    const peer = await FakePeer.open(srv.url, "websocket", { answerPings: false });
-    peers.push(peer);
+    using peer = await FakePeer.open(srv.url, "websocket", { answerPings: false });
     let pinged = false;
     peer.on("ping", () => (pinged = true));
     await peer.connect("/");
@@ -202,9 +195,8 @@ describe("server-side lifecycle", { timeout: 10_000 }, () => {
   });
 
   it("connectTimeout closes an engine.io connection that never sends CONNECT", async () => {
-    const srv = await server({ connectTimeout: 150 });
-    const peer = await FakePeer.open(srv.url, "websocket");
-    peers.push(peer);
+    await using srv = await startServer({ connectTimeout: 150 });
+    using peer = await FakePeer.open(srv.url, "websocket");
     const started = Date.now();
     await peer.closed;
     assert.ok(Date.now() - started >= 100, "closed by the timer, not at once");
@@ -212,7 +204,8 @@ describe("server-side lifecycle", { timeout: 10_000 }, () => {
   });
 
   it("connectTimeout does not close a connection that joined a namespace", async () => {
-    const srv = await server({ connectTimeout: 100 });
+    await using srv = await startServer({ connectTimeout: 100 });
+    using clients = new Clients("websocket");
     const client = await clients.connect(srv.url);
     const socket = serverSocketOf(srv.io.sockets, client);
     socket.on("disconnect", () => assert.fail("must stay connected"));
@@ -225,11 +218,11 @@ describe("server-side lifecycle", { timeout: 10_000 }, () => {
   });
 
   it("parse error closes only the connection that sent a malformed packet", async () => {
-    const srv = await server();
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const good = await clients.connect(srv.url);
     const conn = next<[Socket]>(srv.io, "connection");
-    const peer = await FakePeer.open(srv.url, "websocket");
-    peers.push(peer);
+    using peer = await FakePeer.open(srv.url, "websocket");
     await peer.connect("/");
     const [socket] = await conn;
     const reason = next<Reason>(socket, "disconnect");
@@ -243,7 +236,8 @@ describe("server-side lifecycle", { timeout: 10_000 }, () => {
   });
 
   it("socket.disconnect(true) closes the underlying connection", async () => {
-    const srv = await server();
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const client = await clients.connect(srv.url);
     const socket = serverSocketOf(srv.io.sockets, client);
     const reason = next<Reason>(socket, "disconnect");

@@ -3,8 +3,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { next } from "../helpers/events.js";
 import type { Server } from "../../server/index.js";
+import { startServer } from "../helpers/server.js";
 import { Clients, MODES, serverSocketOf } from "../helpers/client.js";
-import { serverForSuite } from "./util.js";
 
 /** Bytes of any binary (Buffer, ArrayBuffer, typed array) as a plain array, for comparisons. */
 function bytes(value: unknown): number[] {
@@ -36,10 +36,9 @@ function assertMixed(got: any): void {
 
 for (const mode of MODES) {
   describe(`events and acks over ${mode}`, { timeout: 10_000 }, () => {
-    const clients = new Clients(mode);
-    const srv = serverForSuite(clients);
-
     it("delivers JSON events both ways", async () => {
+      await using srv = await startServer();
+      using clients = new Clients(mode);
       const client = await clients.connect(srv.url);
       const socket = serverSocketOf(srv.io.sockets, client);
       const got = next<unknown[]>(socket, "hello");
@@ -51,6 +50,8 @@ for (const mode of MODES) {
     });
 
     it("delivers binary nested in objects and arrays both ways", async () => {
+      await using srv = await startServer();
+      using clients = new Clients(mode);
       const client = await clients.connect(srv.url);
       const socket = serverSocketOf(srv.io.sockets, client);
       const got = next<unknown[]>(socket, "bin");
@@ -67,6 +68,8 @@ for (const mode of MODES) {
     });
 
     it("acks a client emit, with binary", async () => {
+      await using srv = await startServer();
+      using clients = new Clients(mode);
       const client = await clients.connect(srv.url);
       const socket = serverSocketOf(srv.io.sockets, client);
       socket.on("sum", (a: number, b: number, ack: (...r: unknown[]) => void) => ack(a + b, Buffer.from([a, b])));
@@ -77,6 +80,8 @@ for (const mode of MODES) {
     });
 
     it("gets the client's ack of a server emit, with binary", async () => {
+      await using srv = await startServer();
+      using clients = new Clients(mode);
       const client = await clients.connect(srv.url);
       const socket = serverSocketOf(srv.io.sockets, client);
       client.on("echo", (value: unknown, ack: (...r: unknown[]) => void) => ack(value, "ok"));
@@ -87,6 +92,8 @@ for (const mode of MODES) {
     });
 
     it("timeout(): the callback gets (null, ...args) when acked, an Error when not", async () => {
+      await using srv = await startServer();
+      using clients = new Clients(mode);
       const client = await clients.connect(srv.url);
       const socket = serverSocketOf(srv.io.sockets, client);
       client.on("two", (ack: (...r: unknown[]) => void) => ack("a", "b"));
@@ -103,6 +110,8 @@ for (const mode of MODES) {
     });
 
     it("ignores the ack of a never-issued id and a second ack of the same id", async () => {
+      await using srv = await startServer();
+      using clients = new Clients(mode);
       const nsp = srv.io.of(`/acks-${mode}`);
       const client = await clients.connect(srv.url, `/acks-${mode}`);
       const socket = serverSocketOf(nsp, client);
@@ -128,6 +137,8 @@ for (const mode of MODES) {
     });
 
     it("fails pending acks when the socket disconnects", async () => {
+      await using srv = await startServer();
+      using clients = new Clients(mode);
       const client = await clients.connect(srv.url);
       const socket = serverSocketOf(srv.io.sockets, client);
       client.on("never", () => {});
@@ -143,6 +154,8 @@ for (const mode of MODES) {
     });
 
     it("send() and message events", async () => {
+      await using srv = await startServer();
+      using clients = new Clients(mode);
       const client = await clients.connect(srv.url);
       const socket = serverSocketOf(srv.io.sockets, client);
       const got = next<unknown[]>(socket, "message");
@@ -154,6 +167,8 @@ for (const mode of MODES) {
     });
 
     it("refuses to emit a reserved event name", async () => {
+      await using srv = await startServer();
+      using clients = new Clients(mode);
       const client = await clients.connect(srv.url);
       const socket = serverSocketOf(srv.io.sockets, client);
       assert.throws(() => (socket.emit as (ev: string) => boolean)("disconnect"));

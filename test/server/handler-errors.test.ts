@@ -13,50 +13,59 @@ import type { Server, Socket } from "../../server/index.js";
 import { Clients, serverSocketOf, type ClientSocket } from "../helpers/client.js";
 
 describe("errors thrown by app code", { timeout: 10_000 }, () => {
-  let srv: TestServer<Server>;
-  const clients = new Clients("websocket");
-  const errors: Array<{ err: Error; context: string }> = [];
-  const reported = new EventEmitter();
   const unhandled: unknown[] = [];
   const onUnhandled = (err: unknown) => unhandled.push(err);
+  before(() => process.on("unhandledRejection", onUnhandled));
+  afterEach(() => assert.deepEqual(unhandled.splice(0), [], "no unhandled rejection"));
+  after(() => process.off("unhandledRejection", onUnhandled));
 
-  before(async () => {
-    process.on("unhandledRejection", onUnhandled);
-    srv = await startServer({
+  /** One test's server (what onError gets is recorded in `errors`), its clients, and helpers over them. */
+  async function app() {
+    const errors: Array<{ err: Error; context: string }> = [];
+    const reported = new EventEmitter();
+    const srv = await startServer({
       onError: (err, context) => {
         errors.push({ err, context });
         reported.emit("err");
       },
     });
-  });
-  afterEach(() => {
-    clients.closeAll();
-    assert.deepEqual(unhandled, [], "no unhandled rejection");
-  });
-  after(async () => {
-    process.off("unhandledRejection", onUnhandled);
-    await srv.close();
-  });
+    const clients = new Clients("websocket");
 
-  const reportedMessage = (message: string) =>
-    until(reported, "err", () => errors.some((e) => e.err.message === message));
+    const reportedMessage = (message: string) =>
+      until(reported, "err", () => errors.some((e) => e.err.message === message));
 
-  async function pair(nsp = "/"): Promise<{ client: ClientSocket; socket: Socket }> {
-    const client = await clients.connect(srv.url, nsp);
-    return { client, socket: serverSocketOf(srv.io.of(nsp), client) };
-  }
+    async function pair(nsp = "/"): Promise<{ client: ClientSocket; socket: Socket }> {
+      const client = await clients.connect(srv.url, nsp);
+      return { client, socket: serverSocketOf(srv.io.of(nsp), client) };
+    }
 
-  /** The socket still answers, and so does a fresh connection. */
-  async function stillWorks(client: ClientSocket, socket: Socket): Promise<void> {
-    socket.removeAllListeners("check");
-    socket.on("check", (ack: (v: string) => void) => ack("fine"));
-    assert.equal(await client.timeout(2000).emitWithAck("check"), "fine");
-    const other = await pair();
-    other.socket.on("check", (ack: (v: string) => void) => ack("fine"));
-    assert.equal(await other.client.timeout(2000).emitWithAck("check"), "fine");
+    /** The socket still answers, and so does a fresh connection. */
+    async function stillWorks(client: ClientSocket, socket: Socket): Promise<void> {
+      socket.removeAllListeners("check");
+      socket.on("check", (ack: (v: string) => void) => ack("fine"));
+      assert.equal(await client.timeout(2000).emitWithAck("check"), "fine");
+      const other = await pair();
+      other.socket.on("check", (ack: (v: string) => void) => ack("fine"));
+      assert.equal(await other.client.timeout(2000).emitWithAck("check"), "fine");
+    }
+
+    return {
+      srv,
+      clients,
+      errors,
+      reportedMessage,
+      pair,
+      stillWorks,
+      async [Symbol.asyncDispose]() {
+        clients.closeAll();
+        await srv[Symbol.asyncDispose]();
+      },
+    };
   }
 
   it("a throwing event handler goes to the socket's \"error\" listener", async () => {
+    await using t = await app();
+    const { pair, stillWorks } = t;
     const { client, socket } = await pair();
     socket.on("boom", () => {
       throw new Error("handler boom");
@@ -68,6 +77,8 @@ describe("errors thrown by app code", { timeout: 10_000 }, () => {
   });
 
   it("a throwing or rejecting event handler goes to onError when the socket has no \"error\" listener", async () => {
+    await using t = await app();
+    const { reportedMessage, pair, stillWorks } = t;
     const { client, socket } = await pair();
     socket.on("sync", () => {
       throw new Error("sync handler");
@@ -84,6 +95,8 @@ describe("errors thrown by app code", { timeout: 10_000 }, () => {
   });
 
   it("throwing and rejecting \"connection\" handlers are reported; the socket stays connected", async () => {
+    await using t = await app();
+    const { srv, reportedMessage, pair } = t;
     srv.io.of("/conn-sync").on("connection", () => {
       throw new Error("connection sync");
     });
@@ -101,6 +114,8 @@ describe("errors thrown by app code", { timeout: 10_000 }, () => {
   });
 
   it("throwing and rejecting ack callbacks are reported", async () => {
+    await using t = await app();
+    const { srv, reportedMessage, pair, stillWorks } = t;
     const { client, socket } = await pair();
     client.on("ask", (ack: (v: number) => void) => ack(1));
     client.on("silent", () => {});
@@ -130,6 +145,8 @@ describe("errors thrown by app code", { timeout: 10_000 }, () => {
   });
 
   it("throwing and rejecting onAny / packet middlewares are reported", async () => {
+    await using t = await app();
+    const { reportedMessage, pair, stillWorks } = t;
     const { client, socket } = await pair();
     socket.onAny((event: unknown) => {
       if (event === "any-sync") throw new Error("onAny sync");
@@ -154,6 +171,8 @@ describe("errors thrown by app code", { timeout: 10_000 }, () => {
   });
 
   it("throwing \"disconnect\" / \"disconnecting\" handlers are reported and the socket is cleaned up", async () => {
+    await using t = await app();
+    const { srv, errors, reportedMessage, pair } = t;
     const { client, socket } = await pair();
     await socket.join("r");
     socket.on("disconnecting", () => {
@@ -170,6 +189,8 @@ describe("errors thrown by app code", { timeout: 10_000 }, () => {
   });
 
   it("an \"error\" listener that throws falls back to onError", async () => {
+    await using t = await app();
+    const { reportedMessage, pair, stillWorks } = t;
     const { client, socket } = await pair();
     socket.on("error", () => {
       throw new Error("error listener boom");
@@ -183,6 +204,8 @@ describe("errors thrown by app code", { timeout: 10_000 }, () => {
   });
 
   it("issue 11: an async handler rejecting with an object whose message getter and toString throw is reported", async () => {
+    await using t = await app();
+    const { errors, reportedMessage, pair, stillWorks } = t;
     const { client, socket } = await pair();
     const hostile = {
       get message(): string {
@@ -203,6 +226,8 @@ describe("errors thrown by app code", { timeout: 10_000 }, () => {
   });
 
   it("a middleware refusing with a plain object: connect_error with its message and data (as socket.io)", async () => {
+    await using t = await app();
+    const { srv, clients } = t;
     srv.io.of("/plain-refusal").use((_socket, next) => next({ message: "no entry", data: { code: 7 } } as unknown as Error));
     const client = clients.open(srv.url, "/plain-refusal");
     const [err] = await next<[Error & { data?: unknown }]>(client, "connect_error");
@@ -211,6 +236,8 @@ describe("errors thrown by app code", { timeout: 10_000 }, () => {
   });
 
   it("a client emitting \"error\" does not crash a server socket without an error listener", async () => {
+    await using t = await app();
+    const { pair, stillWorks } = t;
     const { client, socket } = await pair();
     client.emit("error", "from the client");
     await stillWorks(client, socket);

@@ -1,5 +1,5 @@
 /** Connection middlewares (`nsp.use`) and per-packet middlewares (`socket.use`). */
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { EventEmitter } from "node:events";
@@ -12,17 +12,10 @@ interface ConnectError extends Error {
 }
 
 describe("connection middlewares", { timeout: 10_000 }, () => {
-  let srv: TestServer<Server>;
-  const clients = new Clients("websocket");
-  const errors: Error[] = [];
-  before(async () => {
-    srv = await startServer({ onError: (err) => errors.push(err) });
-  });
-  afterEach(() => clients.closeAll());
-  after(() => srv.close());
-
   for (const mode of MODES) {
     it(`next(err) with data refuses the socket: connect_error carries message and data (${mode})`, async () => {
+      await using srv = await startServer();
+      using clients = new Clients(mode);
       const nsp = srv.io.of(`/refuse-${mode}`);
       nsp.use((socket, next) => {
         const err: ExtendedError = new Error("not authorized");
@@ -30,19 +23,17 @@ describe("connection middlewares", { timeout: 10_000 }, () => {
         next(err);
       });
       nsp.on("connection", () => assert.fail("refused socket must not connect"));
-      const client = new Clients(mode).open(srv.url, `/refuse-${mode}`, { auth: { token: "bad" } });
-      try {
-        const [err] = await next<[ConnectError]>(client, "connect_error");
-        assert.equal(err.message, "not authorized");
-        assert.deepEqual(err.data, { reason: "token", got: "bad" });
-        assert.equal(nsp.sockets.size, 0);
-      } finally {
-        client.close();
-      }
+      const client = clients.open(srv.url, `/refuse-${mode}`, { auth: { token: "bad" } });
+      const [err] = await next<[ConnectError]>(client, "connect_error");
+      assert.equal(err.message, "not authorized");
+      assert.deepEqual(err.data, { reason: "token", got: "bad" });
+      assert.equal(nsp.sockets.size, 0);
     });
   }
 
   it("runs middlewares in order with the handshake; they can set socket.data", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const nsp = srv.io.of("/ordered");
     const order: number[] = [];
     nsp.use((socket, next) => {
@@ -64,6 +55,8 @@ describe("connection middlewares", { timeout: 10_000 }, () => {
   });
 
   it("a throwing middleware counts as next(err)", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const nsp = srv.io.of("/throws");
     nsp.use(() => {
       throw new Error("sync boom");
@@ -75,6 +68,8 @@ describe("connection middlewares", { timeout: 10_000 }, () => {
   });
 
   it("a rejecting async middleware counts as next(err)", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const nsp = srv.io.of("/rejects");
     nsp.use(async () => {
       await Promise.resolve();
@@ -86,6 +81,8 @@ describe("connection middlewares", { timeout: 10_000 }, () => {
   });
 
   it("a refused namespace does not affect the others on the same connection", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const nsp = srv.io.of("/half");
     nsp.use((_socket, next) => next(new Error("nope")));
     const main = await clients.connect(srv.url, "/");
@@ -99,6 +96,8 @@ describe("connection middlewares", { timeout: 10_000 }, () => {
   });
 
   it("rooms joined in a middleware are kept on success and released on refusal", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const nsp = srv.io.of("/rooms-in-mw");
     nsp.use(async (socket, next) => {
       await socket.join(["from-mw", `user:${String(socket.handshake.auth["user"])}`]);
@@ -117,6 +116,8 @@ describe("connection middlewares", { timeout: 10_000 }, () => {
   });
 
   it("next called twice only counts once", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const nsp = srv.io.of("/twice");
     let connections = 0;
     nsp.use((_socket, next) => {
@@ -132,22 +133,22 @@ describe("connection middlewares", { timeout: 10_000 }, () => {
 });
 
 describe("per-packet middlewares (socket.use)", { timeout: 10_000 }, () => {
-  let srv: TestServer<Server>;
-  const clients = new Clients("websocket");
-  const errors: Error[] = [];
-  const reported = new EventEmitter();
-  before(async () => {
-    srv = await startServer({
+  /** A server whose onError reports go to `errors`, each also emitted as "err" on `reported`. */
+  async function server(): Promise<TestServer<Server> & { errors: Error[]; reported: EventEmitter }> {
+    const errors: Error[] = [];
+    const reported = new EventEmitter();
+    const srv = await startServer({
       onError: (err) => {
         errors.push(err);
         reported.emit("err");
       },
     });
-  });
-  afterEach(() => clients.closeAll());
-  after(() => srv.close());
+    return Object.assign(srv, { errors, reported });
+  }
 
   it("sees and may change each incoming event before its handler", async () => {
+    await using srv = await server();
+    using clients = new Clients("websocket");
     const client = await clients.connect(srv.url);
     const socket = serverSocketOf(srv.io.sockets, client);
     socket.use((packet, next) => {
@@ -160,6 +161,8 @@ describe("per-packet middlewares (socket.use)", { timeout: 10_000 }, () => {
   });
 
   it("next(err) drops the event and emits the error as \"error\" on the socket", async () => {
+    await using srv = await server();
+    using clients = new Clients("websocket");
     const client = await clients.connect(srv.url);
     const socket = serverSocketOf(srv.io.sockets, client);
     socket.use(([event], next) => (event === "forbidden" ? next(new Error("forbidden event")) : next()));
@@ -176,6 +179,8 @@ describe("per-packet middlewares (socket.use)", { timeout: 10_000 }, () => {
   });
 
   it("a throwing packet middleware is reported as \"error\" too", async () => {
+    await using srv = await server();
+    using clients = new Clients("websocket");
     const client = await clients.connect(srv.url);
     const socket = serverSocketOf(srv.io.sockets, client);
     socket.use(() => {
@@ -187,11 +192,13 @@ describe("per-packet middlewares (socket.use)", { timeout: 10_000 }, () => {
   });
 
   it("with no \"error\" listener, a packet middleware error goes to onError", async () => {
+    await using srv = await server();
+    using clients = new Clients("websocket");
     const client = await clients.connect(srv.url);
     const socket = serverSocketOf(srv.io.sockets, client);
     socket.use((_packet, next) => next(new Error("unheard")));
     client.emit("x");
-    await until(reported, "err", () => errors.some((e) => e.message === "unheard"));
+    await until(srv.reported, "err", () => srv.errors.some((e) => e.message === "unheard"));
     assert.equal(socket.connected, true);
   });
 });

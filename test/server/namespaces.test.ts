@@ -1,23 +1,15 @@
 /** Main, custom and dynamic namespaces; parent broadcasts; cleanup of empty children; unknown namespaces. */
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Namespace, Server, Socket } from "../../server/index.js";
 import { Clients, connected, serverSocketOf } from "../helpers/client.js";
-import { serverForSuite } from "./util.js";
 
 describe("namespaces", { timeout: 10_000 }, () => {
-  let srv: TestServer<Server>;
-  const clients = new Clients("websocket");
-  const errors: Error[] = [];
-  before(async () => {
-    srv = await startServer({ onError: (err) => errors.push(err) });
-  });
-  afterEach(() => clients.closeAll());
-  after(() => srv.close());
-
   it("connects to the main namespace and passes the auth payload", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const conn = next<[Socket]>(srv.io, "connection");
     const client = await clients.connect(srv.url, "/", { auth: { token: "abc", n: 1 } });
     const [socket] = await conn;
@@ -27,6 +19,8 @@ describe("namespaces", { timeout: 10_000 }, () => {
   });
 
   it("connects to a custom namespace, emitting new_namespace once on creation", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const created = next<[Namespace]>(srv.io, "new_namespace");
     const chat = srv.io.of("/chat");
     const [nsp] = await created;
@@ -41,6 +35,8 @@ describe("namespaces", { timeout: 10_000 }, () => {
   });
 
   it("multiplexes several namespaces on one connection", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     srv.io.of("/multi");
     const main = await clients.connect(srv.url, "/");
     const other = main.io.socket("/multi");
@@ -60,6 +56,8 @@ describe("namespaces", { timeout: 10_000 }, () => {
   });
 
   it("refuses an unknown namespace with connect_error \"Invalid namespace\"", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const client = clients.open(srv.url, "/nope");
     const [err] = await next<[Error]>(client, "connect_error");
     assert.equal(err.message, "Invalid namespace");
@@ -67,6 +65,8 @@ describe("namespaces", { timeout: 10_000 }, () => {
   });
 
   it("creates dynamic children from a RegExp; the parent's handlers and middlewares apply", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const parent = srv.io.of(/^\/dyn-\d+$/);
     const seen: string[] = [];
     parent.use((socket, next) => {
@@ -89,6 +89,8 @@ describe("namespaces", { timeout: 10_000 }, () => {
   });
 
   it("creates dynamic children from a function (name, auth, next)", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     srv.io.of((name, auth, next) => next(null, name.startsWith("/fn-") && auth["key"] === "k"));
     const client = await clients.connect(srv.url, "/fn-a", { auth: { key: "k" } });
     assert.ok(srv.io.namespaces.get("/fn-a")?.sockets.has(client.id!));
@@ -98,6 +100,9 @@ describe("namespaces", { timeout: 10_000 }, () => {
   });
 
   it("refuses a name whose matcher errors or throws (reported, no crash)", async () => {
+    const errors: Error[] = [];
+    await using srv = await startServer({ onError: (err) => errors.push(err) });
+    using clients = new Clients("websocket");
     srv.io.of((name, _auth, next) => next(name === "/err-x" ? new Error("no") : null, name === "/err-x"));
     srv.io.of((name, _auth, next) => {
       if (name === "/throw-x") throw new Error("matcher boom");
@@ -113,6 +118,8 @@ describe("namespaces", { timeout: 10_000 }, () => {
   });
 
   it("broadcasts on a parent reach every child, each with its own namespace name", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const parent = srv.io.of(/^\/team-[a-z]+$/);
     const a = await clients.connect(srv.url, "/team-a");
     const b = await clients.connect(srv.url, "/team-b");
@@ -135,6 +142,8 @@ describe("namespaces", { timeout: 10_000 }, () => {
   });
 
   it("exposes the handshake: query, url, headers, address, time", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const conn = next<[Socket]>(srv.io, "connection");
     await clients.connect(srv.url, "/", { query: { room: "lobby" }, extraHeaders: { "x-custom": "1" } });
     const [socket] = await conn;
@@ -151,6 +160,8 @@ describe("namespaces", { timeout: 10_000 }, () => {
   });
 
   it("a namespace left by the client can be joined again on the same connection", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     srv.io.of("/again");
     const main = await clients.connect(srv.url, "/");
     const other = main.io.socket("/again");
@@ -166,6 +177,8 @@ describe("namespaces", { timeout: 10_000 }, () => {
   });
 
   it("keeps an emptied child namespace by default", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     srv.io.of(/^\/keep-\d$/);
     const client = await clients.connect(srv.url, "/keep-1");
     const socket = serverSocketOf(srv.io.namespaces.get("/keep-1")!, client);
@@ -176,10 +189,9 @@ describe("namespaces", { timeout: 10_000 }, () => {
 });
 
 describe("cleanupEmptyChildNamespaces", { timeout: 10_000 }, () => {
-  const clients = new Clients("websocket");
-  const srv = serverForSuite(clients, { cleanupEmptyChildNamespaces: true });
-
   it("removes a child namespace when its last socket leaves, and re-creates it on demand", async () => {
+    await using srv = await startServer({ cleanupEmptyChildNamespaces: true });
+    using clients = new Clients("websocket");
     const parent = srv.io.of(/^\/tmp-\d+$/) as unknown as { children: Set<Namespace> };
     const one = await clients.connect(srv.url, "/tmp-1");
     const two = await clients.connect(srv.url, "/tmp-1");
@@ -202,6 +214,8 @@ describe("cleanupEmptyChildNamespaces", { timeout: 10_000 }, () => {
   });
 
   it("never removes static namespaces", async () => {
+    await using srv = await startServer({ cleanupEmptyChildNamespaces: true });
+    using clients = new Clients("websocket");
     const nsp = srv.io.of("/static");
     const client = await clients.connect(srv.url, "/static");
     const socket = serverSocketOf(nsp, client);
@@ -212,17 +226,16 @@ describe("cleanupEmptyChildNamespaces", { timeout: 10_000 }, () => {
 });
 
 describe("maxNamespacesPerConnection", { timeout: 10_000 }, () => {
-  let srv: TestServer<Server>;
-  const clients = new Clients("websocket");
-  before(async () => {
-    srv = await startServer({ maxNamespacesPerConnection: 2 });
+  async function server(): Promise<TestServer<Server>> {
+    const srv = await startServer({ maxNamespacesPerConnection: 2 });
     srv.io.of("/a");
     srv.io.of("/b");
-  });
-  afterEach(() => clients.closeAll());
-  after(() => srv.close());
+    return srv;
+  }
 
   it("closes a connection that joins one namespace too many (parse error)", async () => {
+    await using srv = await server();
+    using clients = new Clients("websocket");
     const main = await clients.connect(srv.url, "/");
     const a = main.io.socket("/a");
     await connected(a);

@@ -1,11 +1,10 @@
 /** Connection state recovery: same id, rooms and data, and the packets missed meanwhile, exactly once. */
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
 import { Clients, connected, serverSocketOf, type ClientSocket } from "../helpers/client.js";
-import { serverForSuite } from "./util.js";
 
 /** Records the first argument of every "tick" (the trailing offset argument is socket.io's, not the app's). */
 function ticks(client: ClientSocket): unknown[] {
@@ -23,20 +22,17 @@ async function drain(srv: TestServer<Server>, client: ClientSocket): Promise<voi
 
 for (const mode of ["websocket", "polling", "upgrade"] as const) {
   describe(`connection state recovery over ${mode}`, { timeout: 10_000 }, () => {
-    let srv: TestServer<Server>;
-    const clients = new Clients(mode);
-    let middlewareRuns = 0;
-    before(async () => {
-      srv = await startServer({ connectionStateRecovery: {} });
+    /** A server with connection state recovery; `middlewareRuns` counts the runs of its middleware. */
+    async function server(): Promise<TestServer<Server> & { middlewareRuns: number }> {
+      const srv = Object.assign(await startServer({ connectionStateRecovery: {} }), { middlewareRuns: 0 });
       srv.io.use((_socket, next) => {
-        middlewareRuns++;
+        srv.middlewareRuns++;
         next();
       });
-    });
-    afterEach(() => clients.closeAll());
-    after(() => srv.close());
+      return srv;
+    }
 
-    async function setup(): Promise<{ client: ClientSocket; socket: Socket; got: unknown[] }> {
+    async function setup(srv: TestServer<Server>, clients: Clients): Promise<{ client: ClientSocket; socket: Socket; got: unknown[] }> {
       const client = await clients.connect(srv.url);
       const socket = serverSocketOf(srv.io.sockets, client);
       await socket.join("room");
@@ -48,7 +44,9 @@ for (const mode of ["websocket", "polling", "upgrade"] as const) {
     }
 
     it("restores id, rooms and data, and replays the missed packets exactly once", async () => {
-      const { client, socket, got } = await setup();
+      await using srv = await server();
+      using clients = new Clients(mode);
+      const { client, socket, got } = await setup(srv, clients);
       const oldId = client.id;
       const dropped = next<[string]>(socket, "disconnect");
       client.io.engine.close(); // the transport drops; the session stays recoverable
@@ -61,7 +59,7 @@ for (const mode of ["websocket", "polling", "upgrade"] as const) {
       socket.emit("tick", 3); // to the old socket object: its own room, logged for replay
       srv.io.emit("tick", Buffer.from([4]));
 
-      const runsBefore = middlewareRuns;
+      const runsBefore = srv.middlewareRuns;
       const conn = next<[Socket]>(srv.io, "connection");
       client.connect();
       await connected(client);
@@ -72,7 +70,7 @@ for (const mode of ["websocket", "polling", "upgrade"] as const) {
       assert.equal(restored.recovered, true);
       assert.deepEqual([...restored.rooms].sort(), [oldId, "room"].sort());
       assert.deepEqual(restored.data, { user: "ann" });
-      assert.equal(middlewareRuns, runsBefore, "middlewares are skipped for a recovered session");
+      assert.equal(srv.middlewareRuns, runsBefore, "middlewares are skipped for a recovered session");
 
       srv.io.emit("tick", 5);
       await drain(srv, client);
@@ -82,7 +80,9 @@ for (const mode of ["websocket", "polling", "upgrade"] as const) {
     });
 
     it("a client namespace disconnect is not recoverable: new id, no replay", async () => {
-      const { client, socket, got } = await setup();
+      await using srv = await server();
+      using clients = new Clients(mode);
+      const { client, socket, got } = await setup(srv, clients);
       const oldId = client.id;
       const gone = next(socket, "disconnect");
       client.disconnect();
@@ -100,6 +100,8 @@ for (const mode of ["websocket", "polling", "upgrade"] as const) {
     });
 
     it("reconnects and recovers on its own after a transport drop (automatic reconnection)", async () => {
+      await using srv = await server();
+      using clients = new Clients(mode);
       const client = await clients.connect(srv.url, "/", { reconnection: true, reconnectionDelay: 20, randomizationFactor: 0 });
       const socket = serverSocketOf(srv.io.sockets, client);
       await socket.join("room");
@@ -123,10 +125,10 @@ for (const mode of ["websocket", "polling", "upgrade"] as const) {
 
 describe("connection state recovery limits", { timeout: 10_000 }, () => {
   const WINDOW = 60_000; // far longer than the test runs: only the clock moved forward below can end it
-  const clients = new Clients("websocket");
-  const srv = serverForSuite(clients, { connectionStateRecovery: { maxDisconnectionDuration: WINDOW } });
 
   it("a session is not recovered after maxDisconnectionDuration", async (t) => {
+    await using srv = await startServer({ connectionStateRecovery: { maxDisconnectionDuration: WINDOW } });
+    using clients = new Clients("websocket");
     const client = await clients.connect(srv.url);
     const socket = serverSocketOf(srv.io.sockets, client);
     srv.io.emit("tick", 0);
@@ -147,20 +149,21 @@ describe("connection state recovery limits", { timeout: 10_000 }, () => {
 });
 
 describe("connection state recovery with skipMiddlewares: false, on a custom namespace", { timeout: 10_000 }, () => {
-  let srv: TestServer<Server>;
-  const clients = new Clients("websocket");
-  const seen: Array<{ id: string; recovered: boolean }> = [];
-  before(async () => {
-    srv = await startServer({ connectionStateRecovery: { skipMiddlewares: false } });
+  /** A server whose "/chat" middleware records each socket it sees in `seen`. */
+  async function server(): Promise<TestServer<Server> & { seen: Array<{ id: string; recovered: boolean }> }> {
+    const srv = Object.assign(await startServer({ connectionStateRecovery: { skipMiddlewares: false } }), {
+      seen: [] as Array<{ id: string; recovered: boolean }>,
+    });
     srv.io.of("/chat").use((socket, next) => {
-      seen.push({ id: socket.id, recovered: socket.recovered });
+      srv.seen.push({ id: socket.id, recovered: socket.recovered });
       next();
     });
-  });
-  afterEach(() => clients.closeAll());
-  after(() => srv.close());
+    return srv;
+  }
 
   it("runs the middlewares for the recovered socket, which already has its old id", async () => {
+    await using srv = await server();
+    using clients = new Clients("websocket");
     const client = await clients.connect(srv.url, "/chat");
     const nsp = srv.io.of("/chat");
     const socket = serverSocketOf(nsp, client);
@@ -175,7 +178,7 @@ describe("connection state recovery with skipMiddlewares: false, on a custom nam
     client.connect();
     await connected(client);
     assert.equal(client.recovered, true);
-    assert.deepEqual(seen, [
+    assert.deepEqual(srv.seen, [
       { id: socket.id, recovered: false },
       { id: socket.id, recovered: true },
     ]);

@@ -1,11 +1,10 @@
 /** Rooms and broadcasting: to / in / except, dedupe across rooms, sender exclusion, flags. */
-import { describe, it, after } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type TestServer } from "../helpers/server.js";
+import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
 import { Clients, MODES, serverSocketOf, type ClientSocket } from "../helpers/client.js";
-import { serverForSuite } from "./util.js";
 
 /** Counts "x" events per client until each got the "end" marker (sent after the broadcasts under test). */
 async function countUntilEnd(srv: TestServer<Server>, list: ClientSocket[], event = "x"): Promise<number[]> {
@@ -20,10 +19,9 @@ async function countUntilEnd(srv: TestServer<Server>, list: ClientSocket[], even
 
 for (const mode of MODES) {
   describe(`broadcast over ${mode}`, { timeout: 10_000 }, () => {
-    const clients = new Clients(mode);
-    const srv = serverForSuite(clients);
-
     it("io.emit reaches every socket of the namespace, with JSON and binary", async () => {
+      await using srv = await startServer();
+      using clients = new Clients(mode);
       const list = await Promise.all([0, 1, 2].map(() => clients.connect(srv.url)));
       const got = list.map((c) => next<unknown[]>(c, "all"));
       srv.io.emit("all", { a: 1 }, Buffer.from([1, 2]));
@@ -34,6 +32,8 @@ for (const mode of MODES) {
     });
 
     it("to / except select by room, and a socket in two target rooms gets the packet once", async () => {
+      await using srv = await startServer();
+      using clients = new Clients(mode);
       const [a, b, c] = await Promise.all([0, 1, 2].map(() => clients.connect(srv.url)));
       const [sa, sb, sc] = [a!, b!, c!].map((cl) => serverSocketOf(srv.io.sockets, cl)) as [Socket, Socket, Socket];
       await sa.join(["r1", "r2"]);
@@ -53,10 +53,9 @@ for (const mode of MODES) {
 }
 
 describe("rooms", { timeout: 10_000 }, () => {
-  const clients = new Clients("websocket");
-  const srv = serverForSuite(clients);
-
   it("join and leave return promises and update socket.rooms and the adapter", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const client = await clients.connect(srv.url);
     const socket = serverSocketOf(srv.io.sockets, client);
     assert.deepEqual([...socket.rooms], [socket.id]);
@@ -75,6 +74,8 @@ describe("rooms", { timeout: 10_000 }, () => {
   });
 
   it("socket.to, socket.in and socket.broadcast leave out the sender", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const [a, b, c] = await Promise.all([0, 1, 2].map(() => clients.connect(srv.url)));
     const [sa, sb] = [serverSocketOf(srv.io.sockets, a!), serverSocketOf(srv.io.sockets, b!)];
     await sa.join("room");
@@ -91,6 +92,8 @@ describe("rooms", { timeout: 10_000 }, () => {
   });
 
   it("a broadcast operator is immutable and reusable", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const [a, b] = await Promise.all([0, 1].map(() => clients.connect(srv.url)));
     await serverSocketOf(srv.io.sockets, a!).join("one");
     const op = srv.io.to("one");
@@ -101,6 +104,8 @@ describe("rooms", { timeout: 10_000 }, () => {
   });
 
   it("volatile, compress(false) and local still deliver to a ready WebSocket client", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const client = await clients.connect(srv.url);
     const socket = serverSocketOf(srv.io.sockets, client);
     const compressFlags: unknown[] = [];
@@ -128,6 +133,8 @@ describe("rooms", { timeout: 10_000 }, () => {
   });
 
   it("adapter emits create-room, join-room, leave-room and delete-room", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const client = await clients.connect(srv.url);
     const socket = serverSocketOf(srv.io.sockets, client);
     const events: string[] = [];

@@ -1,5 +1,5 @@
 /** allowedOrigins (HTTP 403 for polling and WebSocket), trustProxy (live), maxHttpBufferSize, maxAttachments. */
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { WebSocket } from "ws";
@@ -7,7 +7,6 @@ import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
 import { Clients, MODES, serverSocketOf } from "../helpers/client.js";
-import { serverForSuite } from "./util.js";
 import { clientOrigins, pollingRequest, upgradeRequest, type ProbeReply } from "../helpers/http-probe.js";
 
 const GOOD = "https://good.example";
@@ -44,21 +43,16 @@ function wsStatus(url: string, origin?: string): Promise<number | "open"> {
 }
 
 describe("allowedOrigins", { timeout: 10_000 }, () => {
-  let srv: TestServer<Server>;
-  let fnSrv: TestServer<Server>;
-  const clients = new Clients("websocket");
-  before(async () => {
-    srv = await startServer({ allowedOrigins: [GOOD] });
-    fnSrv = await startServer({ allowedOrigins: (origin) => origin.endsWith(".good.example") });
-  });
-  afterEach(() => clients.closeAll());
-  after(() => Promise.all([srv.close(), fnSrv.close()]));
+  const allowing = () => startServer({ allowedOrigins: [GOOD] });
+  const allowingByFunction = () => startServer({ allowedOrigins: (origin) => origin.endsWith(".good.example") });
 
   const handshake = (s: TestServer<Server>) => `${s.url}/socket.io/?EIO=4&transport=polling`;
   const wsUrl = (s: TestServer<Server>, sid?: string) =>
     `ws://127.0.0.1:${s.port}/socket.io/?EIO=4&transport=websocket${sid ? `&sid=${sid}` : ""}`;
 
   it("polling handshake: 403 for a foreign Origin, 200 for an allowed one or none", async () => {
+    await using srv = await allowing();
+    await using fnSrv = await allowingByFunction();
     assert.equal((await http(handshake(srv), { origin: EVIL })).status, 403);
     assert.equal((await http(handshake(srv), { origin: GOOD })).status, 200);
     assert.equal((await http(handshake(srv), { origin: GOOD + "/" })).status, 403, "an origin has no path");
@@ -68,6 +62,8 @@ describe("allowedOrigins", { timeout: 10_000 }, () => {
   });
 
   it("WebSocket upgrade: 403 for a foreign Origin, open for an allowed one or none", async () => {
+    await using srv = await allowing();
+    await using fnSrv = await allowingByFunction();
     assert.equal(await wsStatus(wsUrl(srv), EVIL), 403);
     assert.equal(await wsStatus(wsUrl(srv), GOOD), "open");
     assert.equal(await wsStatus(wsUrl(srv)), "open");
@@ -75,6 +71,7 @@ describe("allowedOrigins", { timeout: 10_000 }, () => {
   });
 
   it("the refusal body is engine.io's error shape: {code: 4, message: \"Forbidden\"} (polling and WebSocket)", async () => {
+    await using srv = await allowing();
     const polling = await http(handshake(srv), { origin: EVIL });
     assert.equal(polling.status, 403);
     assert.deepEqual(JSON.parse(polling.body), { code: 4, message: "Forbidden" });
@@ -95,6 +92,7 @@ describe("allowedOrigins", { timeout: 10_000 }, () => {
   });
 
   it("a session opened from an allowed origin cannot be used from a foreign one", async () => {
+    await using srv = await allowing();
     const open = await http(handshake(srv), { origin: GOOD });
     const sid = (JSON.parse(open.body.slice(1)) as { sid: string }).sid;
     const poll = `${handshake(srv)}&sid=${sid}`;
@@ -105,6 +103,7 @@ describe("allowedOrigins", { timeout: 10_000 }, () => {
 
   for (const mode of MODES) {
     it(`socket.io-client from an allowed origin connects, a foreign one gets connect_error (${mode})`, async () => {
+      await using srv = await allowing();
       await clientOrigins(mode, srv.url, [GOOD], EVIL);
     });
   }
@@ -115,47 +114,32 @@ describe("trustProxy (live)", { timeout: 10_000 }, () => {
   // proxy produces, i.e. whatever the client sent with the address the proxy saw (REAL) appended on the right.
   const REAL = "203.0.113.7";
   const behindProxy = (forged?: string) => ({ "x-forwarded-for": forged === undefined ? REAL : `${forged}, ${REAL}` });
-  const servers: TestServer<Server>[] = [];
-  after(() => Promise.all(servers.map((s) => s.close())));
-  const start = async (opts: Parameters<typeof startServer>[0] = {}) => {
-    const s = await startServer(opts);
-    servers.push(s);
-    return s;
-  };
 
   for (const mode of ["websocket", "polling"] as const) {
     it(`handshake.address is what the trusted proxy saw, not what the client forged (${mode})`, async () => {
-      const trusted = await start({ trustProxy: true });
-      const untrusted = await start();
-      const c = new Clients(mode);
-      try {
-        const a = await c.connect(trusted.url, "/", { extraHeaders: behindProxy("198.51.100.1") });
-        const b = await c.connect(untrusted.url, "/", { extraHeaders: behindProxy("198.51.100.1") });
-        assert.equal(serverSocketOf(trusted.io.sockets, a).handshake.address, REAL);
-        assert.equal(serverSocketOf(untrusted.io.sockets, b).handshake.address, "127.0.0.1", "no trustProxy: the TCP peer");
-        const plain = await c.connect(trusted.url);
-        assert.equal(serverSocketOf(trusted.io.sockets, plain).handshake.address, "127.0.0.1", "no header: the proxy itself");
-      } finally {
-        c.closeAll();
-      }
+      await using trusted = await startServer({ trustProxy: true });
+      await using untrusted = await startServer();
+      using c = new Clients(mode);
+      const a = await c.connect(trusted.url, "/", { extraHeaders: behindProxy("198.51.100.1") });
+      const b = await c.connect(untrusted.url, "/", { extraHeaders: behindProxy("198.51.100.1") });
+      assert.equal(serverSocketOf(trusted.io.sockets, a).handshake.address, REAL);
+      assert.equal(serverSocketOf(untrusted.io.sockets, b).handshake.address, "127.0.0.1", "no trustProxy: the TCP peer");
+      const plain = await c.connect(trusted.url);
+      assert.equal(serverSocketOf(trusted.io.sockets, plain).handshake.address, "127.0.0.1", "no header: the proxy itself");
     });
   }
 
   it("a list of proxies: the walk goes through every trusted hop and stops at the first other address", async () => {
-    const srv = await start({ trustProxy: ["loopback", "10.0.0.0/8"] });
-    const c = new Clients("websocket");
-    try {
-      // client (forging 10.9.9.9) -> edge proxy 10.0.0.1 (appends REAL) -> proxy 127.0.0.2 -> server
-      const a = await c.connect(srv.url, "/", { extraHeaders: { "x-forwarded-for": `10.9.9.9, ${REAL}, 10.0.0.1` } });
-      assert.equal(serverSocketOf(srv.io.sockets, a).handshake.address, REAL);
-    } finally {
-      c.closeAll();
-    }
+    await using srv = await startServer({ trustProxy: ["loopback", "10.0.0.0/8"] });
+    using c = new Clients("websocket");
+    // client (forging 10.9.9.9) -> edge proxy 10.0.0.1 (appends REAL) -> proxy 127.0.0.2 -> server
+    const a = await c.connect(srv.url, "/", { extraHeaders: { "x-forwarded-for": `10.9.9.9, ${REAL}, 10.0.0.1` } });
+    assert.equal(serverSocketOf(srv.io.sockets, a).handshake.address, REAL);
   });
 
   for (const transport of ["polling", "websocket"] as const) {
     it(`maxConnectionsPerAddress cannot be walked past by forging X-Forwarded-For behind an appending proxy (${transport})`, async () => {
-      const srv = await start({ trustProxy: true, maxConnectionsPerAddress: 2 });
+      await using srv = await startServer({ trustProxy: true, maxConnectionsPerAddress: 2 });
       const open = transport === "polling" ? pollingRequest : upgradeRequest;
       const ok = transport === "polling" ? 200 : 101;
       const replies: ProbeReply[] = [];
@@ -186,57 +170,43 @@ describe("trustProxy (live)", { timeout: 10_000 }, () => {
   }
 
   it("maxConnectionsPerAddress with socket.io-client: a forged X-Forwarded-For gets connect_error", async () => {
-    const srv = await start({ trustProxy: true, maxConnectionsPerAddress: 1 });
-    const c = new Clients("websocket");
-    try {
-      await c.connect(srv.url, "/", { extraHeaders: behindProxy() });
-      const refused = c.open(srv.url, "/", { extraHeaders: behindProxy("198.51.100.9") });
-      await next(refused, "connect_error");
-      assert.equal(refused.connected, false);
-      assert.equal(srv.io.engine.clientsCount, 1);
-    } finally {
-      c.closeAll();
-    }
+    await using srv = await startServer({ trustProxy: true, maxConnectionsPerAddress: 1 });
+    using c = new Clients("websocket");
+    await c.connect(srv.url, "/", { extraHeaders: behindProxy() });
+    const refused = c.open(srv.url, "/", { extraHeaders: behindProxy("198.51.100.9") });
+    await next(refused, "connect_error");
+    assert.equal(refused.connected, false);
+    assert.equal(srv.io.engine.clientsCount, 1);
   });
 });
 
 describe("maxHttpBufferSize", { timeout: 10_000 }, () => {
-  let srv: TestServer<Server>;
-  before(async () => {
-    srv = await startServer({ maxHttpBufferSize: 1000 });
-  });
-  after(() => srv.close());
-
   for (const mode of ["websocket", "polling"] as const) {
     it(`a message over the limit closes that connection only (${mode})`, async () => {
-      const c = new Clients(mode);
-      try {
-        const big = await c.connect(srv.url);
-        const other = await c.connect(srv.url);
-        const bigSocket: Socket = serverSocketOf(srv.io.sockets, big);
-        const otherSocket: Socket = serverSocketOf(srv.io.sockets, other);
-        bigSocket.on("huge", () => assert.fail("an oversized message must not be delivered"));
-        const gone = next<[string]>(bigSocket, "disconnect");
-        const clientGone = next(big, "disconnect");
-        big.emit("huge", "x".repeat(5000));
-        const [reason] = await gone;
-        assert.ok(["transport error", "transport close", "parse error"].includes(reason), reason);
-        await clientGone;
-        const got = next<unknown[]>(otherSocket, "small");
-        other.emit("small", "x".repeat(500));
-        assert.equal((await got)[0], "x".repeat(500));
-      } finally {
-        c.closeAll();
-      }
+      await using srv = await startServer({ maxHttpBufferSize: 1000 });
+      using c = new Clients(mode);
+      const big = await c.connect(srv.url);
+      const other = await c.connect(srv.url);
+      const bigSocket: Socket = serverSocketOf(srv.io.sockets, big);
+      const otherSocket: Socket = serverSocketOf(srv.io.sockets, other);
+      bigSocket.on("huge", () => assert.fail("an oversized message must not be delivered"));
+      const gone = next<[string]>(bigSocket, "disconnect");
+      const clientGone = next(big, "disconnect");
+      big.emit("huge", "x".repeat(5000));
+      const [reason] = await gone;
+      assert.ok(["transport error", "transport close", "parse error"].includes(reason), reason);
+      await clientGone;
+      const got = next<unknown[]>(otherSocket, "small");
+      other.emit("small", "x".repeat(500));
+      assert.equal((await got)[0], "x".repeat(500));
     });
   }
 });
 
 describe("maxAttachments", { timeout: 10_000 }, () => {
-  const clients = new Clients("websocket");
-  const srv = serverForSuite(clients, { maxAttachments: 3 });
-
   it("accepts up to maxAttachments binaries in one packet, closes the connection above", async () => {
+    await using srv = await startServer({ maxAttachments: 3 });
+    using clients = new Clients("websocket");
     const client = await clients.connect(srv.url);
     const socket = serverSocketOf(srv.io.sockets, client);
     const ok = next<unknown[]>(socket, "bins");

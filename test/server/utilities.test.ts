@@ -3,20 +3,19 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { next } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
+import { startServer, type TestServer } from "../helpers/server.js";
 import { Clients, connected, serverSocketOf, type ClientSocket } from "../helpers/client.js";
-import { serverForSuite } from "./util.js";
 
 describe("server utilities", { timeout: 10_000 }, () => {
-  const clients = new Clients("websocket");
-  const srv = serverForSuite(clients);
-
-  async function three(): Promise<{ list: ClientSocket[]; sockets: Socket[] }> {
+  async function three(srv: TestServer, clients: Clients): Promise<{ list: ClientSocket[]; sockets: Socket[] }> {
     const list = await Promise.all([0, 1, 2].map((i) => clients.connect(srv.url, "/", { auth: { i } })));
     return { list, sockets: list.map((c) => serverSocketOf(srv.io.sockets, c)) };
   }
 
   it("fetchSockets returns id, handshake, rooms and data, filtered by to/except", async () => {
-    const { list, sockets } = await three();
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
+    const { list, sockets } = await three(srv, clients);
     sockets[0]!.data = { name: "zero" };
     await sockets[0]!.join("red");
     await sockets[1]!.join(["red", "blue"]);
@@ -36,7 +35,9 @@ describe("server utilities", { timeout: 10_000 }, () => {
   });
 
   it("a fetched socket can emit, join, leave and disconnect", async () => {
-    const { list } = await three();
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
+    const { list } = await three(srv, clients);
     const [fetched] = await srv.io.in(list[2]!.id!).fetchSockets();
     assert.ok(fetched);
     const got = next<unknown[]>(list[2]!, "direct");
@@ -52,7 +53,9 @@ describe("server utilities", { timeout: 10_000 }, () => {
   });
 
   it("socketsJoin and socketsLeave act on the selected sockets", async () => {
-    const { sockets } = await three();
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
+    const { sockets } = await three(srv, clients);
     await sockets[0]!.join("src");
     await sockets[1]!.join("src");
     srv.io.in("src").socketsJoin(["dst", "dst2"]);
@@ -67,8 +70,10 @@ describe("server utilities", { timeout: 10_000 }, () => {
   });
 
   it("disconnectSockets() disconnects the namespace only; other namespaces stay", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const nsp = srv.io.of("/other");
-    const { list, sockets } = await three();
+    const { list, sockets } = await three(srv, clients);
     await sockets[0]!.join("kick");
     await sockets[1]!.join("kick");
     const other = list[0]!.io.socket("/other");
@@ -89,6 +94,8 @@ describe("server utilities", { timeout: 10_000 }, () => {
   });
 
   it("disconnectSockets(true) closes the whole connection, every namespace", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const nsp = srv.io.of("/other2");
     const main = await clients.connect(srv.url);
     const other = main.io.socket("/other2");
@@ -108,6 +115,8 @@ describe("server utilities", { timeout: 10_000 }, () => {
   });
 
   it("serverSideEmit with a single instance: no other server answers", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const responses = await new Promise<unknown[]>((resolve, reject) =>
       srv.io.serverSideEmit("hello", 1, (err: Error | null, r: unknown[]) => (err ? reject(err) : resolve(r))),
     );

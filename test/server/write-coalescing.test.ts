@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import type { Socket as NetSocket } from "node:net";
 import { next } from "../helpers/events.js";
 import type { Server } from "../../server/index.js";
+import { startServer } from "../helpers/server.js";
 import { Clients, MODES, serverSocketOf } from "../helpers/client.js";
-import { serverForSuite } from "./util.js";
 
 function collect(client: { onAny(fn: (...args: unknown[]) => void): unknown }, until: string): Promise<unknown[][]> {
   const got: unknown[][] = [];
@@ -19,10 +19,9 @@ function collect(client: { onAny(fn: (...args: unknown[]) => void): unknown }, u
 
 for (const mode of MODES) {
   describe(`write coalescing over ${mode}`, { timeout: 10_000 }, () => {
-    const clients = new Clients(mode);
-    const srv = serverForSuite(clients);
-
     it("keeps the order of broadcasts, single emits, binary packets and large frames written in one turn", async () => {
+      await using srv = await startServer();
+      using clients = new Clients(mode);
       const client = await clients.connect(srv.url);
       const socket = serverSocketOf(srv.io.sockets, client);
       socket.join("r");
@@ -61,6 +60,8 @@ for (const mode of MODES) {
     });
 
     it("later turns are written too (the hold is released every turn)", async () => {
+      await using srv = await startServer();
+      using clients = new Clients(mode);
       const client = await clients.connect(srv.url);
       const socket = serverSocketOf(srv.io.sockets, client);
       for (let i = 0; i < 5; i++) {
@@ -74,10 +75,9 @@ for (const mode of MODES) {
 }
 
 describe("write coalescing on a WebSocket session", { timeout: 10_000 }, () => {
-  const clients = new Clients("websocket");
-  const srv = serverForSuite(clients);
-
   it("sends everything written in one turn with two TCP writes (the first at once, the rest coalesced)", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const client = await clients.connect(srv.url);
     const socket = serverSocketOf(srv.io.sockets, client);
     socket.join("r");
@@ -107,6 +107,8 @@ describe("write coalescing on a WebSocket session", { timeout: 10_000 }, () => {
   });
 
   it("goes through engine.io (packetCreate, compress flag) while someone listens to packetCreate", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const client = await clients.connect(srv.url);
     const socket = serverSocketOf(srv.io.sockets, client);
     const seen: unknown[] = [];
@@ -123,6 +125,8 @@ describe("write coalescing on a WebSocket session", { timeout: 10_000 }, () => {
   });
 
   it("volatile packets are still delivered to an idle WebSocket", async () => {
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     const client = await clients.connect(srv.url);
     const socket = serverSocketOf(srv.io.sockets, client);
     const got = next<unknown[]>(client, "v");
