@@ -101,7 +101,8 @@ describe("roomcast/redis under faults", { timeout: 30_000 }, () => {
       const backAt = Date.now();
       await until(remote, "tick", () => remoteGot.length >= beforeReturn, 5000);
       const caughtUp = Math.max(...[...Array(beforeReturn).keys()].map((i) => remoteAt.get(i) ?? Infinity)) - backAt;
-      await delay(300); // steady flow again after the catch-up
+      const resumed = remoteGot.length;
+      await until(remote, "tick", () => remoteGot.length >= resumed + 40, 5000); // steady flow again after the catch-up
       clearInterval(timer);
       const total = sent;
       await until(remote, "tick", () => remoteGot.length >= total, 5000);

@@ -6,14 +6,36 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
+import { next, until } from "../helpers/events.js";
 import { KINDS, startKind, type AnyServer, type Kind, type TestServer } from "../helpers/server.js";
 import { FakePeer, type CloseInfo, type Transport } from "../helpers/fake-peer.js";
 
 const TIMEOUT = { timeout: 20_000 };
 const TRANSPORTS: Transport[] = ["websocket", "polling"];
 
-/** What the server's app code saw: events, onAny, disconnect reasons, in order. */
-function record(io: AnyServer, log: string[]): void {
+/** What the server's app code saw, in order. */
+class AppLog {
+  readonly entries: string[] = [];
+  readonly #grown = new EventEmitter();
+
+  push(entry: string): void {
+    this.entries.push(entry);
+    this.#grown.emit("entry");
+  }
+
+  /**
+   * The entries once one satisfies `done` (the server's side of a close is asynchronous); what there is after `ms`
+   * otherwise (the assertion on it then says what is missing).
+   */
+  async settle(done: (entries: string[]) => boolean, ms = 2000): Promise<string[]> {
+    await until(this.#grown, "entry", () => done(this.entries), ms).catch(() => undefined);
+    return [...this.entries];
+  }
+}
+
+/** Logs what the app code of `io` sees: events, onAny, disconnect reasons. */
+function record(io: AnyServer, log: AppLog): void {
   io.on("connection", (socket: AnyServer) => {
     log.push("connection");
     socket.onAny((ev: string) => log.push(`any:${ev}`));
@@ -37,26 +59,15 @@ async function closeWithin(peer: FakePeer, ms = 3000): Promise<CloseInfo | "open
 }
 
 /** Runs `scenario` against both servers; returns each one's result. */
-async function both<T>(scenario: (srv: TestServer<AnyServer>, log: string[], kind: Kind) => Promise<T>): Promise<Record<Kind, T>> {
+async function both<T>(scenario: (srv: TestServer<AnyServer>, log: AppLog, kind: Kind) => Promise<T>): Promise<Record<Kind, T>> {
   const out = {} as Record<Kind, T>;
   for (const kind of KINDS) {
-    const srv = await startKind(kind);
-    const log: string[] = [];
+    await using srv = await startKind(kind);
+    const log = new AppLog();
     record(srv.io, log);
-    try {
-      out[kind] = await scenario(srv, log, kind);
-    } finally {
-      await srv.close();
-    }
+    out[kind] = await scenario(srv, log, kind);
   }
   return out;
-}
-
-/** Polls `log` until it has `n` entries or `ms` elapsed (the server's side of a close is asynchronous). */
-async function settle(log: string[], n: number, ms = 2000): Promise<string[]> {
-  const deadline = Date.now() + ms;
-  while (log.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  return [...log];
 }
 
 describe("compat: packets out of sequence", TIMEOUT, () => {
@@ -68,7 +79,7 @@ describe("compat: packets out of sequence", TIMEOUT, () => {
         await peer.connect("/other");
         await peer.send("0");
         const closed = await closeWithin(peer);
-        return { closed, log: await settle(log, 3) };
+        return { closed, log: await log.settle((e) => e.length >= 3) };
       });
       assert.deepEqual(results.roomcast, results["socket.io"]);
       // over polling the pending GET is answered with engine.io's close packet; a WebSocket is closed (1005)
@@ -80,7 +91,7 @@ describe("compat: packets out of sequence", TIMEOUT, () => {
       const results = await both(async (srv, log) => {
         const peer = await FakePeer.open(srv.url, transport);
         await peer.send('2["hello"]');
-        return { closed: await closeWithin(peer), log: [...log] };
+        return { closed: await closeWithin(peer), log: [...log.entries] };
       });
       assert.deepEqual(results.roomcast, results["socket.io"]);
       assert.deepEqual(results.roomcast.closed, transport === "polling" ? { reason: "close packet" } : { reason: "ws close", code: 1005 });
@@ -93,7 +104,7 @@ describe("compat: packets out of sequence", TIMEOUT, () => {
         await peer.connect("/");
         await peer.send('2/other,["hello"]');
         const closed = await closeWithin(peer);
-        return { closed, log: await settle(log, 2) };
+        return { closed, log: await log.settle((e) => e.length >= 2) };
       });
       assert.deepEqual(results.roomcast, results["socket.io"]);
       assert.deepEqual(results.roomcast.log, ["connection", "disconnect:forced close"]);
@@ -115,7 +126,7 @@ describe("compat: packets out of sequence", TIMEOUT, () => {
         () => "none",
       );
       peer.close();
-      return { middlewares, again, connections: log.filter((e) => e === "connection").length };
+      return { middlewares, again, connections: log.entries.filter((e) => e === "connection").length };
     });
     // socket.io runs both through the middlewares and connects two sockets for one namespace of one session: the
     // client knows only one of them, the other is never reachable (it leaves only with the session)
@@ -130,7 +141,7 @@ describe("compat: packets out of sequence", TIMEOUT, () => {
       const peer = await FakePeer.open(srv.url, "websocket");
       await peer.connect("/");
       await peer.send("3/other,0[]", "1/other,");
-      return { closed: await closeWithin(peer, 1000), log: [...log] };
+      return { closed: await closeWithin(peer, 1000), log: [...log.entries] };
     });
     assert.equal(results.roomcast.closed, "open");
     assert.deepEqual(results.roomcast.log, ["connection"]);
@@ -146,11 +157,12 @@ describe("compat: an EVENT followed by DISCONNECT in the same payload", TIMEOUT,
         const peer = await FakePeer.open(srv.url, transport);
         await peer.connect("/");
         await peer.send('2["hello"]', "1");
-        await settle(log, 3);
-        // socket.io's deferred handler would run a tick after the DISCONNECT: give it a few
-        await new Promise((r) => setTimeout(r, 50));
+        await log.settle((e) => e.some((entry) => entry.startsWith("disconnect:")));
+        // socket.io defers an event's handler by a tick (process.nextTick): one turn of the event loop after the
+        // DISCONNECT, it has run or been skipped
+        await new Promise((r) => setImmediate(r));
         peer.close();
-        return [...log];
+        return [...log.entries];
       });
       // Deliberate difference. socket.io defers an event's handler by a tick (after its middlewares) and then skips
       // it because the DISCONNECT processed in between marked the socket disconnected — while its onAny listeners,
@@ -205,7 +217,8 @@ describe("compat: a volatile emit right after a regular one, over WebSocket", TI
       const connected = new Promise<AnyServer>((resolve) => srv.io.once("connection", resolve));
       await peer.connect("/");
       const socket = await connected;
-      await new Promise((r) => setTimeout(r, 50)); // the CONNECT answer's write has completed
+      // the CONNECT answer's write has completed (socket.io drops a volatile packet while its transport is not writable)
+      if (!socket.conn.transport.writable) await next(socket.conn.transport, "drain");
       socket.volatile.emit("volatile", 2);
       const frame = String(await peer.next());
       peer.close();
