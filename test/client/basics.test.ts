@@ -1,7 +1,8 @@
 /** roomcast/client against roomcast's server and socket.io's: namespaces, auth, refusals, acks, retries, binary. */
-import { describe, it, before, after } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { io, type Socket } from "../../client/index.js";
+import { Clients } from "../helpers/client.js";
 import { next } from "../helpers/events.js";
 import { KINDS, startKind, type AnyServer, type TestServer } from "../helpers/server.js";
 
@@ -9,16 +10,12 @@ const fast = { reconnectionDelay: 20, reconnectionDelayMax: 50, forceNew: true }
 
 for (const kind of KINDS) {
   describe(`client basics against ${kind}`, { timeout: 20_000 }, () => {
-    let srv: TestServer<AnyServer>;
-    const open: Socket[] = [];
-    const client = (path = "", opts: Parameters<typeof io>[1] = {}): Socket => {
-      const socket = io(srv.url + path, { ...fast, ...opts });
-      open.push(socket);
-      return socket;
-    };
-
-    before(async () => {
-      srv = await startKind(kind);
+    /**
+     * A server with the app the tests talk to ("double", "echo", "noack", "ask", "sendbin" on "/", "where" on "/chat"),
+     * and `client()`: a roomcast/client socket to it, disconnected with the server at the end of the test.
+     */
+    async function app(): Promise<TestServer<AnyServer> & { client: (path?: string, opts?: Parameters<typeof io>[1]) => Socket; clients: Clients }> {
+      const srv = await startKind(kind);
       const handlers = (s: AnyServer) => {
         s.on("double", (n: number, ack: (r: number) => void) => ack(n * 2));
         s.on("echo", (...args: unknown[]) => (args.pop() as (...a: unknown[]) => void)(...args));
@@ -28,17 +25,25 @@ for (const kind of KINDS) {
       };
       srv.io.on("connection", handlers);
       srv.io.of("/chat").on("connection", (s: AnyServer) => s.on("where", (ack: (r: string) => void) => ack("chat")));
-    });
-    after(async () => {
-      for (const s of open) s.disconnect();
-      await srv.close();
-    });
+      const clients = new Clients();
+      const client = (path = "", opts: Parameters<typeof io>[1] = {}): Socket => clients.track(io(srv.url + path, { ...fast, ...opts }));
+      const closeServer = srv[Symbol.asyncDispose];
+      return Object.assign(srv, {
+        client,
+        clients,
+        [Symbol.asyncDispose]: () => {
+          clients.closeAll();
+          return closeServer();
+        },
+      });
+    }
 
     it("multiplexes namespaces of one origin over one connection (forceNew / multiplex:false opt out)", async () => {
+      await using srv = await app();
       const main = io(srv.url);
       const chat = io(srv.url + "/chat");
       const other = io(srv.url + "/chat", { multiplex: false });
-      open.push(main, chat, other);
+      for (const socket of [main, chat, other]) srv.clients.track(socket);
       assert.equal(main.io, chat.io);
       assert.notEqual(chat.io, other.io);
       await Promise.all([next(main, "connect"), next(chat, "connect"), next(other, "connect")]);
@@ -49,6 +54,8 @@ for (const kind of KINDS) {
     });
 
     it("calls the auth function on every (re)connection", async () => {
+      await using srv = await app();
+      const { client } = srv;
       const seen: unknown[] = [];
       const nsp = srv.io.of("/authed");
       nsp.use((s: AnyServer, nextFn: (err?: Error) => void) => {
@@ -67,6 +74,8 @@ for (const kind of KINDS) {
     });
 
     it("connect_error carries the middleware's message and data, and does not reconnect", async () => {
+      await using srv = await app();
+      const { client } = srv;
       srv.io.of("/private").use((_s: AnyServer, nextFn: (err?: Error) => void) => {
         nextFn(Object.assign(new Error("not authorized"), { data: { code: 401 } }));
       });
@@ -79,6 +88,8 @@ for (const kind of KINDS) {
     });
 
     it("acks both ways, emitWithAck, timeout()", async () => {
+      await using srv = await app();
+      const { client } = srv;
       const socket = client();
       socket.on("question", (n: number, ack: (r: number) => void) => ack(n * 2));
       await next(socket, "connect");
@@ -92,6 +103,8 @@ for (const kind of KINDS) {
     });
 
     it("retries: resends until acked, in order", async () => {
+      await using srv = await app();
+      const { client } = srv;
       const got: string[] = [];
       const counts = new Map<string, number>();
       srv.io.of("/flaky").on("connection", (s: AnyServer) => {
@@ -112,6 +125,8 @@ for (const kind of KINDS) {
     });
 
     it("binary anywhere in the arguments, both ways", async () => {
+      await using srv = await app();
+      const { client } = srv;
       const socket = client();
       await next(socket, "connect");
       const bytes = new Uint8Array([1, 2, 3]);
@@ -129,6 +144,8 @@ for (const kind of KINDS) {
     });
 
     it("onAny / prependAny / offAny / onAnyOutgoing, send()", async () => {
+      await using srv = await app();
+      const { client } = srv;
       const socket = client();
       const incoming: unknown[][] = [];
       const outgoing: unknown[][] = [];
@@ -148,6 +165,8 @@ for (const kind of KINDS) {
     });
 
     it("pending acks fail when the connection drops (Error / rejection), none hang", async () => {
+      await using srv = await app();
+      const { client } = srv;
       const socket = client("", { reconnection: false });
       await next(socket, "connect");
       const withTimeout = new Promise<unknown>((resolve) => socket.timeout(10_000).emit("noack", resolve));
@@ -159,6 +178,8 @@ for (const kind of KINDS) {
     });
 
     it("server-side disconnect gives 'io server disconnect' and no reconnection", async () => {
+      await using srv = await app();
+      const { client } = srv;
       const socket = client();
       await next(socket, "connect");
       const sockets = (await srv.io.fetchSockets()) as AnyServer[];

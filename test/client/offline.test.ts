@@ -1,24 +1,15 @@
 /** Reconnection after a server restart, the offline buffer (flush, bound, clear), volatile drops, recovery. */
-import { describe, it, after } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { io, type Socket } from "../../client/index.js";
+import { Clients } from "../helpers/client.js";
 import { next } from "../helpers/events.js";
 import { KINDS, startKind, type AnyServer, type TestServer } from "../helpers/server.js";
 
 for (const kind of KINDS) {
   describe(`client reconnection and offline buffer against ${kind}`, { timeout: 20_000 }, () => {
-    const open: Socket[] = [];
-    const servers: TestServer<AnyServer>[] = [];
-    const client = (url: string, opts: Parameters<typeof io>[1] = {}): Socket => {
-      const socket = io(url, { forceNew: true, reconnectionDelay: 20, reconnectionDelayMax: 80, ...opts });
-      open.push(socket);
-      return socket;
-    };
-    const server = async (opts: Parameters<typeof startKind>[1] = {}): Promise<TestServer<AnyServer>> => {
-      const srv = await startKind(kind, opts);
-      servers.push(srv);
-      return srv;
-    };
+    const client = (clients: Clients, url: string, opts: Parameters<typeof io>[1] = {}): Socket =>
+      clients.track(io(url, { forceNew: true, reconnectionDelay: 20, reconnectionDelayMax: 80, ...opts }));
     /** Server-side events named `event`, in arrival order. */
     const record = (srv: TestServer<AnyServer>, event: string): unknown[] => {
       const got: unknown[] = [];
@@ -28,14 +19,11 @@ for (const kind of KINDS) {
       });
       return got;
     };
-    after(async () => {
-      for (const s of open) s.disconnect();
-      await Promise.all(servers.map((s) => s.close()));
-    });
 
     it("reconnects with backoff after a server restart, then flushes what was emitted offline", async () => {
-      const first = await server();
-      const socket = client(first.url);
+      using clients = new Clients();
+      await using first = await startKind(kind);
+      const socket = client(clients, first.url);
       await next(socket, "connect");
       const attempts: number[] = [];
       socket.io.on("reconnect_attempt", (n) => attempts.push(n));
@@ -45,7 +33,7 @@ for (const kind of KINDS) {
       socket.emit("offline", "while down");
       assert.equal(socket.sendBuffer.length, 1);
       await next(untyped(socket.io), "reconnect_error"); // at least one attempt fails while the port is closed
-      const second = await server({ port: first.port });
+      await using second = await startKind(kind, { port: first.port });
       const got = record(second, "offline");
       const [attempt] = await next<[number]>(untyped(socket.io), "reconnect", 5000);
       assert.ok(attempt >= 2 && attempts.length >= 2);
@@ -56,8 +44,9 @@ for (const kind of KINDS) {
     });
 
     it("gives up after reconnectionAttempts ('reconnect_failed')", async () => {
-      const srv = await server();
-      const socket = client(srv.url, { reconnectionAttempts: 2, reconnectionDelay: 5, reconnectionDelayMax: 10 });
+      using clients = new Clients();
+      await using srv = await startKind(kind);
+      const socket = client(clients, srv.url, { reconnectionAttempts: 2, reconnectionDelay: 5, reconnectionDelayMax: 10 });
       await next(socket, "connect");
       const failed = next(untyped(socket.io), "reconnect_failed");
       await srv.close();
@@ -66,10 +55,11 @@ for (const kind of KINDS) {
     });
 
     it("buffers emits made before connecting, in order; volatile emits are dropped while offline", async () => {
-      const srv = await server();
+      using clients = new Clients();
+      await using srv = await startKind(kind);
       const got = record(srv, "n");
       const volatile = record(srv, "v");
-      const socket = client(srv.url, { autoConnect: false });
+      const socket = client(clients, srv.url, { autoConnect: false });
       socket.emit("n", 1);
       socket.volatile.emit("v", "dropped");
       socket.emit("n", 2);
@@ -83,9 +73,10 @@ for (const kind of KINDS) {
     });
 
     it("bounds the buffer: drop-oldest (default) fails the dropped emit's ack; drop-newest; clearSendBuffer()", async () => {
-      const srv = await server();
+      using clients = new Clients();
+      await using srv = await startKind(kind);
       const got = record(srv, "b");
-      const oldest = client(srv.url, { autoConnect: false, maxBufferedPackets: 2 });
+      const oldest = client(clients, srv.url, { autoConnect: false, maxBufferedPackets: 2 });
       const dropped = new Promise<unknown>((resolve) => oldest.timeout(5000).emit("b", "a", resolve));
       oldest.emit("b", "b");
       oldest.emit("b", "c");
@@ -97,7 +88,7 @@ for (const kind of KINDS) {
       await oldest.emitWithAck("sync");
       assert.deepEqual(got, ["b", "c"]);
 
-      const newest = client(srv.url, { autoConnect: false, maxBufferedPackets: 1, bufferOverflow: "drop-newest" });
+      const newest = client(clients, srv.url, { autoConnect: false, maxBufferedPackets: 1, bufferOverflow: "drop-newest" });
       newest.emit("b", "kept");
       const refused = newest.emitWithAck("b", "refused");
       await assert.rejects(refused, /buffer full/);
@@ -109,8 +100,9 @@ for (const kind of KINDS) {
     });
 
     it("connection state recovery: recovered, same id, missed packets delivered once, offsets hidden", async () => {
-      const srv = await server({ recovery: true });
-      const socket = client(srv.url);
+      using clients = new Clients();
+      await using srv = await startKind(kind, { recovery: true });
+      const socket = client(clients, srv.url);
       const received: unknown[][] = [];
       socket.on("news", (...args: unknown[]) => received.push(args));
       await next(socket, "connect");

@@ -52,12 +52,8 @@ describe("compat: broadcast emitWithAck timeout", TIMEOUT, () => {
   it("the error carries the responses received so far (as socket.io: err.responses)", async () => {
     const results = {} as Record<Kind, Awaited<ReturnType<typeof partial>>>;
     for (const kind of KINDS) {
-      const srv = await startKind(kind);
-      try {
-        results[kind] = await partial(srv);
-      } finally {
-        await srv.close();
-      }
+      await using srv = await startKind(kind);
+      results[kind] = await partial(srv);
     }
     assert.deepEqual(results.roomcast.responses, results["socket.io"].responses);
     assert.deepEqual(results.roomcast.responses, ["a", "b"]);

@@ -35,18 +35,14 @@ describe("emptiness after churn", { timeout: 60_000 }, () => {
   });
 
   it("with connection state recovery, clean disconnects leave no session behind", async () => {
-    const srv = await startServer({ connectionStateRecovery: { maxDisconnectionDuration: 60_000, maxPackets: 500 } });
-    try {
-      installChurnApp(srv.io);
-      const ticker = closeTicker(srv.io);
-      const counts = await churn(srv.url, { sockets: 50, durationMs: 1500, abrupt: 0 });
-      assert.equal(counts.errors, 0, JSON.stringify(counts));
-      await until(ticker, "tick", () => Object.keys(leftovers(srv.io.stats())).length === 0, 15_000).catch(() => undefined);
-      const stats = srv.io.stats();
-      assert.deepEqual(leftovers(stats), {}, JSON.stringify(stats));
-      assert.ok(stats.recoveryPackets <= 500, "the replay log stays within maxPackets");
-    } finally {
-      await srv.close();
-    }
+    await using srv = await startServer({ connectionStateRecovery: { maxDisconnectionDuration: 60_000, maxPackets: 500 } });
+    installChurnApp(srv.io);
+    const ticker = closeTicker(srv.io);
+    const counts = await churn(srv.url, { sockets: 50, durationMs: 1500, abrupt: 0 });
+    assert.equal(counts.errors, 0, JSON.stringify(counts));
+    await until(ticker, "tick", () => Object.keys(leftovers(srv.io.stats())).length === 0, 15_000).catch(() => undefined);
+    const stats = srv.io.stats();
+    assert.deepEqual(leftovers(stats), {}, JSON.stringify(stats));
+    assert.ok(stats.recoveryPackets <= 500, "the replay log stays within maxPackets");
   });
 });

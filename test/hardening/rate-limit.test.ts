@@ -2,7 +2,7 @@
  * eventRateLimit and maxConnectionsPerAddress: the pure token bucket and counters (unit), then live with the
  * official socket.io-client and raw HTTP / WebSocket handshakes.
  */
-import { after, afterEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { AddressCounter, EventRateLimiter, TokenBucket } from "../../server/rate-limit.js";
 import type { Socket } from "../../server/index.js";
@@ -95,16 +95,9 @@ function lastServerSocket(io: Server): Promise<Socket> {
 }
 
 describe("eventRateLimit (live, socket.io-client)", { timeout: 20_000 }, () => {
-  const clients = new Clients("websocket");
-  let srv: TestServer<Server> | undefined;
-  afterEach(async () => {
-    clients.closeAll();
-    await srv?.close();
-    srv = undefined;
-  });
-
   it("over the limit, the handler is not called and the ack gets the rate_limited error", async () => {
-    srv = await startServer({ eventRateLimit: { burst: 3, perSecond: 0.01 } });
+    await using srv = await startServer({ eventRateLimit: { burst: 3, perSecond: 0.01 } });
+    using clients = new Clients("websocket");
     let calls = 0;
     srv.io.on("connection", (socket) => {
       socket.on("work", (n: number, ack: (r: unknown) => void) => {
@@ -127,7 +120,8 @@ describe("eventRateLimit (live, socket.io-client)", { timeout: 20_000 }, () => {
   });
 
   it("sustained abuse disconnects the socket with reason \"rate limited\"; onAny and middlewares never see refused events", async () => {
-    srv = await startServer({ eventRateLimit: { burst: 2, perSecond: 0.01, maxViolations: 5 } });
+    await using srv = await startServer({ eventRateLimit: { burst: 2, perSecond: 0.01, maxViolations: 5 } });
+    using clients = new Clients("websocket");
     const serverSocket = lastServerSocket(srv.io);
     const client = await clients.connect(srv.url);
     const socket = await serverSocket;
@@ -152,7 +146,8 @@ describe("eventRateLimit (live, socket.io-client)", { timeout: 20_000 }, () => {
   });
 
   it("each socket has its own bucket", async () => {
-    srv = await startServer({ eventRateLimit: { burst: 1, perSecond: 0.01 } });
+    await using srv = await startServer({ eventRateLimit: { burst: 1, perSecond: 0.01 } });
+    using clients = new Clients("websocket");
     srv.io.on("connection", (socket) => {
       socket.on("e", (ack: (r: string) => void) => ack("ok"));
     });
@@ -163,7 +158,8 @@ describe("eventRateLimit (live, socket.io-client)", { timeout: 20_000 }, () => {
   });
 
   it("is off by default", async () => {
-    srv = await startServer();
+    await using srv = await startServer();
+    using clients = new Clients("websocket");
     srv.io.on("connection", (socket) => {
       socket.on("e", (ack: (r: string) => void) => ack("ok"));
     });
@@ -175,17 +171,9 @@ describe("eventRateLimit (live, socket.io-client)", { timeout: 20_000 }, () => {
 });
 
 describe("maxConnectionsPerAddress (live)", { timeout: 20_000 }, () => {
-  const clients = new Clients("websocket");
-  let srv: TestServer<Server> | undefined;
-  afterEach(async () => {
-    clients.closeAll();
-    await srv?.close();
-    srv = undefined;
-  });
-  after(() => clients.closeAll());
-
   it("refuses a session over the limit with HTTP 429 (polling and WebSocket); a freed slot can be used again", async () => {
-    srv = await startServer({ maxConnectionsPerAddress: 2 });
+    await using srv = await startServer({ maxConnectionsPerAddress: 2 });
+    using clients = new Clients("websocket");
     const io = srv.io;
     const serverA = lastServerSocket(io);
     const a = await clients.connect(srv.url);
@@ -214,16 +202,15 @@ describe("maxConnectionsPerAddress (live)", { timeout: 20_000 }, () => {
 
   it("counts on the X-Forwarded-For address with trustProxy, on the TCP peer without", async () => {
     // trustProxy: true trusts one hop, the TCP peer: the right-most entry is the one it appended (the left ones are the client's)
-    srv = await startServer({ maxConnectionsPerAddress: 1, trustProxy: true });
-    const first = await pollingRequest(srv.port, { "x-forwarded-for": "198.51.100.9, 203.0.113.1" });
+    await using proxied = await startServer({ maxConnectionsPerAddress: 1, trustProxy: true });
+    const first = await pollingRequest(proxied.port, { "x-forwarded-for": "198.51.100.9, 203.0.113.1" });
     assert.equal(first.status, 200);
-    assert.equal((await pollingRequest(srv.port, { "x-forwarded-for": "203.0.113.1" })).status, 429);
-    assert.equal((await pollingRequest(srv.port, { "x-forwarded-for": "203.0.113.2" })).status, 200);
-    assert.equal(srv.io.stats().trackedAddresses, 2);
-    await srv.close();
+    assert.equal((await pollingRequest(proxied.port, { "x-forwarded-for": "203.0.113.1" })).status, 429);
+    assert.equal((await pollingRequest(proxied.port, { "x-forwarded-for": "203.0.113.2" })).status, 200);
+    assert.equal(proxied.io.stats().trackedAddresses, 2);
 
-    srv = await startServer({ maxConnectionsPerAddress: 1 });
-    assert.equal((await pollingRequest(srv.port, { "x-forwarded-for": "203.0.113.1" })).status, 200);
-    assert.equal((await pollingRequest(srv.port, { "x-forwarded-for": "203.0.113.2" })).status, 429, "header ignored");
+    await using direct = await startServer({ maxConnectionsPerAddress: 1 });
+    assert.equal((await pollingRequest(direct.port, { "x-forwarded-for": "203.0.113.1" })).status, 200);
+    assert.equal((await pollingRequest(direct.port, { "x-forwarded-for": "203.0.113.2" })).status, 429, "header ignored");
   });
 });

@@ -2,7 +2,7 @@
  * Graceful shutdown: close() refuses new sessions, lets acks in flight settle (both directions) within
  * `shutdownGracePeriod`, then disconnects everyone; with the Redis adapter, peers drop the instance at once.
  */
-import { after, afterEach, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Agent, request } from "node:http";
 import { createClient } from "redis";
@@ -23,16 +23,9 @@ function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } 
 }
 
 describe("graceful shutdown", { timeout: 30_000 }, () => {
-  const clients = new Clients("websocket");
-  let srv: TestServer<Server> | undefined;
-  afterEach(async () => {
-    clients.closeAll();
-    await srv?.close();
-    srv = undefined;
-  });
-
   it("a handler still running when close() is called gets to answer its ack; new sessions get 503 meanwhile", async () => {
-    srv = await startServer({ shutdownGracePeriod: 10_000 });
+    await using srv = await startServer({ shutdownGracePeriod: 10_000 });
+    using clients = new Clients("websocket");
     const io = srv.io;
     const release = deferred();
     const entered = deferred();
@@ -60,11 +53,11 @@ describe("graceful shutdown", { timeout: 30_000 }, () => {
     assert.equal(serverReason, "server shutting down");
     await disconnected;
     assert.equal(io.stats().acksOwed, 0);
-    srv = undefined;
   });
 
   it("an ack the server waits for from a client settles before the disconnect", async () => {
-    srv = await startServer({ shutdownGracePeriod: 10_000 });
+    await using srv = await startServer({ shutdownGracePeriod: 10_000 });
+    using clients = new Clients("websocket");
     const io = srv.io;
     const connected = next<[Socket]>(io, "connection");
     const client = await clients.connect(srv.url);
@@ -79,11 +72,11 @@ describe("graceful shutdown", { timeout: 30_000 }, () => {
     assert.equal(await reply, "42", "not rejected with \"socket has been disconnected\"");
     await closed;
     assert.equal(socket.connected, false);
-    srv = undefined;
   });
 
   it("the wait is bounded by shutdownGracePeriod: a handler that never answers does not hold close()", async () => {
-    srv = await startServer({ shutdownGracePeriod: 300 });
+    await using srv = await startServer({ shutdownGracePeriod: 300 });
+    using clients = new Clients("websocket");
     const io = srv.io;
     const entered = deferred();
     io.on("connection", (socket) => {
@@ -99,22 +92,22 @@ describe("graceful shutdown", { timeout: 30_000 }, () => {
     assert.ok(elapsed >= 250 && elapsed < 3000, `closed after ${elapsed.toFixed(0)} ms`);
     await clientReason;
     assert.equal(io.stats().acksOwed, 0, "released when the socket went");
-    srv = undefined;
   });
 
   it("with nothing in flight, close() does not wait; calling it twice is one shutdown", async () => {
-    srv = await startServer({ shutdownGracePeriod: 10_000 });
+    await using srv = await startServer({ shutdownGracePeriod: 10_000 });
+    using clients = new Clients("websocket");
     await clients.connect(srv.url);
     const started = performance.now();
     const [a, b] = [srv.io.close(), srv.io.close()];
     await Promise.all([a, b]);
     assert.ok(performance.now() - started < 2000);
-    srv = undefined;
   });
 
   it("a client retrying on a keep-alive connection does not hold close(): answers close their connection", async () => {
     // an ack the server waits for keeps it closing (answering 503) for the grace period
-    srv = await startServer({ shutdownGracePeriod: 500 });
+    await using srv = await startServer({ shutdownGracePeriod: 500 });
+    using clients = new Clients("websocket");
     const entered = deferred();
     srv.io.on("connection", (socket) => {
       socket.on("never", () => entered.resolve());
@@ -127,6 +120,7 @@ describe("graceful shutdown", { timeout: 30_000 }, () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const seen: Array<{ status: number; connection: string | undefined }> = [];
     let stop = false;
+    const threeSeen = deferred();
     const retrying = (async () => {
       while (!stop) {
         const answer = await new Promise<{ status: number; connection: string | undefined } | undefined>((resolve) => {
@@ -139,11 +133,11 @@ describe("graceful shutdown", { timeout: 30_000 }, () => {
         });
         if (answer === undefined) break;
         seen.push(answer);
+        if (seen.length === 3) threeSeen.resolve();
       }
     })();
-    while (seen.length < 3) await new Promise((r) => setImmediate(r)); // retrying before close() starts
+    await threeSeen.promise; // retrying before close() starts
     await srv.io.close(); // hung for as long as the client kept retrying (its connection never idle), before the fix
-    srv = undefined;
     stop = true;
     await retrying;
     agent.destroy();
@@ -154,43 +148,32 @@ describe("graceful shutdown", { timeout: 30_000 }, () => {
 });
 
 describe("graceful shutdown with the Redis adapter", { timeout: 30_000 }, () => {
-  let redis: RedisProcess;
-  before(async () => {
-    redis = await RedisProcess.start();
-  });
-  after(async () => {
-    await redis.stop();
-  });
-
   it("peers drop a closing instance at once (CLOSE message): serverCount and pending requests", async () => {
+    await using redis = await RedisProcess.start();
     const key = "shutdown-" + Math.random().toString(36).slice(2);
     // heartbeats far apart: only the CLOSE message can explain a prompt drop
     const opts = { key, heartbeatInterval: 20_000, heartbeatTimeout: 60_000, requestsTimeout: 20_000 };
-    const a = await startServer({ adapter: createAdapter(createClient({ url: redis.url }), undefined, opts) });
-    const b = await startServer({ adapter: createAdapter(createClient({ url: redis.url }), undefined, opts) });
-    try {
-      const adapterB = b.io.of("/").adapter as ClusterAdapter;
-      const adapterA = a.io.of("/").adapter as ClusterAdapter;
-      while (adapterB.peers.length === 0) await next(adapterB, "peer:up", 10_000);
-      while (adapterA.peers.length === 0) await next(adapterA, "peer:up", 10_000);
-      assert.equal(await adapterB.serverCount(), 2);
+    await using a = await startServer({ adapter: createAdapter(createClient({ url: redis.url }), undefined, opts) });
+    await using b = await startServer({ adapter: createAdapter(createClient({ url: redis.url }), undefined, opts) });
+    const adapterB = b.io.of("/").adapter as ClusterAdapter;
+    const adapterA = a.io.of("/").adapter as ClusterAdapter;
+    while (adapterB.peers.length === 0) await next(adapterB, "peer:up", 10_000);
+    while (adapterA.peers.length === 0) await next(adapterA, "peer:up", 10_000);
+    assert.equal(await adapterB.serverCount(), 2);
 
-      // a request A will never answer: without the CLOSE message it would wait requestsTimeout (20 s)
-      const asked = deferred();
-      a.io.on("hold" as never, (() => asked.resolve()) as never);
-      const pending = b.io.serverSideEmitWithAck("hold" as never);
-      await asked.promise;
+    // a request A will never answer: without the CLOSE message it would wait requestsTimeout (20 s)
+    const asked = deferred();
+    a.io.on("hold" as never, (() => asked.resolve()) as never);
+    const pending = b.io.serverSideEmitWithAck("hold" as never);
+    await asked.promise;
 
-      const down = next<[string]>(adapterB, "peer:down", 5000);
-      const started = performance.now();
-      await a.close();
-      assert.equal((await down)[0], adapterA.hub.uid);
-      assert.deepEqual(await pending, [], "the request stopped waiting for the instance that left");
-      const elapsed = performance.now() - started;
-      assert.ok(elapsed < 3000, `dropped after ${elapsed.toFixed(0)} ms`);
-      assert.equal(await adapterB.serverCount(), 1);
-    } finally {
-      await Promise.all([a.close(), b.close()]);
-    }
+    const down = next<[string]>(adapterB, "peer:down", 5000);
+    const started = performance.now();
+    await a.close();
+    assert.equal((await down)[0], adapterA.hub.uid);
+    assert.deepEqual(await pending, [], "the request stopped waiting for the instance that left");
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 3000, `dropped after ${elapsed.toFixed(0)} ms`);
+    assert.equal(await adapterB.serverCount(), 1);
   });
 });

@@ -134,33 +134,29 @@ describe("hostile clients: WebSocket engine memory bounds", { timeout: 120_000 }
   it("a flood of upgrade probes (2probe) from a client that never reads: heap bounded while it lasts, closed at upgradeTimeout", async () => {
     // each probe is answered with "3probe" (engine.io); the answers count against the outgoing bound (and the kernel
     // takes them about as fast as the server parses probes); engine.io closes the WebSocket at upgradeTimeout
-    const probing = await startHostileServer({ upgradeTimeout: 2000 });
-    try {
-      const sid = await pollingHandshake(probing.port);
-      const peer = await rawWebSocket(probing.port, { sid });
-      peer.socket.on("error", () => undefined);
-      peer.socket.pause();
-      const session = (probing.io.engine as unknown as { clients: Record<string, { upgrading: boolean }> }).clients[sid]!;
-      const before = heapUsed();
-      const probe = clientFrame(TEXT, "2probe");
-      const burst = Buffer.concat(Array.from({ length: 10_000 }, () => probe));
-      let sent = 0;
-      let peak = 0;
-      // bounded: 2,000,000 probes (24 MB) at most; engine.io gives the upgrade up after 2 s
-      while (sent < 2_000_000 && (sent === 0 || session.upgrading)) {
-        await write(peer.socket, burst);
-        sent += 10_000;
-        if (sent % 100_000 === 0) peak = Math.max(peak, heapUsed() - before);
-      }
-      assert.equal(session.upgrading, false, `still upgrading after ${sent} probes`);
-      assert.ok(peak < 8 * MB, `heap grew up to ${(peak / MB).toFixed(2)} MB during ${sent} probes never read`);
-      // what the server wrote: "3probe" answers, then a close frame (the upgrade is abandoned)
-      peer.socket.resume();
-      assert.equal(await peer.frames.closeCode(), 1005);
-      peer.socket.destroy();
-      await loop.assertHealthy();
-    } finally {
-      await probing.close();
+    await using probing = await startHostileServer({ upgradeTimeout: 2000 });
+    const sid = await pollingHandshake(probing.port);
+    const peer = await rawWebSocket(probing.port, { sid });
+    peer.socket.on("error", () => undefined);
+    peer.socket.pause();
+    const session = (probing.io.engine as unknown as { clients: Record<string, { upgrading: boolean }> }).clients[sid]!;
+    const before = heapUsed();
+    const probe = clientFrame(TEXT, "2probe");
+    const burst = Buffer.concat(Array.from({ length: 10_000 }, () => probe));
+    let sent = 0;
+    let peak = 0;
+    // bounded: 2,000,000 probes (24 MB) at most; engine.io gives the upgrade up after 2 s
+    while (sent < 2_000_000 && (sent === 0 || session.upgrading)) {
+      await write(peer.socket, burst);
+      sent += 10_000;
+      if (sent % 100_000 === 0) peak = Math.max(peak, heapUsed() - before);
     }
+    assert.equal(session.upgrading, false, `still upgrading after ${sent} probes`);
+    assert.ok(peak < 8 * MB, `heap grew up to ${(peak / MB).toFixed(2)} MB during ${sent} probes never read`);
+    // what the server wrote: "3probe" answers, then a close frame (the upgrade is abandoned)
+    peer.socket.resume();
+    assert.equal(await peer.frames.closeCode(), 1005);
+    peer.socket.destroy();
+    await loop.assertHealthy();
   });
 });

@@ -6,7 +6,7 @@
  * ERR_UNEXPECTED_TEXT while attachments are awaited. (Found by the hostile-client suite; the fuzzer now feeds ""
  * the way engine.io does.)
  */
-import { describe, it, after } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Decoder } from "../../shared/decoder.js";
 import { ProtocolError } from "../../shared/errors.js";
@@ -34,18 +34,13 @@ describe("regression: an empty Engine.IO message is an empty text frame", () => 
   });
 
   it("server: a peer sending the message \"4\" is closed with parse error / ERR_UNKNOWN_TYPE", { timeout: 10_000 }, async () => {
-    const srv = await startServer();
-    after(() => srv.close());
-    const peer = await FakePeer.open(srv.url, "websocket");
-    try {
-      const socket = srv.io.of("/").sockets.get(await peer.connect("/"))!;
-      const disconnected = next<[string, ProtocolError]>(socket, "disconnect");
-      await peer.sendEngine("4");
-      const [reason, description] = await disconnected;
-      assert.equal(reason, "parse error");
-      assert.equal(description.code, "ERR_UNKNOWN_TYPE");
-    } finally {
-      peer.close();
-    }
+    await using srv = await startServer();
+    using peer = await FakePeer.open(srv.url, "websocket");
+    const socket = srv.io.of("/").sockets.get(await peer.connect("/"))!;
+    const disconnected = next<[string, ProtocolError]>(socket, "disconnect");
+    await peer.sendEngine("4");
+    const [reason, description] = await disconnected;
+    assert.equal(reason, "parse error");
+    assert.equal(description.code, "ERR_UNKNOWN_TYPE");
   });
 });

@@ -116,7 +116,6 @@ describe("server utilities", { timeout: 10_000 }, () => {
 
   it("serverSideEmit with a single instance: no other server answers", async () => {
     await using srv = await startServer();
-    using clients = new Clients("websocket");
     const responses = await new Promise<unknown[]>((resolve, reject) =>
       srv.io.serverSideEmit("hello", 1, (err: Error | null, r: unknown[]) => (err ? reject(err) : resolve(r))),
     );
