@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { io as sioClient, Manager as SioManager } from "socket.io-client";
 import { io as roomcastClient, Manager as RoomcastManager } from "../../client/index.js";
 import { KINDS, startKind, type AnyServer, type Kind } from "../helpers/server.js";
+import { Clients } from "../helpers/client.js";
 import { next } from "../helpers/events.js";
 
 const TIMEOUT = { timeout: 20_000 };
@@ -43,23 +44,19 @@ describe("compat: retries and an emit from the 'connect' listener", TIMEOUT, () 
     it(`against ${server}: the emit reaches the server once, with either client`, async () => {
       const results = {} as Record<ClientKind, unknown>;
       for (const kind of CLIENTS) {
-        const srv = await startKind(server);
+        await using srv = await startKind(server);
+        using clients = new Clients();
         const hits: number[] = [];
         srv.io.on("connection", (socket: AnyServer) => {
           socket.on("hit", (n: number, ack: () => void) => (hits.push(n), ack()));
           socket.on("done", (ack: () => void) => ack());
         });
-        const client = connectClient(kind, srv.url, { retries: 3, ackTimeout: 2000 });
+        const client = clients.track(connectClient(kind, srv.url, { retries: 3, ackTimeout: 2000 }));
         client.on("connect", () => client.emit("hit", 1));
-        try {
-          await next(client, "connect");
-          // the retry queue is FIFO: "done" is sent once "hit" is acknowledged
-          await client.emitWithAck("done");
-          results[kind] = [...hits];
-        } finally {
-          client.close();
-          await srv.close();
-        }
+        await next(client, "connect");
+        // the retry queue is FIFO: "done" is sent once "hit" is acknowledged
+        await client.emitWithAck("done");
+        results[kind] = [...hits];
       }
       assert.deepEqual(results["roomcast/client"], results["socket.io-client"]);
       assert.deepEqual(results["roomcast/client"], [1]);
@@ -69,24 +66,20 @@ describe("compat: retries and an emit from the 'connect' listener", TIMEOUT, () 
   it("an emit queued while offline is sent once on connect, before the 'connect' listener's emit", async () => {
     const results = {} as Record<ClientKind, unknown>;
     for (const kind of CLIENTS) {
-      const srv = await startKind("roomcast");
+      await using srv = await startKind("roomcast");
+      using clients = new Clients();
       const hits: string[] = [];
       srv.io.on("connection", (socket: AnyServer) => {
         socket.on("hit", (n: string, ack: () => void) => (hits.push(n), ack()));
         socket.on("done", (ack: () => void) => ack());
       });
-      const client = connectClient(kind, srv.url, { retries: 3, ackTimeout: 2000, autoConnect: false });
+      const client = clients.track(connectClient(kind, srv.url, { retries: 3, ackTimeout: 2000, autoConnect: false }));
       client.emit("hit", "queued");
       client.on("connect", () => client.emit("hit", "from connect"));
-      try {
-        client.connect();
-        await next(client, "connect");
-        await client.emitWithAck("done");
-        results[kind] = [...hits];
-      } finally {
-        client.close();
-        await srv.close();
-      }
+      client.connect();
+      await next(client, "connect");
+      await client.emitWithAck("done");
+      results[kind] = [...hits];
     }
     assert.deepEqual(results["roomcast/client"], results["socket.io-client"]);
     assert.deepEqual(results["roomcast/client"], ["queued", "from connect"]);
@@ -136,21 +129,17 @@ describe("compat: order of the socket's and the Manager's events", TIMEOUT, () =
   it("a transport close: the socket's 'disconnect', then the Manager's 'close' (as socket.io-client)", async () => {
     const results = {} as Record<ClientKind, unknown>;
     for (const kind of CLIENTS) {
-      const srv = await startKind("roomcast");
-      const client = connectClient(kind, srv.url, {});
+      await using srv = await startKind("roomcast");
+      using clients = new Clients();
+      const client = clients.track(connectClient(kind, srv.url, {}));
       const order: string[] = [];
       client.on("disconnect", (reason: string) => order.push(`socket disconnect: ${reason}`));
       client.io.on("close", (reason: string) => order.push(`manager close: ${reason}`));
-      try {
-        await next(client, "connect");
-        const closed = next(client.io, "close");
-        for (const socket of srv.io.of("/").sockets.values()) socket.conn.close();
-        await closed;
-        results[kind] = [...order]; // client.close() below adds its own "forced close"
-      } finally {
-        client.close();
-        await srv.close();
-      }
+      await next(client, "connect");
+      const closed = next(client.io, "close");
+      for (const socket of srv.io.of("/").sockets.values()) socket.conn.close();
+      await closed;
+      results[kind] = [...order]; // client.close() below adds its own "forced close"
     }
     assert.deepEqual(results["roomcast/client"], results["socket.io-client"]);
     assert.deepEqual(results["roomcast/client"], ["socket disconnect: transport close", "manager close: transport close"]);

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { IncomingMessage } from "node:http";
 import { io as ioc } from "socket.io-client";
 import { KINDS, startKind, type AnyServer, type Kind } from "../helpers/server.js";
+import { Clients } from "../helpers/client.js";
 import { next } from "../helpers/events.js";
 
 describe("compat: socket.client", { timeout: 20_000 }, () => {
@@ -14,31 +15,27 @@ describe("compat: socket.client", { timeout: 20_000 }, () => {
     it(`${transport}: client.request is the handshake's IncomingMessage, client.conn the Engine.IO socket (as socket.io)`, async () => {
       const seen = {} as Record<Kind, unknown>;
       for (const kind of KINDS) {
-        const srv = await startKind(kind);
+        await using srv = await startKind(kind);
+        using clients = new Clients();
         const connected = new Promise<AnyServer>((resolve) => srv.io.once("connection", resolve));
-        const client = ioc(srv.url, { forceNew: true, reconnection: false, transports: [transport], query: { room: "r1" } });
-        try {
-          await next(client, "connect");
-          const socket = await connected;
-          const { request, conn } = socket.client as { request: IncomingMessage; conn: AnyServer };
-          const url = new URL(request.url ?? "", "http://x");
-          assert.ok(request instanceof IncomingMessage, `${kind}: request`);
-          assert.equal(request, socket.request, `${kind}: socket.request is the same object`);
-          assert.equal(conn, socket.conn, `${kind}: socket.conn is the same object`);
-          seen[kind] = {
-            method: request.method,
-            query: url.searchParams.get("room"),
-            eio: url.searchParams.get("EIO"),
-            remote: typeof request.socket?.remoteAddress === "string" || request.socket === null,
-            userAgent: typeof request.headers["user-agent"],
-            transport: conn.transport.name,
-            readyState: conn.readyState,
-            sidIsEngineId: typeof conn.id === "string" && conn.id.length > 0,
-          };
-        } finally {
-          client.close();
-          await srv.close();
-        }
+        const client = clients.track(ioc(srv.url, { forceNew: true, reconnection: false, transports: [transport], query: { room: "r1" } }));
+        await next(client, "connect");
+        const socket = await connected;
+        const { request, conn } = socket.client as { request: IncomingMessage; conn: AnyServer };
+        const url = new URL(request.url ?? "", "http://x");
+        assert.ok(request instanceof IncomingMessage, `${kind}: request`);
+        assert.equal(request, socket.request, `${kind}: socket.request is the same object`);
+        assert.equal(conn, socket.conn, `${kind}: socket.conn is the same object`);
+        seen[kind] = {
+          method: request.method,
+          query: url.searchParams.get("room"),
+          eio: url.searchParams.get("EIO"),
+          remote: typeof request.socket?.remoteAddress === "string" || request.socket === null,
+          userAgent: typeof request.headers["user-agent"],
+          transport: conn.transport.name,
+          readyState: conn.readyState,
+          sidIsEngineId: typeof conn.id === "string" && conn.id.length > 0,
+        };
       }
       assert.deepEqual(seen.roomcast, seen["socket.io"]);
       assert.deepEqual((seen.roomcast as { query: string }).query, "r1");

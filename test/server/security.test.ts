@@ -1,103 +1,65 @@
 /** allowedOrigins (HTTP 403 for polling and WebSocket), trustProxy (live), maxHttpBufferSize, maxAttachments. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { request } from "node:http";
-import { WebSocket } from "ws";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
 import type { Server, Socket } from "../../server/index.js";
 import { Clients, MODES, serverSocketOf } from "../helpers/client.js";
-import { clientOrigins, pollingRequest, upgradeRequest, type ProbeReply } from "../helpers/http-probe.js";
+import { clientOrigins, pollingRequest, upgradeRequest, type ProbeHeaders, type ProbeReply } from "../helpers/http-probe.js";
 
 const GOOD = "https://good.example";
 const EVIL = "https://evil.example";
 
-/** One HTTP request; resolves with the status and body. */
-function http(url: string, headers: Record<string, string> = {}, method = "GET", body?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, agent: false }, (res) => {
-      let data = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (data += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+/** Headers with this Origin (none when undefined). */
+const from = (origin?: string): ProbeHeaders => (origin === undefined ? {} : { origin });
 
-/** Opens a raw WebSocket; resolves with "open" or the HTTP status of a refused upgrade. */
-function wsStatus(url: string, origin?: string): Promise<number | "open"> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, origin === undefined ? {} : { origin });
-    ws.on("open", () => {
-      ws.terminate();
-      resolve("open");
-    });
-    ws.on("unexpected-response", (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on("error", () => resolve(0));
-  });
+/** A WebSocket upgrade's outcome: "open" (then closed at once) or the HTTP status of the refusal. */
+async function upgradeStatus(port: number, origin?: string, query = ""): Promise<number | "open"> {
+  using reply = await upgradeRequest(port, from(origin), { query });
+  return reply.status === 101 ? "open" : reply.status;
 }
 
 describe("allowedOrigins", { timeout: 10_000 }, () => {
   const allowing = () => startServer({ allowedOrigins: [GOOD] });
   const allowingByFunction = () => startServer({ allowedOrigins: (origin) => origin.endsWith(".good.example") });
 
-  const handshake = (s: TestServer<Server>) => `${s.url}/socket.io/?EIO=4&transport=polling`;
-  const wsUrl = (s: TestServer<Server>, sid?: string) =>
-    `ws://127.0.0.1:${s.port}/socket.io/?EIO=4&transport=websocket${sid ? `&sid=${sid}` : ""}`;
-
   it("polling handshake: 403 for a foreign Origin, 200 for an allowed one or none", async () => {
     await using srv = await allowing();
     await using fnSrv = await allowingByFunction();
-    assert.equal((await http(handshake(srv), { origin: EVIL })).status, 403);
-    assert.equal((await http(handshake(srv), { origin: GOOD })).status, 200);
-    assert.equal((await http(handshake(srv), { origin: GOOD + "/" })).status, 403, "an origin has no path");
-    assert.equal((await http(handshake(srv))).status, 200);
-    assert.equal((await http(handshake(fnSrv), { origin: "https://a.good.example" })).status, 200);
-    assert.equal((await http(handshake(fnSrv), { origin: EVIL })).status, 403);
+    assert.equal((await pollingRequest(srv.port, from(EVIL))).status, 403);
+    assert.equal((await pollingRequest(srv.port, from(GOOD))).status, 200);
+    assert.equal((await pollingRequest(srv.port, from(GOOD + "/"))).status, 403, "an origin has no path");
+    assert.equal((await pollingRequest(srv.port)).status, 200);
+    assert.equal((await pollingRequest(fnSrv.port, from("https://a.good.example"))).status, 200);
+    assert.equal((await pollingRequest(fnSrv.port, from(EVIL))).status, 403);
   });
 
   it("WebSocket upgrade: 403 for a foreign Origin, open for an allowed one or none", async () => {
     await using srv = await allowing();
     await using fnSrv = await allowingByFunction();
-    assert.equal(await wsStatus(wsUrl(srv), EVIL), 403);
-    assert.equal(await wsStatus(wsUrl(srv), GOOD), "open");
-    assert.equal(await wsStatus(wsUrl(srv)), "open");
-    assert.equal(await wsStatus(wsUrl(fnSrv), EVIL), 403);
+    assert.equal(await upgradeStatus(srv.port, EVIL), 403);
+    assert.equal(await upgradeStatus(srv.port, GOOD), "open");
+    assert.equal(await upgradeStatus(srv.port), "open");
+    assert.equal(await upgradeStatus(fnSrv.port, EVIL), 403);
   });
 
   it("the refusal body is engine.io's error shape: {code: 4, message: \"Forbidden\"} (polling and WebSocket)", async () => {
     await using srv = await allowing();
-    const polling = await http(handshake(srv), { origin: EVIL });
+    const polling = await pollingRequest(srv.port, from(EVIL));
     assert.equal(polling.status, 403);
     assert.deepEqual(JSON.parse(polling.body), { code: 4, message: "Forbidden" });
-    const ws = await new Promise<{ status: number; body: string }>((resolve) => {
-      const socket = new WebSocket(wsUrl(srv), { origin: EVIL });
-      socket.on("unexpected-response", (_req, res) => {
-        let data = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => (data += chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data }));
-        res.on("error", () => resolve({ status: res.statusCode ?? 0, body: data }));
-        res.on("close", () => resolve({ status: res.statusCode ?? 0, body: data }));
-      });
-      socket.on("error", () => resolve({ status: 0, body: "" }));
-    });
+    using ws = await upgradeRequest(srv.port, from(EVIL));
     assert.equal(ws.status, 403);
     assert.deepEqual(JSON.parse(ws.body), { code: 4, message: "Forbidden" });
   });
 
   it("a session opened from an allowed origin cannot be used from a foreign one", async () => {
     await using srv = await allowing();
-    const open = await http(handshake(srv), { origin: GOOD });
+    const open = await pollingRequest(srv.port, from(GOOD));
     const sid = (JSON.parse(open.body.slice(1)) as { sid: string }).sid;
-    const poll = `${handshake(srv)}&sid=${sid}`;
-    assert.equal((await http(poll, { origin: EVIL, "content-type": "text/plain" }, "POST", "40")).status, 403);
-    assert.equal(await wsStatus(wsUrl(srv, sid), EVIL), 403);
+    const post = await pollingRequest(srv.port, from(EVIL), { query: `&sid=${sid}`, method: "POST", body: "40" });
+    assert.equal(post.status, 403);
+    assert.equal(await upgradeStatus(srv.port, EVIL, `&sid=${sid}`), 403);
     assert.equal(srv.io.sockets.sockets.size, 0, "the foreign CONNECT never reached the server");
   });
 
