@@ -13,7 +13,7 @@ import type {
   WithTimeoutAck,
 } from "../shared/typed-events.js";
 import { AckTimeoutError } from "../shared/ack-table.js";
-import { toError } from "../shared/errors.js";
+import { RoomcastError, toError } from "../shared/errors.js";
 import { runAppCode } from "./app-code.js";
 import type { Adapter } from "./adapter/adapter.js";
 import type { BroadcastFlags, BroadcastOptions, FetchedSocket, Room, SocketDetails, SocketId } from "./adapter/types.js";
@@ -87,7 +87,7 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
    * timeout fired). Throws on a reserved event name. Returns true.
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<WithMultipleAcks<EmitEvents>, Ev>): boolean {
-    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    if (RESERVED_EVENTS.has(ev)) throw new RoomcastError("ERR_RESERVED_EVENT", `"${ev}" is a reserved event name`);
     const data: unknown[] = [ev, ...args];
     const packet: Packet = { type: PacketType.EVENT, nsp: this.#adapter.nsp.name, data };
     const last = data[data.length - 1];
@@ -115,7 +115,7 @@ export class BroadcastOperator<EmitEvents extends object = DefaultEventsMap, Soc
 
   /** `io.timeout(ms).serverSideEmit(ev, …, (err, responses) => …)`: server-side emit whose acks wait `ms`. */
   serverSideEmit(ev: string, ...args: unknown[]): boolean {
-    if (NAMESPACE_RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    if (NAMESPACE_RESERVED_EVENTS.has(ev)) throw new RoomcastError("ERR_RESERVED_EVENT", `"${ev}" is a reserved event name`);
     const timeout = this.#flags.timeout;
     this.#adapter.serverSideEmit([ev, ...args], timeout === undefined ? undefined : { timeout });
     return true;

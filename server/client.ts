@@ -12,7 +12,7 @@ import { compactListeners } from "./engine/listener-table.js";
 import { engineSessionId, engineTransport } from "./engine/internals.js";
 import { Decoder } from "../shared/decoder.js";
 import { encodePacket } from "../shared/encoder.js";
-import { ProtocolError } from "../shared/errors.js";
+import { ProtocolError, RoomcastError } from "../shared/errors.js";
 import { PacketType, type Packet } from "../shared/packet.js";
 import type { BroadcastFlags } from "./adapter/types.js";
 import type { EngineWriteOptions, OutgoingFrames } from "./outgoing.js";
@@ -347,7 +347,7 @@ export class Client {
   #onconnect(name: string, auth: Record<string, unknown>): void {
     if (this.#connecting?.has(name) === true) return;
     if (this.namespaceCount >= this.#context.maxNamespacesPerConnection) {
-      this.close(DisconnectReason.PARSE_ERROR, new Error("too many namespaces on one connection"));
+      this.close(DisconnectReason.PARSE_ERROR, new RoomcastError("ERR_TOO_MANY_NAMESPACES", "too many namespaces on one connection"));
       return;
     }
     (this.#connecting ??= new Set()).add(name);

@@ -255,6 +255,6 @@ function parseAuthority(text: string): { host: string; port: number | undefined 
 export function refuseForeignOrigins(gate: OriginGate) {
   return (req: IncomingMessage, res: MiddlewareResponse, next: (err?: unknown) => void): void => {
     if (req.headers.origin === undefined) return next(); // not from a browser page: no closure on this path
-    gate.check(req, (allowed) => (allowed ? next() : refuseRequest(res, 403, 4, "Forbidden", next)));
+    gate.check(req, (allowed) => (allowed ? next() : refuseRequest(res, 403, 4, "Forbidden", "ERR_ORIGIN_REFUSED", next)));
   };
 }

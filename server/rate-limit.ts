@@ -221,7 +221,7 @@ export function releaseSession(req: IncomingMessage): void {
 export function refuseBusyAddresses(counter: AddressCounter, trust: ProxyTrust) {
   return (req: IncomingMessage, res: MiddlewareResponse, next: (err?: unknown) => void): void => {
     if (isSessionRequest(req) || !counter.full(trust.clientAddress(req))) return next();
-    refuseRequest(res, 429, 429, "too many connections", next);
+    refuseRequest(res, 429, 429, "too many connections", "ERR_TOO_MANY_CONNECTIONS", next);
   };
 }
 
@@ -233,7 +233,7 @@ export function refuseBusyAddresses(counter: AddressCounter, trust: ProxyTrust) 
 export function refuseBusyHttpConnections(req: IncomingMessage, res: MiddlewareResponse, next: (err?: unknown) => void): void {
   // an upgrade is not counted (its connection carries nothing else), nor a request of an existing session
   if (!(res instanceof ServerResponse) || isSessionRequest(req) || sessionsOnConnectionOf(req) < MAX_SESSIONS_PER_HTTP_CONNECTION) return next();
-  refuseRequest(res, 429, 429, "too many sessions on one connection", next);
+  refuseRequest(res, 429, 429, "too many sessions on one connection", "ERR_TOO_MANY_SESSIONS", next);
 }
 
 /** engine.io middleware: no new session while the server shuts down (HTTP 503). */
@@ -244,7 +244,7 @@ export function refuseWhile(closing: () => boolean) {
     // busy, and the HTTP server's close() waits for every connection
     if (res instanceof ServerResponse) res.setHeader("Connection", "close");
     if (isSessionRequest(req)) return next();
-    refuseRequest(res, 503, 503, "server shutting down", next);
+    refuseRequest(res, 503, 503, "server shutting down", "ERR_SHUTTING_DOWN", next);
   };
 }
 

@@ -9,6 +9,7 @@ import { PacketType, type Packet } from "../shared/packet.js";
 import type { CatchAllListener, EventNames } from "../shared/typed-events.js";
 import { AnyListeners, type AnyListener } from "../shared/any-listeners.js";
 import { AckTable } from "../shared/ack-table.js";
+import { RoomcastError } from "../shared/errors.js";
 import type { SocketId } from "./adapter/types.js";
 import type { Client } from "./client.js";
 import { compactListeners } from "./engine/listener-table.js";
@@ -221,7 +222,7 @@ export abstract class SocketIncoming<
 
   /** @internal the socket is gone: the acks it waits for fail, those it owed are no longer counted */
   protected settleAcks(): void {
-    this.#acks?.failAll(new Error("socket has been disconnected"));
+    this.#acks?.failAll(new RoomcastError("ERR_SOCKET_DISCONNECTED", "socket has been disconnected"));
     this.#acks = undefined;
     this.#ctx.inflight.paid(this.#owed);
     this.#owed = 0;

@@ -20,6 +20,7 @@ import { buildHandshake, type Handshake } from "./handshake.js";
 import type { OutgoingFrames } from "./outgoing.js";
 import { DisconnectReason, RECOVERABLE_REASONS } from "./reasons.js";
 import { markErrorFirst } from "../shared/ack-table.js";
+import { RoomcastError } from "../shared/errors.js";
 import type { Upward } from "./upward.js";
 import type { AnyListener } from "../shared/any-listeners.js";
 import { runAppCode } from "./app-code.js";
@@ -152,7 +153,7 @@ export class Socket<
 
   /** Sends an event to this client. A trailing function is the ack callback. Throws on a reserved event name. */
   override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
-    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    if (RESERVED_EVENTS.has(ev)) throw new RoomcastError("ERR_RESERVED_EVENT", `"${ev}" is a reserved event name`);
     const data: unknown[] = [ev, ...args];
     const flags = this.#flags ?? NO_FLAGS;
     this.#flags = undefined;
@@ -165,7 +166,7 @@ export class Socket<
     }
     if (this.#closing && (packet.id !== undefined || !this.context.recovers)) {
       // a disconnected socket sends nothing: it would reach the client's next session of this namespace
-      this.acks.failAll(new Error("socket has been disconnected"));
+      this.acks.failAll(new RoomcastError("ERR_SOCKET_DISCONNECTED", "socket has been disconnected"));
       return true;
     }
     if (this.context.recovers && packet.id === undefined) {

@@ -16,6 +16,7 @@
  */
 import type { Socket as NetSocket } from "node:net";
 import type { Socket as EngineSocket } from "engine.io";
+import { codedRangeError } from "../../shared/errors.js";
 import { engineTcpSocket, engineWebSocket, writeBufferLength } from "./internals.js";
 
 /** Defaults of the `maxBufferedBytes` and `maxBufferedPackets` server options. */
@@ -39,9 +40,12 @@ export const MIN_MAX_BUFFERED_BYTES = 128 * 1024;
 
 export function bufferLimits(maxBytes = DEFAULT_MAX_BUFFERED_BYTES, maxPackets = DEFAULT_MAX_BUFFERED_PACKETS): BufferLimits {
   if (!(maxBytes >= MIN_MAX_BUFFERED_BYTES)) {
-    throw new RangeError(`maxBufferedBytes must be at least ${MIN_MAX_BUFFERED_BYTES} (Infinity turns the bound off), got ${maxBytes}`);
+    const message = `maxBufferedBytes must be at least ${MIN_MAX_BUFFERED_BYTES} (Infinity turns the bound off), got ${maxBytes}`;
+    throw codedRangeError("ERR_INVALID_OPTION", message);
   }
-  if (!(maxPackets >= 2)) throw new RangeError(`maxBufferedPackets must be at least 2 (Infinity turns the bound off), got ${maxPackets}`);
+  if (!(maxPackets >= 2)) {
+    throw codedRangeError("ERR_INVALID_OPTION", `maxBufferedPackets must be at least 2 (Infinity turns the bound off), got ${maxPackets}`);
+  }
   return { maxBytes, maxPackets, softBytes: maxBytes / 2, softPackets: maxPackets / 2 };
 }
 

@@ -4,6 +4,7 @@
  * (engine.io hands upgrade middlewares a stand-in response that only carries the socket).
  */
 import { ServerResponse, STATUS_CODES } from "node:http";
+import { RoomcastError, type ErrorCode } from "../../shared/errors.js";
 
 /** The response engine.io passes a middleware for a WebSocket upgrade. */
 export interface UpgradeResponse {
@@ -12,8 +13,18 @@ export interface UpgradeResponse {
 
 export type MiddlewareResponse = ServerResponse | UpgradeResponse;
 
-/** Answers `status` with `{"code": code, "message": message}` and ends the request (the connection, for an upgrade). */
-export function refuseRequest(res: MiddlewareResponse, status: number, code: number, message: string, next: (err?: unknown) => void): void {
+/**
+ * Answers `status` with `{"code": code, "message": message}` and ends the request (the connection, for an upgrade).
+ * An upgrade without a socket is left to engine.io: `next` gets a RoomcastError with `message` and `errorCode`.
+ */
+export function refuseRequest(
+  res: MiddlewareResponse,
+  status: number,
+  code: number,
+  message: string,
+  errorCode: ErrorCode,
+  next: (err?: unknown) => void,
+): void {
   const body = JSON.stringify({ code, message });
   if (res instanceof ServerResponse) {
     res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
@@ -21,7 +32,7 @@ export function refuseRequest(res: MiddlewareResponse, status: number, code: num
     return;
   }
   const socket = res.socket;
-  if (socket === undefined) return next(new Error(message));
+  if (socket === undefined) return next(new RoomcastError(errorCode, message));
   socket.on("error", () => {});
   if (socket.writable) {
     socket.write(

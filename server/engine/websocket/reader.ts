@@ -31,40 +31,21 @@ import {
   OPCODE_TEXT,
   unmask,
 } from "./frame.js";
+import { WebSocketErrorCode } from "../../../shared/error-codes.js";
+import { RoomcastError } from "../../../shared/errors.js";
 
-/** Stable codes of the reasons a connection is failed (the close code sent is `WebSocketProtocolError.closeCode`). */
-export const WebSocketErrorCode = {
-  /** An RSV bit is set but no extension was negotiated (1002). */
-  RSV_BITS: "ERR_WS_RSV_BITS",
-  /** A client frame without a mask (1002). */
-  UNMASKED: "ERR_WS_UNMASKED",
-  /** An opcode RFC 6455 does not define (1002). */
-  UNKNOWN_OPCODE: "ERR_WS_UNKNOWN_OPCODE",
-  /** A close, ping or pong frame with FIN clear, or with a payload over 125 bytes (1002). */
-  BAD_CONTROL_FRAME: "ERR_WS_BAD_CONTROL_FRAME",
-  /** A continuation frame with no message to continue, or a new message before the fragmented one ended (1002). */
-  BAD_CONTINUATION: "ERR_WS_BAD_CONTINUATION",
-  /** A message (all its fragments together) over maxPayload, or a 64-bit length over 2^53 - 1 (1009). */
-  TOO_BIG: "ERR_WS_TOO_BIG",
-  /** A message in more than `maxFragments` frames (1008). */
-  TOO_MANY_FRAGMENTS: "ERR_WS_TOO_MANY_FRAGMENTS",
-  /** A text message or a close reason that is not valid UTF-8 (1007). */
-  INVALID_UTF8: "ERR_WS_INVALID_UTF8",
-  /** A close frame with a 1-byte payload or a close code that may not be sent (1002). */
-  BAD_CLOSE_FRAME: "ERR_WS_BAD_CLOSE_FRAME",
-  /** The connection's outgoing buffer is over its bound (no close frame: the TCP socket is destroyed). */
-  OUTGOING_BUFFER_FULL: "ERR_WS_OUTGOING_BUFFER_FULL",
-} as const;
-export type WebSocketErrorCode = (typeof WebSocketErrorCode)[keyof typeof WebSocketErrorCode];
+/**
+ * Stable codes of the reasons a connection is failed (the close code sent is `WebSocketProtocolError.closeCode`): the
+ * `ERR_WS_*` rows of roomcast's one ErrorCode table (shared/error-codes.ts).
+ */
+export { WebSocketErrorCode } from "../../../shared/error-codes.js";
 
 /** Why a connection was failed: `code` says why, `closeCode` is the code sent in the close frame. */
-export class WebSocketProtocolError extends Error {
-  readonly code: WebSocketErrorCode;
+export class WebSocketProtocolError extends RoomcastError<WebSocketErrorCode> {
   readonly closeCode: number;
   constructor(code: WebSocketErrorCode, message: string, closeCode: number) {
-    super(message);
+    super(code, message);
     this.name = "WebSocketProtocolError";
-    this.code = code;
     this.closeCode = closeCode;
   }
 }

@@ -26,6 +26,7 @@
 import type { Socket as NetSocket } from "node:net";
 import { binaryFrame, closeFrame, OPCODE_BINARY, OPCODE_PONG, OPCODE_TEXT, textFrameBuffer } from "./frame.js";
 import { FrameReader, readerLimits, WebSocketErrorCode, WebSocketProtocolError, type ReaderLimits } from "./reader.js";
+import { RoomcastError } from "../../../shared/errors.js";
 
 export { WebSocketProtocolError } from "./reader.js";
 
@@ -394,5 +395,5 @@ export class ServerWebSocket extends FrameReader<SocketLimits> {
 }
 
 function notOpen(readyState: number, cb: SendCallback | undefined): void {
-  if (cb !== undefined) process.nextTick(cb, new Error(`WebSocket is not open: readyState ${readyState}`));
+  if (cb !== undefined) process.nextTick(cb, new RoomcastError("ERR_WS_NOT_OPEN", `WebSocket is not open: readyState ${readyState}`));
 }
