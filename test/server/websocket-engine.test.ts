@@ -300,7 +300,8 @@ describe("WebSocket engine: one connection's frames", () => {
       assert.equal(await p.reader.closeCode(), 1005); // empty close frame (no code given)
       assert.equal(p.ws.readyState, 2);
       const sendError = await new Promise<Error | null | undefined>((r) => p.ws.send("late", r));
-      assert.match(String(sendError), /not open/);
+      assert.equal(sendError?.message, "WebSocket is not open: readyState 2");
+      assert.equal((sendError as Error & { code?: unknown }).code, "ERR_WS_NOT_OPEN");
       p.client.write(clientFrame(8, Buffer.from([0x03, 0xe8])));
       assert.equal(await p.reader.next(), undefined);
       assert.equal(await closed, 1000);

@@ -21,11 +21,13 @@ import {
   toError,
 } from "../../shared/errors.js";
 import { WebSocketErrorCode } from "../../shared/error-codes.js";
-import { Server, type ServerOptions } from "../../server/index.js";
+import { Server, type ServerOptions, type Socket as ServerSocket } from "../../server/index.js";
+import { refuseRequest } from "../../server/engine/http-refusal.js";
 import { decodeMessage, MalformedMessageError } from "../../server/adapter/cluster-message.js";
 import { ClusterRequests, RequestTimeoutError } from "../../server/adapter/cluster-requests.js";
 import { requirePeer } from "../../server/optional-peer.js";
 import { next } from "../helpers/events.js";
+import { FakePeer } from "../helpers/fake-peer.js";
 import { fixture, listen, startServer } from "../helpers/server.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url)); // from dist/test/shared
@@ -106,6 +108,56 @@ describe("each layer raises coded errors, messages unchanged", () => {
     refused({ cors: { origin: 5 as never } }, /^cors\.origin: expected/, TypeError);
     refused({ maxConnectionsPerAddress: 0 }, "maxConnectionsPerAddress must be ≥ 1", RangeError);
     refused({ eventRateLimit: { burst: 0, perSecond: 1 } }, "token bucket: burst must be ≥ 1 and perSecond > 0", RangeError);
+  });
+
+  it("server sockets: reserved event names, pending acks on disconnect", async () => {
+    await using server = await startServer();
+    const connected = next<[ServerSocket]>(server.io, "connection");
+    const client = io(server.url, { forceNew: true, reconnection: false });
+    try {
+      const [socket] = await connected;
+      const reserved = (emit: () => unknown, event: string) =>
+        assert.throws(emit, (e) => coded(e, "ERR_RESERVED_EVENT", `"${event}" is a reserved event name`));
+      reserved(() => socket.emit("disconnect"), "disconnect");
+      reserved(() => server.io.emit("connect"), "connect");
+      reserved(() => server.io.to("room").emit("disconnecting"), "disconnecting");
+      reserved(() => server.io.serverSideEmit("new_namespace"), "new_namespace");
+      const pending = socket.emitWithAck("hang"); // the client has no listener: never acks
+      client.disconnect();
+      await assert.rejects(pending, (e) => coded(e, "ERR_SOCKET_DISCONNECTED", "socket has been disconnected"));
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it("connection: a CONNECT past maxNamespacesPerConnection closes it with ERR_TOO_MANY_NAMESPACES", async () => {
+    await using server = await startServer({ maxNamespacesPerConnection: 1 });
+    server.io.of("/second");
+    const connected = next<[ServerSocket]>(server.io, "connection");
+    using peer = await FakePeer.open(server.url, "websocket");
+    await peer.connect("/");
+    const [socket] = await connected;
+    const disconnected = next<[string, unknown]>(socket, "disconnect");
+    await peer.send("0/second,").catch(() => undefined);
+    const [reason, description] = await disconnected;
+    assert.equal(reason, "parse error");
+    coded(description, "ERR_TOO_MANY_NAMESPACES", "too many namespaces on one connection", RoomcastError);
+  });
+
+  it("engine: buffer bounds are options (ERR_INVALID_OPTION), an HTTP refusal the engine must answer is coded", () => {
+    assert.throws(
+      () => new Server({ maxBufferedBytes: 1 }),
+      (e) => coded(e, "ERR_INVALID_OPTION", /^maxBufferedBytes must be at least 131072 .*got 1$/, RangeError),
+    );
+    assert.throws(
+      () => new Server({ maxBufferedPackets: 1 }),
+      (e) => coded(e, "ERR_INVALID_OPTION", "maxBufferedPackets must be at least 2 (Infinity turns the bound off), got 1", RangeError),
+    );
+    const refused: unknown[] = [];
+    refuseRequest({}, 429, 429, "too many connections", "ERR_TOO_MANY_CONNECTIONS", (err) => refused.push(err));
+    refuseRequest({}, 403, 4, "Forbidden", "ERR_ORIGIN_REFUSED", (err) => refused.push(err));
+    coded(refused[0], "ERR_TOO_MANY_CONNECTIONS", "too many connections", RoomcastError);
+    coded(refused[1], "ERR_ORIGIN_REFUSED", "Forbidden", RoomcastError);
   });
 
   it("cluster adapter: request timeout, closed adapter, malformed message", async () => {
@@ -194,16 +246,6 @@ const ALLOWED: { line: RegExp; why: string }[] = [
     line: /e instanceof Error \? e : new Error\(String\(e\)\)/,
     why: "client/manager.ts: the browser bundle's normaliser of what engine.io-client emits (Errors and strings); toError would add 212 B to it (min+gzip)",
   },
-  // the server's core and engine files are being restructured (issue 13): their sites are coded once that lands
-  ...[
-    /new Error\(`"\$\{ev\}" is a reserved event name`\)/,
-    /new Error\("socket has been disconnected"\)/,
-    /new Error\("too many namespaces on one connection"\)/,
-    /new Error\(`WebSocket is not open: readyState/,
-    /new RangeError\(`maxBuffered(Bytes|Packets) must be at least/,
-    /next\(new Error\(message\)\)/,
-    /class WebSocketProtocolError extends Error/,
-  ].map((line) => ({ line, why: `${line.source}: a server core or engine file under restructure` })),
 ];
 
 /** The source lines (comments left out) of server/, client/ and shared/, but the files that build errors. */
