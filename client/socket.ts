@@ -13,44 +13,18 @@ import type {
   EventNamesWithAck,
   EventParams,
   EventParamsWithoutAck,
-  WithTimeoutAck,
 } from "../shared/typed-events.js";
 import { Emitter, safely } from "./emitter.js";
 import type { ClientUpward } from "./upward.js";
 import { enqueue, removeAck } from "./offline-queue.js";
 import type { AuthPayload, SocketOptions } from "./options.js";
 import { RetryQueue, type EmitFlags } from "./retry-queue.js";
+import type { ConnectError, DisconnectDescription, DisconnectReason, DisconnectReason as Reason, SocketReservedEvents, TimeoutEvents } from "./socket-types.js";
 
-/** Why a socket was disconnected (socket.io's reasons); also named `Socket.DisconnectReason`, as in socket.io-client. */
-export type DisconnectReason = Socket.DisconnectReason;
-
-/** Details of a low-level disconnection (an Error, or what the transport knows). */
-export type DisconnectDescription = Error | { description: string; context?: unknown } | undefined;
-
-/** What `connect_error` listeners get: a middleware refusal carries the server's `data`. */
-export interface ConnectError extends Error {
-  /** What the server's middleware passed as `err.data` (JSON from the server, untyped as in socket.io-client). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  data?: any;
-}
-
-/** Events a client {@link Socket} emits by itself. */
-export interface SocketReservedEvents {
-  /** The socket joined its namespace (also after each reconnection). */
-  connect: () => void;
-  /** Joining failed: a middleware refused it (`err.data` holds its data), or the connection failed. */
-  connect_error: (err: ConnectError) => void;
-  /**
-   * The socket left its namespace; it reconnects by itself unless the reason is "io server disconnect" or
-   * "io client disconnect".
-   */
-  disconnect: (reason: DisconnectReason, description?: DisconnectDescription) => void;
-}
+export type { ConnectError, DisconnectDescription, DisconnectReason, SocketReservedEvents } from "./socket-types.js";
 
 type Callback = (...args: unknown[]) => void;
 type Outgoing = Packet & { compress?: boolean };
-/** Emit signatures after `.timeout()`: typed maps get `(err, ...ackArgs)` callbacks; untyped ones stay untyped. */
-type TimeoutEvents<Map> = string extends keyof Map ? Map : WithTimeoutAck<Map>;
 
 /**
  * A client socket: one namespace over a Manager's connection (`socket.io`). Same API as socket.io-client's
@@ -311,12 +285,7 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     switch (packet.type) {
       case PacketType.CONNECT:
         if (typeof data?.sid === "string") this.#onconnect(data.sid, typeof data.pid === "string" ? data.pid : undefined);
-        else {
-          this.emitReserved(
-            "connect_error",
-            new RoomcastError("ERR_BAD_PAYLOAD", "invalid CONNECT answer (is the server Socket.IO v3+?)"),
-          );
-        }
+        else this.emitReserved("connect_error", new RoomcastError("ERR_BAD_PAYLOAD", "invalid CONNECT answer (is the server Socket.IO v3+?)"));
         break;
       case PacketType.EVENT:
         this.#onevent(packet);
@@ -330,10 +299,8 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
         break;
       case PacketType.CONNECT_ERROR: {
         this.#destroy();
-        const err: ConnectError = new RoomcastError(
-          "ERR_CONNECT_REFUSED",
-          typeof packet.data === "string" ? packet.data : String(data?.message),
-        );
+        const message = typeof packet.data === "string" ? packet.data : String(data?.message);
+        const err: ConnectError = new RoomcastError("ERR_CONNECT_REFUSED", message);
         if (data?.data !== undefined) err.data = data.data;
         this.emitReserved("connect_error", err);
       }
@@ -350,10 +317,8 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
     this.connected = false;
     this.id = undefined;
     this.emitReserved("disconnect", reason, description);
-    this.#acks.failAll(
-      new RoomcastError("ERR_SOCKET_DISCONNECTED", "socket has been disconnected"),
-      (id) => this.sendBuffer.some((p) => p.id === id),
-    );
+    const disconnected = new RoomcastError("ERR_SOCKET_DISCONNECTED", "socket has been disconnected");
+    this.#acks.failAll(disconnected, (id) => this.sendBuffer.some((p) => p.id === id));
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
@@ -429,11 +394,5 @@ export class Socket<ListenEvents extends object = DefaultEventsMap, EmitEvents e
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace Socket {
   /** Why a socket was disconnected (socket.io's reasons). */
-  type DisconnectReason =
-    | "io server disconnect"
-    | "io client disconnect"
-    | "ping timeout"
-    | "transport close"
-    | "transport error"
-    | "parse error";
+  type DisconnectReason = Reason;
 }

@@ -29,7 +29,7 @@ describe("WebSocket frame-reader fuzzer (CI slice)", () => {
     assert.deepEqual(result.findings, [], report);
     // every refusing path, on both sides: each error code, each close code a failure sends
     for (const code of Object.values(WebSocketErrorCode)) {
-      if (code !== WebSocketErrorCode.OUTGOING_BUFFER_FULL) assert.ok((result.ourCodes[code] ?? 0) > 0, `${code} never reached\n${report}`);
+      if (code !== WebSocketErrorCode.WS_OUTGOING_BUFFER_FULL) assert.ok((result.ourCodes[code] ?? 0) > 0, `${code} never reached\n${report}`);
     }
     for (const code of WS_CODES) assert.ok((result.theirCodes[code] ?? 0) > 0, `${code} never reached\n${report}`);
     for (const close of ["1002", "1007", "1008", "1009"]) assert.ok((result.failures[close] ?? 0) > 0, `no failure with ${close}\n${report}`);

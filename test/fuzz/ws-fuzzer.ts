@@ -229,7 +229,7 @@ export async function runWsFuzz(options: WsFuzzOptions): Promise<WsFuzzResult> {
     if (c.maxPayload > 0) r.maxBufferedRatio = Math.max(r.maxBufferedRatio, ours.maxBuffered / ours.bound);
     const v = verdict(p);
     if (!v.agree && ours.exception === undefined) await find("differential", index, v.message, c);
-    if (ours.code === WebSocketErrorCode.BAD_CONTROL_FRAME && theirs.error?.code === "WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH" && hasLongEncodedControl(c.stream)) {
+    if (ours.code === WebSocketErrorCode.WS_BAD_CONTROL_FRAME && theirs.error?.code === "WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH" && hasLongEncodedControl(c.stream)) {
       r.longEncodedControl++;
     }
     if (c.expected !== undefined) {

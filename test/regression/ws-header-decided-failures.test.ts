@@ -39,11 +39,11 @@ const HUGE = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
 
 describe("regression: what a header's first two bytes decide fails before its extended length arrives", () => {
   const twoBytes: Array<[string, number[], string]> = [
-    ["reserved opcode 3, 16-bit length marker", [0x83, 0xfe], `fail 1002 ${Err.UNKNOWN_OPCODE}`],
-    ["reserved opcode 11, 64-bit length marker", [0x8b, 0xff], `fail 1002 ${Err.UNKNOWN_OPCODE}`],
-    ["continuation with no message to continue, 16-bit length marker", [0x80, 0xfe], `fail 1002 ${Err.BAD_CONTINUATION}`],
-    ["ping with FIN clear, 64-bit length marker", [0x09, 0xff], `fail 1002 ${Err.BAD_CONTROL_FRAME}`],
-    ["close frame announcing a 1-byte payload", [0x88, 0x81], `fail 1002 ${Err.BAD_CLOSE_FRAME}`],
+    ["reserved opcode 3, 16-bit length marker", [0x83, 0xfe], `fail 1002 ${Err.WS_UNKNOWN_OPCODE}`],
+    ["reserved opcode 11, 64-bit length marker", [0x8b, 0xff], `fail 1002 ${Err.WS_UNKNOWN_OPCODE}`],
+    ["continuation with no message to continue, 16-bit length marker", [0x80, 0xfe], `fail 1002 ${Err.WS_BAD_CONTINUATION}`],
+    ["ping with FIN clear, 64-bit length marker", [0x09, 0xff], `fail 1002 ${Err.WS_BAD_CONTROL_FRAME}`],
+    ["close frame announcing a 1-byte payload", [0x88, 0x81], `fail 1002 ${Err.WS_BAD_CLOSE_FRAME}`],
   ];
   for (const [what, bytes, expected] of twoBytes) {
     it(`${what}: failed from ${Buffer.from(bytes).toString("hex")} alone`, () => {
@@ -53,25 +53,25 @@ describe("regression: what a header's first two bytes decide fails before its ex
 
   it("a new message inside a fragmented one, 16-bit length marker: failed from its first two bytes", () => {
     const reader = new Reader(readerLimits(1000)).feed([0x01, 0x81, ...MASK, 0x61]).feed([0x82, 0xfe]);
-    assert.deepEqual(reader.events, [`fail 1002 ${Err.BAD_CONTINUATION}`]);
+    assert.deepEqual(reader.events, [`fail 1002 ${Err.WS_BAD_CONTINUATION}`]);
   });
 });
 
 describe("regression: a 64-bit length over 2^53 - 1 fails a control frame or a reserved opcode with 1002", () => {
   it("a ping: 1002 (not 1009)", () => {
-    assert.deepEqual(new Reader(readerLimits(0)).feed([0x89, 0xff, ...HUGE]).events, [`fail 1002 ${Err.BAD_CONTROL_FRAME}`]);
+    assert.deepEqual(new Reader(readerLimits(0)).feed([0x89, 0xff, ...HUGE]).events, [`fail 1002 ${Err.WS_BAD_CONTROL_FRAME}`]);
   });
   it("a close frame: 1002 (not 1009)", () => {
-    assert.deepEqual(new Reader(readerLimits(0)).feed([0x88, 0xff, ...HUGE]).events, [`fail 1002 ${Err.BAD_CONTROL_FRAME}`]);
+    assert.deepEqual(new Reader(readerLimits(0)).feed([0x88, 0xff, ...HUGE]).events, [`fail 1002 ${Err.WS_BAD_CONTROL_FRAME}`]);
   });
   it("reserved opcode 7: 1002 (not 1009)", () => {
-    assert.deepEqual(new Reader(readerLimits(0)).feed([0x87, 0xff, ...HUGE]).events, [`fail 1002 ${Err.UNKNOWN_OPCODE}`]);
+    assert.deepEqual(new Reader(readerLimits(0)).feed([0x87, 0xff, ...HUGE]).events, [`fail 1002 ${Err.WS_UNKNOWN_OPCODE}`]);
   });
   it("unchanged: a binary frame stays 1009, with no maxPayload too", () => {
-    assert.deepEqual(new Reader(readerLimits(0)).feed([0x82, 0xff, ...HUGE]).events, [`fail 1009 ${Err.TOO_BIG}`]);
+    assert.deepEqual(new Reader(readerLimits(0)).feed([0x82, 0xff, ...HUGE]).events, [`fail 1009 ${Err.WS_TOO_BIG}`]);
   });
   it("a ping whose 16-bit length field holds 3: 1002 from its first two bytes (not the minimal encoding, as ws)", () => {
-    assert.deepEqual(new Reader(readerLimits(1000)).feed([0x89, 0xfe]).events, [`fail 1002 ${Err.BAD_CONTROL_FRAME}`]);
-    assert.deepEqual(new Reader(readerLimits(1000)).feed([0x89, 0xfe, 0x00, 0x03, ...MASK, 0x61, 0x62, 0x63]).events, [`fail 1002 ${Err.BAD_CONTROL_FRAME}`]);
+    assert.deepEqual(new Reader(readerLimits(1000)).feed([0x89, 0xfe]).events, [`fail 1002 ${Err.WS_BAD_CONTROL_FRAME}`]);
+    assert.deepEqual(new Reader(readerLimits(1000)).feed([0x89, 0xfe, 0x00, 0x03, ...MASK, 0x61, 0x62, 0x63]).events, [`fail 1002 ${Err.WS_BAD_CONTROL_FRAME}`]);
   });
 });

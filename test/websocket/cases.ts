@@ -156,14 +156,14 @@ pings({
   name: "ping with a 126-byte payload fails (control frames carry at most 125 bytes)",
   rfc: "§5.5",
   frames: [F.ping(binaryData(126)), F.ping("after")],
-  events: [E.fail(1002, Err.BAD_CONTROL_FRAME)],
+  events: [E.fail(1002, Err.WS_BAD_CONTROL_FRAME)],
 });
 pings({
   id: "2.6",
   name: "ping of 125 bytes with a 16-bit length field fails from its first two bytes (not the minimal encoding)",
   rfc: "§5.2, §5.5",
   frames: [F.ping(b125, { lengthField: 16 }), F.ping("after")],
-  events: [E.fail(1002, Err.BAD_CONTROL_FRAME)],
+  events: [E.fail(1002, Err.WS_BAD_CONTROL_FRAME)],
   note: "as ws: a control frame whose 7-bit length is 126 or 127 fails (1002) whatever the extended length holds (§5.2 wants the minimal encoding, §5.5 at most 125 bytes)",
 });
 pings({ id: "2.7", name: "unsolicited pong without payload is reported and not answered", rfc: "§5.5.3", frames: [F.pong()], events: [E.pong()] });
@@ -188,13 +188,13 @@ pings({
     sampled: true, // 8.6 KB: every split would be 8,600 chunkings of 126 frames; 2.1-2.4 split each kind at every byte
   });
 }
-pings({ id: "2.12", name: "pong with a 126-byte payload fails", rfc: "§5.5", frames: [F.pong(binaryData(126))], events: [E.fail(1002, Err.BAD_CONTROL_FRAME)] });
+pings({ id: "2.12", name: "pong with a 126-byte payload fails", rfc: "§5.5", frames: [F.pong(binaryData(126))], events: [E.fail(1002, Err.WS_BAD_CONTROL_FRAME)] });
 pings({
   id: "2.13",
   name: "ping with a 64-bit length of 126 fails from its first two bytes",
   rfc: "§5.5",
   frames: [frame(OP.ping, Buffer.alloc(0), { length: 126, lengthField: 64 })],
-  events: [E.fail(1002, Err.BAD_CONTROL_FRAME)],
+  events: [E.fail(1002, Err.WS_BAD_CONTROL_FRAME)],
 });
 pings({
   id: "2.14",
@@ -223,7 +223,7 @@ for (const [k, [kind, bad]] of KINDS.entries()) {
       name: `${kind} frame with ${bits.join("+")} after a good message; a ping behind it is not answered`,
       rfc: "§5.2",
       frames: [F.text("ok"), ...bad(r), F.ping("after")],
-      events: [E.text("ok"), E.fail(1002, Err.RSV_BITS)],
+      events: [E.text("ok"), E.fail(1002, Err.WS_RSV_BITS)],
     });
   }
 }
@@ -234,27 +234,27 @@ const opcodes = section("4 opcodes");
 for (const op of [3, 4, 5, 6, 7, 11, 12, 13, 14, 15]) {
   const kind = op < 8 ? "data" : "control";
   const id = `4.${op < 8 ? 1 : 2}.${op}`;
-  opcodes({ id: `${id}.1`, name: `reserved ${kind} opcode ${op}, empty payload`, rfc: "§5.2", frames: [frame(op)], events: [E.fail(1002, Err.UNKNOWN_OPCODE)] });
+  opcodes({ id: `${id}.1`, name: `reserved ${kind} opcode ${op}, empty payload`, rfc: "§5.2", frames: [frame(op)], events: [E.fail(1002, Err.WS_UNKNOWN_OPCODE)] });
   opcodes({
     id: `${id}.2`,
     name: `reserved ${kind} opcode ${op} with a payload after a good message, a ping behind it`,
     rfc: "§5.2",
     frames: [F.text("ok"), frame(op, "reserved"), F.ping("after")],
-    events: [E.text("ok"), E.fail(1002, Err.UNKNOWN_OPCODE)],
+    events: [E.text("ok"), E.fail(1002, Err.WS_UNKNOWN_OPCODE)],
   });
   opcodes({
     id: `${id}.3`,
     name: `reserved ${kind} opcode ${op} between the fragments of a message`,
     rfc: "§5.2, §5.4",
     frames: [F.text("frag", fin0), frame(op, "x"), F.cont("ment")],
-    events: [E.fail(1002, Err.UNKNOWN_OPCODE)],
+    events: [E.fail(1002, Err.WS_UNKNOWN_OPCODE)],
   });
 }
 
 // ---- 5 fragmentation (§5.4) --------------------------------------------------------------------------------------
 
 const frag = section("5 fragmentation");
-const badCtl = [E.fail(1002, Err.BAD_CONTROL_FRAME)];
+const badCtl = [E.fail(1002, Err.WS_BAD_CONTROL_FRAME)];
 frag({ id: "5.1", name: "ping in two fragments", rfc: "§5.4, §5.5", frames: [F.ping("frag", fin0), F.cont("ment")], events: badCtl });
 frag({ id: "5.2", name: "pong in two fragments", rfc: "§5.4, §5.5", frames: [F.pong("frag", fin0), F.cont("ment")], events: badCtl });
 frag({ id: "5.3", name: "close in two fragments", rfc: "§5.4, §5.5", frames: [F.close(1000, "fr", fin0), F.cont("ag")], events: badCtl });
@@ -287,7 +287,7 @@ frag({
   frames: [F.text("f1", fin0), F.cont("f2", fin0), F.ping("p1"), F.cont("f3", fin0), F.cont("f4", fin0), F.ping("p2"), F.cont("f5")],
   events: [E.ping("p1"), E.ping("p2"), E.text("f1f2f3f4f5")],
 });
-const badCont = [E.fail(1002, Err.BAD_CONTINUATION)];
+const badCont = [E.fail(1002, Err.WS_BAD_CONTINUATION)];
 frag({ id: "5.9", name: "final continuation with no message to continue", rfc: "§5.4", frames: [F.cont("nothing")], events: badCont });
 frag({ id: "5.10", name: "non-final continuation with no message to continue", rfc: "§5.4", frames: [F.cont("nothing", fin0)], events: badCont });
 frag({
@@ -380,7 +380,7 @@ close({
   name: "close frame with a 1-byte payload",
   rfc: "§5.5.1",
   frames: [frame(OP.close, Buffer.from([0x03]))],
-  events: [E.fail(1002, Err.BAD_CLOSE_FRAME)],
+  events: [E.fail(1002, Err.WS_BAD_CLOSE_FRAME)],
 });
 close({ id: "7.3.3", name: "close 1000 with no reason", rfc: "§5.5.1", frames: [F.close(1000)], events: [E.close(1000)] });
 close({ id: "7.3.4", name: "close 1000 with a reason", rfc: "§5.5.1", frames: [F.close(1000, "Hello World!")], events: [E.close(1000, "Hello World!")] });
@@ -394,7 +394,7 @@ close({ id: "7.3.4", name: "close 1000 with a reason", rfc: "§5.5.1", frames: [
     name: "close with a 124-byte reason (a 126-byte payload) fails",
     rfc: "§5.5",
     frames: [F.close(1000, ascii + "r")],
-    events: [E.fail(1002, Err.BAD_CONTROL_FRAME)],
+    events: [E.fail(1002, Err.WS_BAD_CONTROL_FRAME)],
   });
 }
 close({ id: "7.3.8", name: "close reason with 2-, 3- and 4-byte code points", rfc: "§5.5.1", frames: [F.close(4000, "κόσμε € 😀")], events: [E.close(4000, "κόσμε € 😀")] });
@@ -412,7 +412,7 @@ close({ id: "7.3.8", name: "close reason with 2-, 3- and 4-byte code points", rf
       name: `close reason that is not UTF-8: ${what}`,
       rfc: "§5.5.1, §8.1",
       frames: [F.close(1000, reason)],
-      events: [E.fail(1007, Err.INVALID_UTF8)],
+      events: [E.fail(1007, Err.WS_INVALID_UTF8)],
     });
   }
 }
@@ -425,7 +425,7 @@ for (const [i, code] of [0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 29
     name: `close code ${code} (may not be sent)`,
     rfc: "§7.4",
     frames: [F.close(code, "code")],
-    events: [E.fail(1002, Err.BAD_CLOSE_FRAME)],
+    events: [E.fail(1002, Err.WS_BAD_CLOSE_FRAME)],
   });
 }
 
@@ -433,7 +433,7 @@ for (const [i, code] of [0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 29
 
 const limits = section("9 limits");
 const small: Limits = { maxPayload: 1000 };
-const tooBig = E.fail(1009, Err.TOO_BIG);
+const tooBig = E.fail(1009, Err.WS_TOO_BIG);
 limits({ id: "9.1.1", name: "text of exactly maxPayload (1000)", rfc: "§10.4", frames: [F.text(utf8Text(1000))], events: [E.text(utf8Text(1000))], limits: small });
 limits({ id: "9.1.2", name: "text of maxPayload + 1", rfc: "§10.4", frames: [F.text(utf8Text(1001))], events: [tooBig], limits: small });
 limits({
@@ -507,7 +507,7 @@ for (const [i, [what, length]] of (
 {
   /** A text message "a…b" in `n` frames: "a", n - 2 empty continuations, "b". */
   const inFrames = (n: number): Buffer[] => [F.text("a", fin0), ...Array.from({ length: n - 2 }, () => F.cont("", fin0)), F.cont("b")];
-  const tooMany = E.fail(1008, Err.TOO_MANY_FRAGMENTS);
+  const tooMany = E.fail(1008, Err.WS_TOO_MANY_FRAGMENTS);
   limits({ id: "9.2.1", name: "a message in 16,384 frames (the default maxFragments)", rfc: "§10.4", frames: inFrames(16_384), events: [E.text("ab")], sampled: true });
   limits({ id: "9.2.2", name: "a message in 16,385 frames", rfc: "§10.4", frames: inFrames(16_385), events: [tooMany], sampled: true });
   const four: Limits = { maxPayload: 1000, maxFragments: 4 };
@@ -523,7 +523,7 @@ for (const [i, [what, length]] of (
   });
 }
 const unmasked = { masked: false } as const;
-const notMasked = [E.fail(1002, Err.UNMASKED)];
+const notMasked = [E.fail(1002, Err.WS_UNMASKED)];
 const UNMASKED: Array<[string, Buffer[], string[]?]> = [
   ["text", [F.text("plain", unmasked)]],
   ["empty text", [F.text("", unmasked)]],

@@ -113,9 +113,9 @@ describe("closing handshake over loopback TCP", () => {
   }
 
   const afterServerClose: Array<[string, Buffer, string]> = [
-    ["an RSV bit", F.text("x", { rsv: 4 }), E.fail(1002, Err.RSV_BITS)],
-    ["a text that is not UTF-8", F.text(Buffer.from([0xc0, 0xaf])), E.fail(1007, Err.INVALID_UTF8)],
-    ["a close code that may not be sent", F.close(1005), E.fail(1002, Err.BAD_CLOSE_FRAME)],
+    ["an RSV bit", F.text("x", { rsv: 4 }), E.fail(1002, Err.WS_RSV_BITS)],
+    ["a text that is not UTF-8", F.text(Buffer.from([0xc0, 0xaf])), E.fail(1007, Err.WS_INVALID_UTF8)],
+    ["a close code that may not be sent", F.close(1005), E.fail(1002, Err.WS_BAD_CLOSE_FRAME)],
   ];
   for (const [what, bad, failure] of afterServerClose) {
     test(`the server closes first, then the peer sends ${what}: "error", no second close frame, TCP ended at once (not after the 30 s close timeout)`, { timeout: 5_000 }, async () => {

@@ -95,7 +95,7 @@ describe("conformance, pure reader: sweeps", () => {
   test("close codes 0-65535 (one chunk each; the table's codes in every chunking): 1000-1003, 1007-1014 and 3000-4999 are accepted, every other fails with 1002", () => {
     const valid = (code: number): boolean => (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
     const payload = Buffer.from([0, 0, 0x6f, 0x6b]); // code, "ok"
-    const failed = [E.fail(1002, Err.BAD_CLOSE_FRAME)];
+    const failed = [E.fail(1002, Err.WS_BAD_CLOSE_FRAME)];
     let accepted = 0;
     for (let code = 0; code <= 0xffff; code++) {
       payload.writeUInt16BE(code);
@@ -141,7 +141,7 @@ describe("conformance, pure reader: sweeps", () => {
    */
   function checkText(seq: Buffer): boolean {
     const valid = isUtf8Rfc3629(seq);
-    const expected = [valid ? E.text(seq) : E.fail(1007, Err.INVALID_UTF8)];
+    const expected = [valid ? E.text(seq) : E.fail(1007, Err.WS_INVALID_UTF8)];
     sameEvents(feed(framesOf([[OP.text, seq]]), [], { maxPayload: 0 }).events, expected, `${seq.toString("hex")} in one frame`);
     const fragments: Array<[number, Buffer]> = [...seq].map((b, i) => [i === 0 ? OP.text : OP.continuation, Buffer.from([b])]);
     if (seq.length === 1) fragments.push([OP.continuation, Buffer.alloc(0)]);

@@ -125,7 +125,7 @@ function oneBytePerFragment(bytes: Buffer): Buffer[] {
 
 export function utf8Cases(): CaseInput[] {
   const out: CaseInput[] = [];
-  const invalid = E.fail(1007, Err.INVALID_UTF8);
+  const invalid = E.fail(1007, Err.WS_INVALID_UTF8);
   for (const [group, list, valid] of [
     ["1", VALID, true],
     ["2", INVALID, false],

@@ -181,8 +181,8 @@ export abstract class FrameReader<L extends ReaderLimits = ReaderLimits> {
     const fin = (b0 & 0x80) !== 0;
     let length = b1 & 0x7f;
     let header = 6; // 2 + the 4-byte mask
-    if ((b0 & 0x70) !== 0) return this.#fail(WebSocketErrorCode.RSV_BITS, "RSV bits set without a negotiated extension", CLOSE_PROTOCOL_ERROR);
-    if ((b1 & 0x80) === 0) return this.#fail(WebSocketErrorCode.UNMASKED, "client frame not masked", CLOSE_PROTOCOL_ERROR);
+    if ((b0 & 0x70) !== 0) return this.#fail(WebSocketErrorCode.WS_RSV_BITS, "RSV bits set without a negotiated extension", CLOSE_PROTOCOL_ERROR);
+    if ((b1 & 0x80) === 0) return this.#fail(WebSocketErrorCode.WS_UNMASKED, "client frame not masked", CLOSE_PROTOCOL_ERROR);
     if (!this.#checkOpcode(opcode, fin, length)) return 0; // decided by these two bytes: no waiting for an extended length
     if (length === 126) {
       if (avail < 4) return -4;
@@ -191,7 +191,7 @@ export abstract class FrameReader<L extends ReaderLimits = ReaderLimits> {
     } else if (length === 127) {
       if (avail < 10) return -10;
       const high = buf.readUInt32BE(o + 2);
-      if (high > 0x1fffff) return this.#fail(WebSocketErrorCode.TOO_BIG, "payload length over 2^53 - 1", CLOSE_TOO_BIG);
+      if (high > 0x1fffff) return this.#fail(WebSocketErrorCode.WS_TOO_BIG, "payload length over 2^53 - 1", CLOSE_TOO_BIG);
       length = high * 2 ** 32 + buf.readUInt32BE(o + 6);
       header = 14;
     }
@@ -207,20 +207,20 @@ export abstract class FrameReader<L extends ReaderLimits = ReaderLimits> {
   /** Validates what a header's first two bytes decide: false (the connection failed) if it is bad. */
   #checkOpcode(opcode: number, fin: boolean, length7: number): boolean {
     if (opcode >= OPCODE_CLOSE) {
-      if (opcode > OPCODE_PONG) return this.#failed(WebSocketErrorCode.UNKNOWN_OPCODE, `unknown opcode ${opcode}`, CLOSE_PROTOCOL_ERROR);
-      if (!fin) return this.#failed(WebSocketErrorCode.BAD_CONTROL_FRAME, "fragmented control frame", CLOSE_PROTOCOL_ERROR);
+      if (opcode > OPCODE_PONG) return this.#failed(WebSocketErrorCode.WS_UNKNOWN_OPCODE, `unknown opcode ${opcode}`, CLOSE_PROTOCOL_ERROR);
+      if (!fin) return this.#failed(WebSocketErrorCode.WS_BAD_CONTROL_FRAME, "fragmented control frame", CLOSE_PROTOCOL_ERROR);
       // a 16- or 64-bit length: over 125 bytes, or 125 or less in a longer encoding than §5.2 allows (as ws)
-      if (length7 >= 126) return this.#failed(WebSocketErrorCode.BAD_CONTROL_FRAME, "control frame payload over 125 bytes", CLOSE_PROTOCOL_ERROR);
+      if (length7 >= 126) return this.#failed(WebSocketErrorCode.WS_BAD_CONTROL_FRAME, "control frame payload over 125 bytes", CLOSE_PROTOCOL_ERROR);
     } else if (opcode === OPCODE_CONTINUATION) {
       if (this.#message === undefined) {
-        return this.#failed(WebSocketErrorCode.BAD_CONTINUATION, "continuation frame without a message to continue", CLOSE_PROTOCOL_ERROR);
+        return this.#failed(WebSocketErrorCode.WS_BAD_CONTINUATION, "continuation frame without a message to continue", CLOSE_PROTOCOL_ERROR);
       }
     } else if (opcode === OPCODE_TEXT || opcode === OPCODE_BINARY) {
       if (this.#message !== undefined) {
-        return this.#failed(WebSocketErrorCode.BAD_CONTINUATION, "new message before the fragmented one ended", CLOSE_PROTOCOL_ERROR);
+        return this.#failed(WebSocketErrorCode.WS_BAD_CONTINUATION, "new message before the fragmented one ended", CLOSE_PROTOCOL_ERROR);
       }
     } else {
-      return this.#failed(WebSocketErrorCode.UNKNOWN_OPCODE, `unknown opcode ${opcode}`, CLOSE_PROTOCOL_ERROR);
+      return this.#failed(WebSocketErrorCode.WS_UNKNOWN_OPCODE, `unknown opcode ${opcode}`, CLOSE_PROTOCOL_ERROR);
     }
     return true;
   }
@@ -230,10 +230,10 @@ export abstract class FrameReader<L extends ReaderLimits = ReaderLimits> {
     if (opcode >= OPCODE_CLOSE) {
       // ≤ 125 bytes already (#checkOpcode)
       if (opcode === OPCODE_CLOSE && length === 1) {
-        return this.#failed(WebSocketErrorCode.BAD_CLOSE_FRAME, "close frame with a 1-byte payload", CLOSE_PROTOCOL_ERROR);
+        return this.#failed(WebSocketErrorCode.WS_BAD_CLOSE_FRAME, "close frame with a 1-byte payload", CLOSE_PROTOCOL_ERROR);
       }
     } else if ((this.#message?.bytes ?? 0) + length > this.limits.maxPayload) {
-      return this.#failed(WebSocketErrorCode.TOO_BIG, "message over maxPayload", CLOSE_TOO_BIG);
+      return this.#failed(WebSocketErrorCode.WS_TOO_BIG, "message over maxPayload", CLOSE_TOO_BIG);
     }
     return true;
   }
@@ -251,7 +251,7 @@ export abstract class FrameReader<L extends ReaderLimits = ReaderLimits> {
         const message = this.#message!;
         const { maxFragments } = this.limits;
         if (++message.frames > maxFragments) {
-          this.#fail(WebSocketErrorCode.TOO_MANY_FRAGMENTS, `message in more than ${maxFragments} frames`, CLOSE_POLICY_VIOLATION);
+          this.#fail(WebSocketErrorCode.WS_TOO_MANY_FRAGMENTS, `message in more than ${maxFragments} frames`, CLOSE_POLICY_VIOLATION);
           return;
         }
         this.#append(message, payload);
@@ -284,7 +284,7 @@ export abstract class FrameReader<L extends ReaderLimits = ReaderLimits> {
   }
 
   #deliver(data: Buffer, binary: boolean): void {
-    if (!binary && !isUtf8(data)) return void this.#fail(WebSocketErrorCode.INVALID_UTF8, "text message is not valid UTF-8", CLOSE_INVALID_PAYLOAD);
+    if (!binary && !isUtf8(data)) return void this.#fail(WebSocketErrorCode.WS_INVALID_UTF8, "text message is not valid UTF-8", CLOSE_INVALID_PAYLOAD);
     this.onMessage(data, binary);
   }
 
@@ -293,9 +293,9 @@ export abstract class FrameReader<L extends ReaderLimits = ReaderLimits> {
     let reason = payload.subarray(0, 0);
     if (payload.length >= 2) {
       code = payload.readUInt16BE(0);
-      if (!isValidCloseCode(code)) return void this.#fail(WebSocketErrorCode.BAD_CLOSE_FRAME, `invalid close code ${code}`, CLOSE_PROTOCOL_ERROR);
+      if (!isValidCloseCode(code)) return void this.#fail(WebSocketErrorCode.WS_BAD_CLOSE_FRAME, `invalid close code ${code}`, CLOSE_PROTOCOL_ERROR);
       reason = payload.subarray(2);
-      if (!isUtf8(reason)) return void this.#fail(WebSocketErrorCode.INVALID_UTF8, "close reason is not valid UTF-8", CLOSE_INVALID_PAYLOAD);
+      if (!isUtf8(reason)) return void this.#fail(WebSocketErrorCode.WS_INVALID_UTF8, "close reason is not valid UTF-8", CLOSE_INVALID_PAYLOAD);
     }
     this.stopReading();
     this.onCloseFrame(code, Buffer.from(reason)); // a copy: the reason outlives the chunk it came in

@@ -238,7 +238,7 @@ export class ServerWebSocket extends FrameReader<SocketLimits> {
     const { maxBufferedBytes, maxBufferedPackets } = this.limits;
     if (queued < maxBufferedBytes && ++this.#queuedWrites <= maxBufferedPackets) return true;
     const what = queued >= maxBufferedBytes ? `${queued} bytes` : `${this.#queuedWrites - 1} writes`;
-    this.#emitError(new WebSocketProtocolError(WebSocketErrorCode.OUTGOING_BUFFER_FULL, `outgoing buffer full (${what} unsent)`, 1006));
+    this.#emitError(new WebSocketProtocolError(WebSocketErrorCode.WS_OUTGOING_BUFFER_FULL, `outgoing buffer full (${what} unsent)`, 1006));
     this.terminate();
     return false;
   }
