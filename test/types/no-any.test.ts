@@ -95,7 +95,7 @@ const ALLOWED: Record<string, string[]> = {
   "server/packet-middleware.d.ts": ["Event"],
   // the data a connection middleware attaches to its refusal, and the client's view of it
   "server/namespace.d.ts": ["ExtendedError.data"],
-  "client/socket.d.ts": ["ConnectError.data"],
+  "client/socket-types.d.ts": ["ConnectError.data"],
 };
 
 /** Every `any` keyword of a declaration file's text, named by its enclosing declaration(s), e.g. "Handshake.auth". */
