@@ -163,7 +163,7 @@ export function decodeMessage(text: string): ClusterMessage {
       return { ...header, type, rid: int(m["rid"], "rid"), response: m["response"] };
     case MessageType.SOCKETS_JOIN:
     case MessageType.SOCKETS_LEAVE:
-      return { ...header, type, opts: opts(m["opts"]), rooms: strs(m["rooms"], "rooms") };
+      return { ...header, type, opts: opts(m["opts"]), rooms: rooms(m["rooms"], "rooms") };
     case MessageType.DISCONNECT_SOCKETS:
       return { ...header, type, opts: opts(m["opts"]), close: bool(m["close"], "close") };
     case MessageType.FETCH_SOCKETS:
@@ -184,7 +184,7 @@ export function decodeMessage(text: string): ClusterMessage {
     case MessageType.ALL_ROOMS:
       return { ...header, type, rid: int(m["rid"], "rid") };
     case MessageType.ALL_ROOMS_RESPONSE:
-      return { ...header, type, rid: int(m["rid"], "rid"), rooms: strs(m["rooms"], "rooms") };
+      return { ...header, type, rid: int(m["rid"], "rid"), rooms: rooms(m["rooms"], "rooms") };
     default:
       throw new MalformedMessageError(`unknown type ${type}`);
   }
@@ -192,7 +192,7 @@ export function decodeMessage(text: string): ClusterMessage {
 
 function opts(value: unknown): WireOptions {
   const o = obj(value, "opts");
-  const out: WireOptions = { rooms: strs(o["rooms"], "opts.rooms"), except: strs(o["except"], "opts.except") };
+  const out: WireOptions = { rooms: rooms(o["rooms"], "opts.rooms"), except: rooms(o["except"], "opts.except") };
   if (o["volatile"] !== undefined) out.volatile = bool(o["volatile"], "opts.volatile");
   if (o["compress"] !== undefined) out.compress = bool(o["compress"], "opts.compress");
   if (o["timeout"] !== undefined) out.timeout = int(o["timeout"], "opts.timeout");
@@ -202,7 +202,7 @@ function opts(value: unknown): WireOptions {
 function socket(value: unknown): WireSocket {
   const s = obj(value, "socket");
   const handshake = obj(s["handshake"], "socket.handshake") as unknown as Handshake;
-  return { id: str(s["id"], "socket.id"), handshake, rooms: strs(s["rooms"], "socket.rooms"), data: s["data"] };
+  return { id: str(s["id"], "socket.id"), handshake, rooms: rooms(s["rooms"], "socket.rooms"), data: s["data"] };
 }
 
 function session(value: unknown): WireSession {
@@ -211,7 +211,7 @@ function session(value: unknown): WireSession {
   return {
     sid: str(s["sid"], "session.sid"),
     pid: str(s["pid"], "session.pid"),
-    rooms: strs(s["rooms"], "session.rooms"),
+    rooms: rooms(s["rooms"], "session.rooms"),
     data: s["data"],
     missedPackets: missed,
   };
@@ -229,10 +229,16 @@ function arr(value: unknown, what: string): unknown[] {
   return value;
 }
 
-function strs(value: unknown, what: string): string[] {
+/**
+ * A list of rooms: strings, or finite numbers — socket.io accepts `socket.join(123)` from JavaScript, and a number
+ * stays a number on every instance (123 and "123" are two rooms, on one instance as across instances).
+ */
+function rooms(value: unknown, what: string): Room[] {
   const a = arr(value, what);
-  for (const s of a) if (typeof s !== "string") throw new MalformedMessageError(`${what} holds a non-string`);
-  return a as string[];
+  for (const r of a) {
+    if (typeof r !== "string" && !(typeof r === "number" && Number.isFinite(r))) throw new MalformedMessageError(`${what} holds a room that is neither a string nor a number`);
+  }
+  return a as Room[];
 }
 
 function str(value: unknown, what: string): string {

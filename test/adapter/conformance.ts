@@ -113,6 +113,22 @@ export function adapterConformanceSuite(name: string, createCluster: CreateClust
       assert.deepEqual(await counts(list, "m", () => io.to("a").except("b").emit("m"), io), aNotB);
     });
 
+    it("numeric rooms, as socket.io accepts them from JavaScript: join(123) anywhere, to(123) from any instance", async () => {
+      const c = await setup();
+      // a number stays a number on every instance: 123 and "123" are two rooms, in one process as in a cluster
+      onConnection(c, (s) => void s.join(s.handshake.auth["rooms"] as string[]));
+      const numeric = (k: number) => (k % 2 === 0 ? [123] : [7, 123]) as unknown as string[];
+      const list = await connect(c, 2, numeric);
+      const io = c.servers.at(-1)!.io;
+      const room = (r: number) => r as unknown as string;
+      assert.deepEqual(await counts(list, "m", () => io.to(room(123)).emit("m"), io), list.map(() => 1));
+      assert.deepEqual(await counts(list, "m", () => io.to(room(123)).except(room(7)).emit("m"), io), list.map((_, k) => (k % 2 === 0 ? 1 : 0)));
+      assert.deepEqual(await counts(list, "m", () => io.to("123").emit("m"), io), list.map(() => 0));
+      const fetched = await c.servers[0]!.io.in(room(7)).fetchSockets();
+      assert.equal(fetched.length, list.length / 2);
+      for (const socket of fetched) assert.deepEqual([...socket.rooms].filter((r) => r !== socket.id).sort((a, b) => Number(a) - Number(b)), [7, 123]);
+    });
+
     it("socket.to(room).emit reaches the other members on every instance, not the sender", async () => {
       const c = await setup();
       joinFromAuth(c);
