@@ -61,7 +61,6 @@ export interface ClientContext {
   reportError(err: unknown, context: string): void;
 }
 
-type Member = ClientMember;
 
 /** Flags of a plain write (no volatile, default compression): shared, never mutated. */
 export const NO_FLAGS: Readonly<BroadcastFlags> = Object.freeze({});
@@ -82,9 +81,9 @@ export class Client {
   readonly #context: ClientContext;
   readonly #decoder: Decoder;
   /** The connected socket of the first namespace (most clients use one): no Map per connection. */
-  #socket: Member | undefined;
+  #socket: ClientMember | undefined;
   /** Namespace name → connected socket, for the other namespaces (created on demand). */
-  #more: Map<string, Member> | undefined;
+  #more: Map<string, ClientMember> | undefined;
   /** Namespaces with a CONNECT in progress (middlewares running); undefined when none. */
   #connecting: Set<string> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -146,13 +145,13 @@ export class Client {
     return (this.#socket === undefined ? 0 : 1) + (this.#more?.size ?? 0);
   }
 
-  #get(nsp: string): Member | undefined {
+  #get(nsp: string): ClientMember | undefined {
     const socket = this.#socket;
     if (socket !== undefined && socket.nsp.name === nsp) return socket;
     return this.#more?.get(nsp);
   }
 
-  #all(): Member[] {
+  #all(): ClientMember[] {
     const all = this.#more === undefined ? [] : [...this.#more.values()];
     if (this.#socket !== undefined) all.unshift(this.#socket);
     return all;
@@ -257,7 +256,7 @@ export class Client {
   }
 
   /** @internal */
-  attach(socket: Member): void {
+  attach(socket: ClientMember): void {
     this.#doneConnecting(socket.nsp.name);
     if (this.#socket === undefined && this.#more?.has(socket.nsp.name) !== true) this.#socket = socket;
     else (this.#more ??= new Map()).set(socket.nsp.name, socket);
@@ -273,7 +272,7 @@ export class Client {
   }
 
   /** @internal a socket left its namespace */
-  remove(socket: Member): void {
+  remove(socket: ClientMember): void {
     if (this.#socket === socket) {
       this.#socket = undefined;
     } else if (this.#more !== undefined && this.#more.get(socket.nsp.name) === socket) {

@@ -30,8 +30,6 @@ export interface NamespaceFamily {
   forget(child: RegisteredNamespace): boolean;
 }
 
-type AnyNamespace = RegisteredNamespace;
-type AnyParentNamespace = NamespaceFamily;
 
 /** A RegExp as a matcher: accepts the names it matches. */
 export function toMatcher(pattern: RegExp | NamespaceMatcher): NamespaceMatcher {
@@ -40,22 +38,22 @@ export function toMatcher(pattern: RegExp | NamespaceMatcher): NamespaceMatcher 
 
 export class NamespaceRegistry {
   /** Every namespace, by name (dynamic children included, parents not). */
-  readonly byName = new Map<string, AnyNamespace>();
-  readonly #parents = new Map<NamespaceMatcher, AnyParentNamespace>();
+  readonly byName = new Map<string, RegisteredNamespace>();
+  readonly #parents = new Map<NamespaceMatcher, NamespaceFamily>();
   readonly #reportError: (err: unknown, context: string) => void;
-  readonly #announce: (nsp: AnyNamespace) => void;
+  readonly #announce: (nsp: RegisteredNamespace) => void;
 
   /** `announce` is called with each child namespace created by a dynamic family. */
-  constructor(reportError: (err: unknown, context: string) => void, announce: (nsp: AnyNamespace) => void) {
+  constructor(reportError: (err: unknown, context: string) => void, announce: (nsp: RegisteredNamespace) => void) {
     this.#reportError = reportError;
     this.#announce = announce;
   }
 
-  addParent(matcher: NamespaceMatcher, parent: AnyParentNamespace): void {
+  addParent(matcher: NamespaceMatcher, parent: NamespaceFamily): void {
     this.#parents.set(matcher, parent);
   }
 
-  parents(): IterableIterator<AnyParentNamespace> {
+  parents(): IterableIterator<NamespaceFamily> {
     return this.#parents.values();
   }
 
@@ -63,7 +61,7 @@ export class NamespaceRegistry {
    * Finds or creates (dynamic) the namespace a client asks for; undefined when none exists or matches. A matcher that
    * throws or rejects is reported and does not match; `next(err)` (whatever `err` is, never read) does not match.
    */
-  async resolve(name: string, auth: Record<string, unknown>): Promise<AnyNamespace | undefined> {
+  async resolve(name: string, auth: Record<string, unknown>): Promise<RegisteredNamespace | undefined> {
     const existing = this.byName.get(name);
     if (existing !== undefined) return existing;
     for (const [matcher, parent] of this.#parents) {
@@ -89,7 +87,7 @@ export class NamespaceRegistry {
   }
 
   /** Forgets `nsp` if it is a dynamic child; true when it was one. */
-  removeChild(nsp: AnyNamespace): boolean {
+  removeChild(nsp: RegisteredNamespace): boolean {
     for (const parent of this.#parents.values()) {
       if (parent.forget(nsp)) {
         this.byName.delete(nsp.name);

@@ -265,12 +265,10 @@ export class Namespace<
     const fns = this.fns.slice();
     if (fns.length === 0) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      runMiddlewares(
-        fns,
-        socket,
-        (refused) => resolve(refused === undefined ? undefined : { refusal: refused.value }),
-        (err) => this.reportError(err, `connection middleware of "${this.name}"`),
-      );
+      runMiddlewares(fns, socket, (refused, late) => {
+        if (late) this.reportError(refused!.value, `connection middleware of "${this.name}"`);
+        else resolve(refused === undefined ? undefined : { refusal: refused.value });
+      });
     });
   }
 

@@ -23,13 +23,13 @@ export type PacketMiddleware = (event: Event, next: (err?: Error) => void) => vo
  * (`socket.use`) over an event — each calling `next` once. `done` gets the first refusal as it was given (the value
  * passed to `next`, thrown or rejected, boxed so that a thenable is not unwrapped), or nothing once every middleware
  * called `next()`; a falsy throw or rejection (`throw undefined`) still refuses, with toError's Error. What a
- * middleware throws or rejects with after calling `next()` is no refusal but still an error: `late` gets it.
+ * middleware throws or rejects with after calling `next()` is no refusal but still an error: `done` gets it again,
+ * with `late` set. One callback, so a per-packet run allocates nothing more than the middlewares' `next` functions.
  */
 export function runMiddlewares<A, E>(
   fns: ReadonlyArray<(arg: A, next: (err?: E) => void) => unknown>,
   arg: A,
-  done: (refusal?: { value: unknown }) => void,
-  late: (err: unknown) => void,
+  done: (refusal?: { value: unknown }, late?: boolean) => void,
 ): void {
   let index = 0;
   const step = (err?: unknown): void => {
@@ -42,7 +42,7 @@ export function runMiddlewares<A, E>(
       called = true;
       step(e);
     };
-    const failed = (e: unknown): void => (called ? late(e) : next(e || toError(e)));
+    const failed = (e: unknown): void => (called ? done({ value: e }, true) : next(e || toError(e)));
     try {
       const result: unknown = fn(arg, next); // a middleware typed `void` may still return a promise
       if (isThenable(result)) result.then(undefined, failed);
@@ -51,12 +51,4 @@ export function runMiddlewares<A, E>(
     }
   };
   step();
-}
-
-/**
- * Runs per-packet middlewares over `args`; `done` gets the first error (toError of the refusal), or nothing once
- * every middleware called `next()` — and, later, what a middleware throws or rejects with after calling `next()`.
- */
-export function runPacketMiddlewares(fns: PacketMiddleware[], args: unknown[], done: (err?: Error) => void): void {
-  runMiddlewares(fns, args as Event, (refusal) => done(refusal === undefined ? undefined : toError(refusal.value)), (e) => done(toError(e)));
 }

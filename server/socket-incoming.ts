@@ -13,7 +13,7 @@ import { RoomcastError } from "../shared/errors.js";
 import type { SocketId } from "./adapter/types.js";
 import type { Client } from "./client.js";
 import { compactListeners } from "./engine/listener-table.js";
-import { runPacketMiddlewares, type PacketMiddleware } from "./packet-middleware.js";
+import { runMiddlewares, type Event, type PacketMiddleware } from "./packet-middleware.js";
 import { rateLimitedAck } from "./rate-limit.js";
 import { DisconnectReason } from "./reasons.js";
 import { isThenable } from "./app-code.js";
@@ -220,10 +220,15 @@ export abstract class SocketIncoming<
     return this.#acks?.size ?? 0;
   }
 
-  /** @internal the socket is gone: the acks it waits for fail, those it owed are no longer counted */
-  protected settleAcks(): void {
+  /** @internal the acks this socket waits for fail with "socket has been disconnected" (none are made for it) */
+  protected failAcks(): void {
     this.#acks?.failAll(new RoomcastError("ERR_SOCKET_DISCONNECTED", "socket has been disconnected"));
     this.#acks = undefined;
+  }
+
+  /** @internal the socket is gone: the acks it waits for fail, those it owed are no longer counted */
+  protected settleAcks(): void {
+    this.failAcks();
     this.#ctx.inflight.paid(this.#owed);
     this.#owed = 0;
   }
@@ -242,9 +247,10 @@ export abstract class SocketIncoming<
       this.#dispatch(args);
       return;
     }
-    runPacketMiddlewares(fns, args, (err) => {
-      // "error" on the socket when listened to, the server's onError otherwise (never silently dropped)
-      if (err) this.reportError(err, "packet middleware", true);
+    runMiddlewares(fns, args as Event, (refused) => {
+      // "error" on the socket when listened to, the server's onError otherwise (never silently dropped; reportError
+      // makes an Error of whatever was refused with); a late error after next() is reported the same way
+      if (refused !== undefined) this.reportError(refused.value, "packet middleware", true);
       else if (this.connected) this.#dispatch(args);
     });
   }

@@ -166,7 +166,7 @@ export class Socket<
     }
     if (this.#closing && (packet.id !== undefined || !this.context.recovers)) {
       // a disconnected socket sends nothing: it would reach the client's next session of this namespace
-      this.acks.failAll(new RoomcastError("ERR_SOCKET_DISCONNECTED", "socket has been disconnected"));
+      this.failAcks();
       return true;
     }
     if (this.context.recovers && packet.id === undefined) {

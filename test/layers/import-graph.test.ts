@@ -120,6 +120,17 @@ describe("the import graph", () => {
     }
   });
 
+  it("every library source file (server/, client/, shared/) is under 400 lines", () => {
+    const long: string[] = [];
+    for (const dir of ["server", "client", "shared"]) {
+      for (const file of sources(dir)) {
+        const lines = readFileSync(join(root, file), "utf8").split("\n").length - 1;
+        if (lines >= 400) long.push(`${file}: ${lines} lines`);
+      }
+    }
+    assert.deepEqual(long, []);
+  });
+
   it("the detector finds a cycle when there is one", () => {
     const graph = new Map([
       ["a", ["b"]],
