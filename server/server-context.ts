@@ -39,9 +39,9 @@ export class ServerContext implements NamespaceContext, ClientContext {
   /** The namespaces, and the dynamic families that create them. */
   readonly namespaces: NamespaceRegistry;
   adapterConstructor: AdapterConstructor;
-  #trust: ProxyTrust;
-  #origins: OriginGate;
-  #bufferLimits: BufferLimits;
+  #trust!: ProxyTrust;
+  #origins!: OriginGate;
+  #bufferLimits!: BufferLimits;
   readonly #errors: ErrorLog;
 
   /** Compiles `opts` (an invalid `trustProxy` or origin policy throws); `announce` is told of each new namespace. */
@@ -52,19 +52,20 @@ export class ServerContext implements NamespaceContext, ClientContext {
     this.#errors = new ErrorLog(opts.onError);
     this.rateLimiter = opts.eventRateLimit ? new EventRateLimiter(opts.eventRateLimit) : undefined;
     this.addresses = opts.maxConnectionsPerAddress !== undefined ? new AddressCounter(opts.maxConnectionsPerAddress) : undefined;
-    this.#trust = ProxyTrust.compile(opts.trustProxy);
-    this.#origins = new OriginGate({ allowedOrigins: opts.allowedOrigins, cors: opts.cors, trust: this.#trust });
-    this.#bufferLimits = bufferLimits(opts.maxBufferedBytes, opts.maxBufferedPackets);
+    this.#compile();
     this.namespaces = new NamespaceRegistry((err, context) => this.reportError(err, context), announce);
   }
 
-  /** `attach(srv, opts)`: merges `opts` and compiles again what they change. */
+  /** `attach(srv, opts)`: merges `opts` and compiles the options again. */
   reconfigure(opts: Partial<ServerOptions>): void {
     Object.assign(this.opts, opts);
-    if ("trustProxy" in opts) this.#trust = ProxyTrust.compile(this.opts.trustProxy);
-    if ("trustProxy" in opts || "allowedOrigins" in opts || "cors" in opts) {
-      this.#origins = new OriginGate({ allowedOrigins: this.opts.allowedOrigins, cors: this.opts.cors, trust: this.#trust });
-    }
+    this.#compile();
+  }
+
+  /** Compiles the proxy trust, the origin policy and the buffer bounds from the options (an invalid one throws). */
+  #compile(): void {
+    this.#trust = ProxyTrust.compile(this.opts.trustProxy);
+    this.#origins = new OriginGate({ allowedOrigins: this.opts.allowedOrigins, cors: this.opts.cors, trust: this.#trust });
     this.#bufferLimits = bufferLimits(this.opts.maxBufferedBytes, this.opts.maxBufferedPackets);
   }
 
