@@ -14,9 +14,6 @@ import { runAppCode } from "../app-code.js";
 export { RequestTimeoutError } from "./cluster-requests.js";
 import type { AdapterHost, AdapterMember, BroadcastOptions, FetchedSocket, RestoredSession, Room, SocketDetails, SocketId } from "./types.js";
 
-/** Socket ids are 20 base64url characters: such rooms are private, never given a room lane. */
-const SOCKET_ID = /^[A-Za-z0-9_-]{20}$/;
-
 /**
  * The cluster adapter: the in-memory {@link roomcast/server!Adapter} plus the messages that make N server instances
  * behave as one — broadcasts, `fetchSockets`, `socketsJoin`/`socketsLeave`/`disconnectSockets`, `serverSideEmit`
@@ -35,7 +32,6 @@ export class ClusterAdapter extends Adapter implements HubMember {
   readonly #requests = new ClusterRequests();
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
-  readonly #subscribing = new Map<Room, Promise<void>>();
 
   /** Made by the factory {@link createAdapter} returns, one per namespace. */
   constructor(nsp: AdapterHost, hub: ClusterHub) {
@@ -55,16 +51,6 @@ export class ClusterAdapter extends Adapter implements HubMember {
 
   override init(): Promise<void> {
     this.hub.register(this);
-    this.on("create-room", (room: Room) => {
-      if (!this.#roomLanes || SOCKET_ID.test(room)) return;
-      const subscribed = this.hub.subscribeLane(this.#lane(room)).finally(() => {
-        if (this.#subscribing.get(room) === subscribed) this.#subscribing.delete(room);
-      });
-      this.#subscribing.set(room, subscribed);
-    });
-    this.on("delete-room", (room: Room) => {
-      if (this.#roomLanes && !SOCKET_ID.test(room)) this.hub.unsubscribeLane(this.#lane(room));
-    });
     this.#heartbeat();
     const { heartbeatInterval, heartbeatTimeout } = this.hub.opts;
     this.#timer = setInterval(() => {
@@ -87,15 +73,6 @@ export class ClusterAdapter extends Adapter implements HubMember {
     await super.close();
   }
 
-  /** In sharded mode, resolves once this instance receives the rooms' broadcasts (SSUBSCRIBE acknowledged). */
-  override addAll(id: SocketId, rooms: Iterable<Room>): void | Promise<void> {
-    const list = Array.isArray(rooms) ? (rooms as Room[]) : [...rooms];
-    super.addAll(id, list);
-    if (this.#subscribing.size === 0) return;
-    const waits = list.map((room) => this.#subscribing.get(room)).filter((p) => p !== undefined);
-    if (waits.length > 0) return Promise.all(waits).then(() => undefined);
-  }
-
   override serverCount(): Promise<number> {
     return Promise.resolve(1 + this.#peers.size);
   }
@@ -104,9 +81,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
     if (!opts.flags?.local && !this.#isLocalSocket(opts)) {
-      const [room] = opts.rooms;
-      const lane = this.#roomLanes && opts.rooms.size === 1 && !SOCKET_ID.test(room!) ? this.#lane(room!) : undefined;
-      this.#send({ type: T.BROADCAST, data: packet.data as unknown[], opts: wire(opts) }, undefined, lane);
+      this.#send({ type: T.BROADCAST, data: packet.data as unknown[], opts: wire(opts) });
     }
     super.broadcast(packet, opts); // local sockets at once, whatever the broker is doing
   }
@@ -285,24 +260,12 @@ export class ClusterAdapter extends Adapter implements HubMember {
     runAppCode(() => callback(err, responses), (e) => this.nsp.reportError(e, "serverSideEmit ack callback"));
   }
 
-  #send(body: MessageBody, to?: string, lane?: string): void {
-    this.hub.send(this.nsp.name, body, to, lane);
+  #send(body: MessageBody, to?: string): void {
+    this.hub.send(this.nsp.name, body, to);
   }
 
   #heartbeat(): void {
     this.hub.sendNow(this.nsp.name, { type: T.HEARTBEAT });
-  }
-
-  /**
-   * Sharded mode: single-room broadcasts on per-room channels. Not with connection state recovery, which needs every
-   * instance to log every broadcast (a disconnected session's rooms are no longer subscribed).
-   */
-  get #roomLanes(): boolean {
-    return this.hub.sharded && this.nsp.recovery === undefined;
-  }
-
-  #lane(room: Room): string {
-    return `${this.nsp.name.length}:${this.nsp.name}${room}`;
   }
 
   /** socket.emit() with recovery goes through broadcast(): a local socket id needs no other instance. */

@@ -3,32 +3,27 @@
  * sequence numbers and duplicate detection, and the transport (Redis in roomcast/redis) which only moves strings.
  *
  * Every message an adapter sends gets the next sequence number and goes through the bounded outbox; a receiver
- * drops what it has already seen from that sender on that lane, so a message resent after a connection loss is
- * delivered once, in per-sender order.
+ * drops what it has already seen from that sender, so a message resent after a connection loss is delivered once, in
+ * per-sender order.
  */
 import { randomBytes } from "node:crypto";
 import { Outbox, type Dropped } from "./outbox.js";
 import { decodeMessage, encodeParts, type ClusterMessage, type MessageBody } from "./cluster-message.js";
 import { toError } from "../../shared/errors.js";
 
-/** What a transport must do: move strings between instances, on the main lane or (sharded mode) a room lane. */
+/** What a transport must do: move strings between instances, every instance receiving every message in one order. */
 export interface ClusterTransport {
   /** True while publishing can succeed. */
   readonly ready: boolean;
-  /** True when room lanes exist (sharded mode). */
-  readonly sharded: boolean;
   start(sink: TransportSink): void;
-  /** Publishes on the main lane (`lane` undefined) or a room lane; rejects when not delivered to the broker. */
-  publish(payload: string, lane?: string): Promise<unknown>;
-  /** Resolves once messages on the lane are received. */
-  subscribeLane(lane: string): Promise<void>;
-  unsubscribeLane(lane: string): void;
+  /** Publishes to every instance; rejects when not delivered to the broker. */
+  publish(payload: string): Promise<unknown>;
   close(): Promise<void>;
 }
 
 export interface TransportSink {
-  /** A raw message from the main lane ("") or a room lane. Never throws. */
-  onMessage(payload: string, lane: string): void;
+  /** A raw message from another instance (or our own, read back). Never throws. */
+  onMessage(payload: string): void;
   /** (Re)connected: buffered messages can flow again. */
   onReady(): void;
   onError(err: Error, context: string): void;
@@ -93,7 +88,6 @@ interface Queued {
   payload: string;
   /** UTF-8 size of `payload`. */
   bytes: number;
-  lane: string | undefined;
   nsp: string;
 }
 
@@ -108,8 +102,8 @@ export class ClusterHub implements TransportSink {
   readonly #members = new Map<string, HubMember>();
   readonly #outbox: Outbox<Queued>;
   #seq = 0;
-  /** lane ("" = main) → sender uid → highest sequence number seen */
-  readonly #seen = new Map<string, Map<string, number>>();
+  /** sender uid → highest sequence number seen */
+  readonly #seen = new Map<string, number>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(makeTransport: () => ClusterTransport, opts: ResolvedClusterOptions) {
@@ -120,10 +114,6 @@ export class ClusterHub implements TransportSink {
 
   get ready(): boolean {
     return this.#transport?.ready === true;
-  }
-
-  get sharded(): boolean {
-    return this.#transport?.sharded === true;
   }
 
   /** Messages waiting for the broker, and their size (for tests and metrics). */
@@ -153,10 +143,10 @@ export class ClusterHub implements TransportSink {
   }
 
   /** Sends reliably: buffered while the broker is away, resent after a failure, dropped only beyond the bounds. */
-  send(nsp: string, body: MessageBody, to?: string, lane?: string): void {
+  send(nsp: string, body: MessageBody, to?: string): void {
     const payload = encodeParts(this.uid, ++this.#seq, nsp, to, body);
     const bytes = Buffer.byteLength(payload);
-    this.#report(this.#outbox.push({ payload, bytes, lane, nsp }, bytes, Date.now()));
+    this.#report(this.#outbox.push({ payload, bytes, nsp }, bytes, Date.now()));
     this.#pump();
   }
 
@@ -167,18 +157,9 @@ export class ClusterHub implements TransportSink {
     transport.publish(encodeParts(this.uid, 0, nsp, undefined, body)).catch(() => undefined);
   }
 
-  subscribeLane(lane: string): Promise<void> {
-    return this.#transport?.subscribeLane(lane) ?? Promise.resolve();
-  }
-
-  unsubscribeLane(lane: string): void {
-    this.#transport?.unsubscribeLane(lane);
-    this.#seen.delete(lane);
-  }
-
   // ---- TransportSink ------------------------------------------------------------------------------------------
 
-  onMessage(payload: string, lane: string): void {
+  onMessage(payload: string): void {
     let msg: ClusterMessage;
     try {
       msg = decodeMessage(payload);
@@ -188,11 +169,9 @@ export class ClusterHub implements TransportSink {
     }
     if (msg.uid === this.uid) return;
     if (msg.seq > 0) {
-      let seen = this.#seen.get(lane);
-      if (seen === undefined) this.#seen.set(lane, (seen = new Map()));
-      const last = seen.get(msg.uid);
+      const last = this.#seen.get(msg.uid);
       if (last !== undefined && msg.seq <= last) return; // a duplicate (resent after a connection loss)
-      seen.set(msg.uid, msg.seq);
+      this.#seen.set(msg.uid, msg.seq);
     }
     if (msg.to !== undefined && msg.to !== this.uid) return;
     const member = this.#members.get(msg.nsp);
@@ -221,7 +200,6 @@ export class ClusterHub implements TransportSink {
 
   // ---- internals ----------------------------------------------------------------------------------------------
 
-
   #pump(): void {
     const transport = this.#transport;
     if (transport === undefined) return;
@@ -229,7 +207,7 @@ export class ClusterHub implements TransportSink {
       const entry = this.#outbox.take();
       if (entry === undefined) return;
       const gen = entry.gen;
-      transport.publish(entry.item.payload, entry.item.lane).then(
+      transport.publish(entry.item.payload).then(
         () => {
           this.#outbox.confirm(entry);
           if (this.#outbox.hasWaiting) this.#pump();

@@ -56,7 +56,7 @@ export interface WireSession extends Session {
 interface Header {
   /** Sender instance id. */
   uid: string;
-  /** Per-sender (per-lane) sequence number: receivers drop duplicates. 0 = not sequenced. */
+  /** Per-sender sequence number: receivers drop duplicates. 0 = not sequenced. */
   seq: number;
   nsp: string;
   /** Responses and targeted requests: the instance they are meant for. */
