@@ -9,7 +9,10 @@ import { connect } from "node:net";
 import { Clients } from "./client.js";
 import { next } from "./events.js";
 import { FakePeer } from "./fake-peer.js";
+import { existsSync } from "node:fs";
+import { createClient, createCluster } from "redis";
 import { RedisProcess } from "./redis.js";
+import { RedisCluster } from "./redis-cluster.js";
 import { startKind, startServer, type TestServer } from "./server.js";
 
 /** The process's TCP handles (listening and connected), by kind. */
@@ -101,5 +104,40 @@ describe("test fixtures dispose what they own", { timeout: 20_000 }, () => {
     }
     assert.equal(redis.running, false);
     assert.equal((await connectError(redis.port)).code, "ECONNREFUSED");
+  });
+
+});
+
+describe("RedisCluster", { timeout: 40_000 }, () => {
+  it("RedisCluster: 3 masters with a replica each; a killed master's replica takes over; leaving the block stops every node", async () => {
+    let cluster: RedisCluster;
+    {
+      await using c = await RedisCluster.start({ masters: 3, replicasPerMaster: 1 });
+      cluster = c;
+      assert.equal(c.nodes.length, 6);
+      assert.equal(c.rootNodes.length, 6);
+      const i = await c.masterIndexOf("k");
+      const master = createClient({ url: c.masters[i]!.url });
+      await master.connect();
+      await master.set("k", "v");
+      assert.equal(await master.sendCommand(["WAIT", "1", "5000"]), 1); // replicated before the crash
+      master.destroy();
+      const killed = await c.killMaster(i);
+      assert.equal(killed.process.running, false);
+      await c.waitForFailover();
+      // a cluster client made now sees 3 masters, the killed one not among them, and the promoted replica has the key
+      const probe = createCluster({ rootNodes: c.rootNodes });
+      probe.on("error", () => undefined);
+      await probe.connect();
+      assert.equal(probe.masters.length, 3);
+      assert.ok(!probe.masters.some((m) => m.port === killed.port));
+      assert.equal(await probe.get("k"), "v");
+      probe.destroy();
+    }
+    for (const node of cluster.nodes) {
+      assert.equal(node.process.running, false);
+      assert.equal((await connectError(node.port)).code, "ECONNREFUSED");
+    }
+    assert.equal(existsSync(cluster.dir), false);
   });
 });

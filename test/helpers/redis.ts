@@ -19,14 +19,17 @@ export async function freePort(): Promise<number> {
 
 export class RedisProcess implements AsyncDisposable {
   readonly port: number;
+  readonly #args: readonly string[];
   #child: ChildProcess | undefined;
 
-  private constructor(port: number) {
+  private constructor(port: number, args: readonly string[]) {
     this.port = port;
+    this.#args = args;
   }
 
-  static async start(port?: number): Promise<RedisProcess> {
-    const redis = new RedisProcess(port ?? (await freePort()));
+  /** Starts redis-server on `port` (a free one by default) with `args` appended to its command line. */
+  static async start(port?: number, args: readonly string[] = []): Promise<RedisProcess> {
+    const redis = new RedisProcess(port ?? (await freePort()), args);
     await redis.#spawn();
     return redis;
   }
@@ -72,7 +75,7 @@ export class RedisProcess implements AsyncDisposable {
   #spawn(): Promise<void> {
     const child = spawn(
       "redis-server",
-      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"],
+      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", ...this.#args],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     this.#child = child;
