@@ -4,7 +4,7 @@
  * a timeout, and heartbeats. The transport (roomcast/redis) only moves strings; see cluster-hub.ts.
  */
 import { PacketType, type Packet } from "../../shared/packet.js";
-import { Adapter } from "./adapter.js";
+import { Adapter, isOwnEmit } from "./adapter.js";
 import { MessageType as T, unwire, wire, type ClusterMessage, type MessageBody, type WireOptions } from "./cluster-message.js";
 import type { ClusterHub, HubMember } from "./cluster-hub.js";
 import { ClusterRequests } from "./cluster-requests.js";
@@ -80,7 +80,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
   // ---- operations ---------------------------------------------------------------------------------------------
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
-    if (!opts.flags?.local && !this.#isLocalSocket(opts)) {
+    if (!opts.flags?.local && !isOwnEmit(opts)) {
       this.#send({ type: T.BROADCAST, data: packet.data as unknown[], opts: wire(opts) });
     }
     super.broadcast(packet, opts); // local sockets at once, whatever the broker is doing
@@ -266,13 +266,6 @@ export class ClusterAdapter extends Adapter implements HubMember {
 
   #heartbeat(): void {
     this.hub.sendNow(this.nsp.name, { type: T.HEARTBEAT });
-  }
-
-  /** socket.emit() with recovery goes through broadcast(): a local socket id needs no other instance. */
-  #isLocalSocket(opts: BroadcastOptions): boolean {
-    if (opts.rooms.size !== 1) return false;
-    const [room] = opts.rooms;
-    return this.nsp.sockets.has(room!);
   }
 
   #onBroadcast(data: unknown[], w: WireOptions, from: string, rid: number | undefined): void {

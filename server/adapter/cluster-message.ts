@@ -1,16 +1,18 @@
 /**
- * The one inter-instance wire format of roomcast's cluster adapters: a JSON object with short keys, binary values
- * (Buffer, ArrayBuffer, typed arrays) as `{"\u0000b": "<base64>"}`. `decodeMessage` validates every field and
- * throws a MalformedMessageError on anything else, so garbage on the channel is dropped, never trusted.
+ * The one inter-instance wire format of roomcast's cluster adapters: a JSON object with short keys; app values that
+ * JSON cannot carry (binary, Dates) are encoded as cluster-values.ts describes and the message is flagged `"x":1`.
+ * `decodeMessage` validates every field and throws a MalformedMessageError on anything else, so garbage on the
+ * channel is dropped, never trusted.
  *
- *   {"v":1,"u":"<sender uid>","s":<seq>,"n":"<nsp>","t":<type>,"to":"<target uid>"?, ...type fields}
+ *   {"v":2,"u":"<sender uid>","s":<seq>,"n":"<nsp>","t":<type>,"x":1?,"to":"<target uid>"?, ...type fields}
  */
-import { hasBinary } from "../../shared/binary.js";
+import { extendedReplacer, needsExtendedJson, reviveExtended } from "./cluster-values.js";
 import { RoomcastError } from "../../shared/errors.js";
 import type { Handshake } from "../handshake.js";
 import type { BroadcastOptions, Room, Session, SocketId } from "./types.js";
 
-export const WIRE_VERSION = 1;
+/** 2: binary, Dates and marker-like app keys as cluster-values.ts encodes them (1 revived every `{"\u0000b":…}`). */
+export const WIRE_VERSION = 2;
 
 export const MessageType = {
   HEARTBEAT: 0,
@@ -92,9 +94,7 @@ export class MalformedMessageError extends RoomcastError<"ERR_MALFORMED_CLUSTER_
   }
 }
 
-const BIN = "\u0000b";
-
-/** Serialises a message (binary values as base64). */
+/** Serialises a message. */
 export function encodeMessage(msg: ClusterMessage): string {
   return encodeParts(msg.uid, msg.seq, msg.nsp, msg.to, msg);
 }
@@ -103,40 +103,36 @@ export function encodeMessage(msg: ClusterMessage): string {
 export function encodeParts(uid: string, seq: number, nsp: string, to: string | undefined, body: MessageBody): string {
   const out: Record<string, unknown> = { v: WIRE_VERSION, u: uid, s: seq, n: nsp, t: body.type };
   if (to !== undefined) out["to"] = to;
+  let extended = false;
   for (const k of Object.keys(body)) {
     if (k === "type" || k === "uid" || k === "seq" || k === "nsp" || k === "to") continue;
     const v = (body as Record<string, unknown>)[k];
-    if (v !== undefined) out[k] = v;
+    if (v === undefined) continue;
+    out[k] = v;
+    if (!extended && needsExtendedJson(v)) extended = true;
   }
-  // a replacer takes JSON.stringify off its fast path (~3x slower): only pay for it when there is binary to encode
-  return hasBinary(out) ? JSON.stringify(out, replacer) : JSON.stringify(out);
-}
-
-function replacer(this: unknown, key: string, value: unknown): unknown {
-  // JSON.stringify calls Buffer#toJSON before the replacer: look at the holder's raw value instead
-  const raw = (this as Record<string, unknown>)[key];
-  if (raw instanceof ArrayBuffer) return { [BIN]: Buffer.from(raw).toString("base64") };
-  if (ArrayBuffer.isView(raw)) return { [BIN]: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("base64") };
-  return value;
-}
-
-function reviver(_key: string, value: unknown): unknown {
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    const b = (value as Record<string, unknown>)[BIN];
-    if (typeof b === "string" && Object.keys(value).length === 1) return Buffer.from(b, "base64");
-  }
-  return value;
+  if (!extended) return JSON.stringify(out);
+  // a replacer takes JSON.stringify off its fast path (~3x slower): only paid for when there is something to encode
+  out["x"] = 1;
+  return JSON.stringify(out, extendedReplacer);
 }
 
 /** Parses and validates one message; throws MalformedMessageError on any deviation. */
 export function decodeMessage(text: string): ClusterMessage {
   let raw: unknown;
   try {
-    raw = JSON.parse(text, reviver);
+    raw = JSON.parse(text);
   } catch {
     throw new MalformedMessageError("not JSON");
   }
-  const m = obj(raw, "message");
+  let m = obj(raw, "message");
+  if (m["x"] === 1) {
+    try {
+      m = reviveExtended(m) as Record<string, unknown>;
+    } catch {
+      throw new MalformedMessageError("nesting too deep");
+    }
+  }
   if (m["v"] !== WIRE_VERSION) throw new MalformedMessageError(`unknown version ${String(m["v"])}`);
   const header: Header = { uid: str(m["u"], "u"), seq: int(m["s"], "s"), nsp: str(m["n"], "n") };
   if (m["to"] !== undefined) header.to = str(m["to"], "to");

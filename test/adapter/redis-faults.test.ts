@@ -229,7 +229,7 @@ describe("roomcast/redis under faults", { timeout: 30_000 }, () => {
       const stream = `${c.key}:stream`;
       await raw.sendCommand(["XADD", stream, "*", "m", "not json"]);
       await raw.sendCommand(["XADD", stream, "*", "other", "field"]);
-      await raw.sendCommand(["XADD", stream, "*", "m", '{"v":1,"u":"x","s":1,"n":"/","t":2,"data":[7],"opts":{}}']);
+      await raw.sendCommand(["XADD", stream, "*", "m", '{"v":2,"u":"x","s":1,"n":"/","t":2,"data":[7],"opts":{}}']);
       await raw.sendCommand(["XADD", stream, "*", "m", "\u0000\u00ff".repeat(100)]);
       await until(b.io.sockets.adapter, "error", () => c.errors.filter((e) => e instanceof MalformedMessageError).length >= 4, 5000);
       const got = next<[number]>(remote, "still");

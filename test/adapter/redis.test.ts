@@ -120,19 +120,19 @@ describe("cluster wire format", () => {
       "not json",
       "null",
       "[]",
-      '{"v":2,"u":"a","s":1,"n":"/","t":0}',
-      '{"v":1,"u":5,"s":1,"n":"/","t":0}',
-      '{"v":1,"u":"a","s":-1,"n":"/","t":0}',
-      '{"v":1,"u":"a","s":1,"n":"/","t":99}',
-      '{"v":1,"u":"a","s":1,"n":"/","t":2,"data":[1],"opts":{"rooms":[],"except":[]}}',
+      '{"v":1,"u":"a","s":1,"n":"/","t":0}', // wire version 1 (binary markers revived everywhere) is gone
+      '{"v":2,"u":5,"s":1,"n":"/","t":0}',
+      '{"v":2,"u":"a","s":-1,"n":"/","t":0}',
+      '{"v":2,"u":"a","s":1,"n":"/","t":99}',
+      '{"v":2,"u":"a","s":1,"n":"/","t":2,"data":[1],"opts":{"rooms":[],"except":[]}}',
       // a room is a string or a number (socket.io accepts join(123)); nothing else
-      '{"v":1,"u":"a","s":1,"n":"/","t":2,"data":["e"],"opts":{"rooms":[null],"except":[]}}',
-      '{"v":1,"u":"a","s":1,"n":"/","t":2,"data":["e"],"opts":{"rooms":[],"except":[true]}}',
-      '{"v":1,"u":"a","s":1,"n":"/","t":2,"data":["e"],"opts":{"rooms":[{"r":1}],"except":[]}}',
-      '{"v":1,"u":"a","s":1,"n":"/","t":2,"data":["e"],"opts":{"rooms":[],"except":[],"volatile":"yes"}}',
-      '{"v":1,"u":"a","s":1,"n":"/","t":9,"rid":1,"sockets":[{"id":"x","handshake":null,"rooms":[]}]}',
-      '{"v":1,"u":"a","s":1,"n":"/","t":13,"rid":1,"session":{"sid":"s","pid":"p","rooms":[],"missedPackets":[1]}}',
-      '{"v":1,"u":"a","s":1.5,"n":"/","t":0}',
+      '{"v":2,"u":"a","s":1,"n":"/","t":2,"data":["e"],"opts":{"rooms":[null],"except":[]}}',
+      '{"v":2,"u":"a","s":1,"n":"/","t":2,"data":["e"],"opts":{"rooms":[],"except":[true]}}',
+      '{"v":2,"u":"a","s":1,"n":"/","t":2,"data":["e"],"opts":{"rooms":[{"r":1}],"except":[]}}',
+      '{"v":2,"u":"a","s":1,"n":"/","t":2,"data":["e"],"opts":{"rooms":[],"except":[],"volatile":"yes"}}',
+      '{"v":2,"u":"a","s":1,"n":"/","t":9,"rid":1,"sockets":[{"id":"x","handshake":null,"rooms":[]}]}',
+      '{"v":2,"u":"a","s":1,"n":"/","t":13,"rid":1,"session":{"sid":"s","pid":"p","rooms":[],"missedPackets":[1]}}',
+      '{"v":2,"u":"a","s":1.5,"n":"/","t":0}',
     ];
     for (const text of bad) assert.throws(() => decodeMessage(text), MalformedMessageError, text);
   });
