@@ -11,6 +11,7 @@
  * What a client receives is the same on every instance: a Date reaching a client is JSON's ISO string either way.
  */
 import { isBinary, MAX_RECONSTRUCT_DEPTH } from "../../shared/binary.js";
+import { RoomcastError } from "../../shared/errors.js";
 
 const BIN = "\u0000b";
 const DATE = "\u0000d";
@@ -60,10 +61,13 @@ export function extendedReplacer(this: unknown, key: string, value: unknown): un
   return value;
 }
 
-/** Puts binary and Dates back, unwraps escaped objects; in place (the value comes fresh from JSON.parse). */
+/**
+ * Puts binary and Dates back, unwraps escaped objects; in place (the value comes fresh from JSON.parse). Throws
+ * (ERR_MALFORMED_CLUSTER_MESSAGE) past 10,000 levels of nesting.
+ */
 export function reviveExtended(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== "object") return value;
-  if (depth > 10_000) throw new RangeError("nesting too deep");
+  if (depth > 10_000) throw new RoomcastError("ERR_MALFORMED_CLUSTER_MESSAGE", "nesting too deep");
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = reviveExtended(value[i], depth + 1);
     return value;
