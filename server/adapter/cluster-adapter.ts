@@ -204,7 +204,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
         const sockets: AdapterMember[] = [];
         this.apply(unwire(msg.opts), (socket) => sockets.push(socket));
         const details = sockets.map((s) => ({ id: s.id, handshake: s.handshake, rooms: [...s.rooms], data: s.data }));
-        return this.#send({ type: T.FETCH_SOCKETS_RESPONSE, rid: msg.rid, sockets: details }, from);
+        return this.hub.reply(this.nsp.name, { type: T.FETCH_SOCKETS_RESPONSE, rid: msg.rid, sockets: details }, from);
       }
       case T.SERVER_SIDE_EMIT: {
         if (msg.rid === undefined) return this.nsp.onServerSideEmit(msg.args);
@@ -213,7 +213,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
         const reply = (response?: unknown) => {
           if (answered) return;
           answered = true;
-          this.#send({ type: T.SERVER_SIDE_EMIT_RESPONSE, rid, response: response ?? null }, from);
+          this.hub.reply(this.nsp.name, { type: T.SERVER_SIDE_EMIT_RESPONSE, rid, response: response ?? null }, from);
         };
         return this.nsp.onServerSideEmit([...msg.args, reply]);
       }
@@ -226,7 +226,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
         return;
       }
       case T.ALL_ROOMS:
-        return this.#send({ type: T.ALL_ROOMS_RESPONSE, rid: msg.rid, rooms: [...this.rooms.keys()] }, from);
+        return this.hub.reply(this.nsp.name, { type: T.ALL_ROOMS_RESPONSE, rid: msg.rid, rooms: [...this.rooms.keys()] }, from);
       case T.BROADCAST_CLIENT_COUNT:
       case T.BROADCAST_ACK:
         return this.#requests.ackMessage(msg, from);

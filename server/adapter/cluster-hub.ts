@@ -15,9 +15,15 @@ import { toError } from "../../shared/errors.js";
 export interface ClusterTransport {
   /** True while publishing can succeed. */
   readonly ready: boolean;
-  start(sink: TransportSink): void;
+  /** `self` is this instance's id: what {@link ClusterTransport.publishTo} other instances address it by. */
+  start(sink: TransportSink, self: string): void;
   /** Publishes to every instance; rejects when not delivered to the broker. */
   publish(payload: string): Promise<unknown>;
+  /**
+   * Optional: publishes to one instance only, not kept by the broker (a response to its request). Resolves with the
+   * number of receivers (0 when that instance is not listening right now).
+   */
+  publishTo?(uid: string, payload: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -125,7 +131,7 @@ export class ClusterHub implements TransportSink {
     this.#members.set(member.nspName, member);
     if (this.#transport === undefined) {
       this.#transport = this.#makeTransport();
-      this.#transport.start(this);
+      this.#transport.start(this, this.uid);
       this.#timer = setInterval(() => this.#expire(), Math.max(100, Math.min(1000, this.opts.maxBufferMs / 4)));
       this.#timer.unref();
     }
@@ -148,6 +154,20 @@ export class ClusterHub implements TransportSink {
     const bytes = Buffer.byteLength(payload);
     this.#report(this.#outbox.push({ payload, bytes, nsp }, bytes, Date.now()));
     this.#pump();
+  }
+
+  /**
+   * Sends a response to the instance `to` that asked: straight to it when the transport can (pub/sub: no other
+   * instance reads it, the broker keeps nothing), else — or when `to` is not listening at that moment — like send().
+   * Not sequenced: a response is matched by its request id, and a duplicate is ignored.
+   */
+  reply(nsp: string, body: MessageBody, to: string): void {
+    const transport = this.#transport;
+    if (transport?.publishTo === undefined || !transport.ready) return this.send(nsp, body, to);
+    transport.publishTo(to, encodeParts(this.uid, 0, nsp, to, body)).then(
+      (receivers) => receivers > 0 || this.send(nsp, body, to),
+      () => this.send(nsp, body, to),
+    );
   }
 
   /** Sends best-effort (heartbeats): dropped at once when the broker is away. */

@@ -3,7 +3,12 @@
  * each instance reads it with a blocking XREAD from its own last id, so an instance whose connection was away a
  * moment catches up on what it missed. Messages that cannot be XADDed wait in the hub's bounded outbox.
  *
- * Connections (see connections.ts): one publisher, one stream reader (a blocking XREAD must not delay publishes).
+ * Responses to requests (fetchSockets, serverSideEmit acks, allRooms) go to the asking instance alone, with PUBLISH on
+ * its own channel (`<key>:to:<uid>`): no other instance reads them and Redis keeps nothing (a 1000-socket fetchSockets
+ * answer is ~0.5 MB). A response that finds nobody subscribed goes through the stream instead (cluster-hub.ts).
+ *
+ * Connections (see connections.ts): one publisher, one stream reader (a blocking XREAD must not delay publishes), one
+ * subscriber (this instance's response channel).
  */
 import type { ClusterTransport, TransportSink } from "../cluster-hub.js";
 import { MalformedMessageError } from "../cluster-message.js";
@@ -25,11 +30,15 @@ export interface StreamTransportOptions {
 export class RedisTransport implements ClusterTransport {
   readonly #templates: [RedisClientTemplate, RedisClientTemplate];
   readonly #stream: string;
+  readonly #key: string;
   readonly #maxLen: string;
   readonly #count: string;
   readonly #maxDelay: number;
   #pub: OwnClient | undefined;
   #reader: OwnClient | undefined;
+  #sub: OwnClient | undefined;
+  /** Our response channel is subscribed (node-redis subscribes again by itself after a reconnection). */
+  #subscribed = false;
   #sink: TransportSink | undefined;
   #lastId: string | undefined;
   #closed = false;
@@ -38,18 +47,22 @@ export class RedisTransport implements ClusterTransport {
 
   constructor(pub: RedisClientTemplate, sub: RedisClientTemplate, opts: StreamTransportOptions) {
     this.#templates = [pub, sub];
+    this.#key = opts.key;
     this.#stream = `${opts.key}:stream`;
     this.#maxLen = String(opts.maxStreamLength);
     this.#count = String(opts.readCount);
     this.#maxDelay = opts.reconnectMaxDelayMs;
   }
 
-  /** Can publish, and the reader is positioned: nothing we send before that could get an answer we would miss. */
+  /**
+   * Can publish, the reader is positioned and the response channel subscribed: nothing we send before that could get
+   * an answer we would miss.
+   */
   get ready(): boolean {
-    return this.#pub?.isReady === true && this.#positioned;
+    return this.#pub?.isReady === true && this.#positioned && this.#subscribed;
   }
 
-  start(sink: TransportSink): void {
+  start(sink: TransportSink, self: string): void {
     this.#sink = sink;
     const [pubTemplate, subTemplate] = this.#templates;
     for (const template of new Set(this.#templates)) guard(template, sink, "redis client");
@@ -58,9 +71,20 @@ export class RedisTransport implements ClusterTransport {
     // ready = can publish and reading is positioned (so our hello's answers are not missed)
     this.#pub = own(pubTemplate, "publisher", () => {
       this.#wake();
-      if (this.#positioned) sink.onReady();
+      if (this.ready) sink.onReady();
     });
     this.#reader = own(subTemplate, "stream reader", () => this.#wake());
+    const channel = this.#channel(self);
+    const sub = (this.#sub = own(subTemplate, "subscriber", () => {
+      if (this.#subscribed || this.#closed) return;
+      sub.subscribe(channel, (message: string) => sink.onMessage(message)).then(
+        () => {
+          this.#subscribed = true;
+          if (this.ready) sink.onReady();
+        },
+        (err: unknown) => this.#closed || sink.onError(toError(err), "SUBSCRIBE"), // retried at the next "ready"
+      );
+    }));
     void this.#readLoop();
   }
 
@@ -70,12 +94,22 @@ export class RedisTransport implements ClusterTransport {
     return pub.sendCommand(["XADD", this.#stream, "MAXLEN", "~", this.#maxLen, "*", "m", payload]);
   }
 
+  publishTo(uid: string, payload: string): Promise<number> {
+    const pub = this.#pub;
+    if (pub === undefined) return Promise.reject(new RoomcastError("ERR_TRANSPORT_CLOSED", "transport closed"));
+    return pub.publish(this.#channel(uid), payload);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#wake();
-    const clients = [this.#pub, this.#reader];
-    this.#pub = this.#reader = undefined;
+    const clients = [this.#pub, this.#reader, this.#sub];
+    this.#pub = this.#reader = this.#sub = undefined;
     await Promise.all(clients.map((c) => (c === undefined ? undefined : shutdown(c))));
+  }
+
+  #channel(uid: string): string {
+    return `${this.#key}:to:${uid}`;
   }
 
   #wake(): void {
@@ -111,7 +145,7 @@ export class RedisTransport implements ClusterTransport {
           const newest = (await reader.sendCommand(["XREVRANGE", this.#stream, "+", "-", "COUNT", "1"])) as unknown[];
           this.#lastId = Array.isArray(newest?.[0]) ? String((newest[0] as unknown[])[0]) : "0-0";
           this.#positioned = true;
-          if (this.#pub?.isReady) this.#sink?.onReady();
+          if (this.ready) this.#sink?.onReady();
         }
         const reply = await reader.sendCommand(["XREAD", "COUNT", this.#count, "BLOCK", "5000", "STREAMS", this.#stream, this.#lastId]);
         for (const [id, fields] of entries(reply)) {
