@@ -1,21 +1,32 @@
 /**
  * Requests of a cluster adapter to its peers: each has an id and a timeout, and completes once every peer that was
- * alive when it was sent has answered or has been declared gone (heartbeat). Also the bookkeeping of broadcasts
+ * alive when it was sent has answered or has been declared gone (its liveness lease expired, it closed, or it fell
+ * silent past `heartbeatTimeout`); it rejects on timeout only when a live instance did not answer. Also the bookkeeping of broadcasts
  * with acks, whose answers (a client count, then one ack per client) come from every peer.
  */
 import { MessageType as T, type ClusterMessage } from "./cluster-message.js";
 import { RoomcastError } from "../../shared/errors.js";
 
 /**
- * The error a cluster request (`fetchSockets`, `serverSideEmit` with acks, `allRooms`…) fails with when some
- * instances did not answer within `requestsTimeout`.
+ * The error a cluster request (`fetchSockets`, `serverSideEmit` with acks, `allRooms`…) fails with when some live
+ * instances did not answer within its timeout (`requestsTimeout`, or `timeout(ms)`). Its message is socket.io's
+ * (`timeout reached: missing <n> responses`), so code that matches on it keeps working.
  */
 export class RequestTimeoutError extends RoomcastError<"ERR_CLUSTER_REQUEST_TIMEOUT"> {
-  /** `what` timed out after `ms`: `missing` of the `expected` instances did not answer. */
-  constructor(what: string, ms: number, missing: number, expected: number) {
-    const message = `cluster ${what} timed out after ${ms} ms: ${missing} of ${expected} instance(s) did not answer`;
-    super("ERR_CLUSTER_REQUEST_TIMEOUT", message);
+  /** The request that timed out (`"fetchSockets"`, `"serverSideEmit"`, `"allRooms"`…). */
+  readonly request: string;
+  /** How long it waited (ms). */
+  readonly timeoutMs: number;
+  /** How many instances did not answer. */
+  readonly missing: number;
+
+  /** `request` timed out after `timeoutMs`: `missing` instances did not answer. */
+  constructor(request: string, timeoutMs: number, missing: number) {
+    super("ERR_CLUSTER_REQUEST_TIMEOUT", `timeout reached: missing ${missing} responses`);
     this.name = "RequestTimeoutError";
+    this.request = request;
+    this.timeoutMs = timeoutMs;
+    this.missing = missing;
   }
 }
 
@@ -49,9 +60,8 @@ export class ClusterRequests {
     const waiting = new Set(peers);
     if (waiting.size === 0) return Promise.resolve();
     const rid = ++this.#rid;
-    const expected = waiting.size;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => finish(new RequestTimeoutError(what, timeout, waiting.size, expected)), timeout);
+      const timer = setTimeout(() => finish(new RequestTimeoutError(what, timeout, waiting.size)), timeout);
       const finish = (err: Error | null) => {
         clearTimeout(timer);
         this.#requests.delete(rid);

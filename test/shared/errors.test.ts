@@ -164,7 +164,7 @@ describe("each layer raises coded errors, messages unchanged", () => {
     const requests = new ClusterRequests();
     const sent: number[] = [];
     await assert.rejects(requests.request("fetchSockets", ["peer"], 5, () => {}, (rid) => sent.push(rid)), (e) =>
-      coded(e, "ERR_CLUSTER_REQUEST_TIMEOUT", "cluster fetchSockets timed out after 5 ms: 1 of 1 instance(s) did not answer", RequestTimeoutError),
+      coded(e, "ERR_CLUSTER_REQUEST_TIMEOUT", "timeout reached: missing 1 responses", RequestTimeoutError),
     );
     assert.equal(sent.length, 1);
     const pending = requests.request("allRooms", ["peer"], 60_000, () => {}, () => {});
