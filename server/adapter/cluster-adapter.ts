@@ -20,8 +20,9 @@ import type { AdapterHost, AdapterMember, BroadcastOptions, FetchedSocket, Resto
  * with acks, broadcasts with acks, connection state recovery across instances — with heartbeats to track the
  * others. {@link createAdapter} makes one per namespace; the transport only moves strings.
  *
- * Events (besides the in-memory adapter's): "peer:up" / "peer:down" `(uid)` when another instance appears or goes
- * silent, "drop" `({ count, bytes, reason })` when messages waiting for the broker are dropped, "error" `(err)` for
+ * Events (besides the in-memory adapter's): "peer:up" / "peer:down" `(uid)` when another instance appears or is
+ * gone (closed, its liveness lease expired — killed or cut off from the broker, within about `livenessTimeout` —
+ * or silent past `heartbeatTimeout`), "drop" `({ count, bytes, reason })` when messages waiting for the broker are dropped, "error" `(err)` for
  * a broker failure (without a listener it goes to the server's `onError`).
  */
 export class ClusterAdapter extends Adapter implements HubMember {
@@ -55,7 +56,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
     const { heartbeatInterval, heartbeatTimeout } = this.hub.opts;
     this.#timer = setInterval(() => {
       this.#heartbeat();
-      if (!this.hub.ready) return; // while we are cut off, silence proves nothing about the others
+      if (!this.hub.live) return; // while we are cut off, silence proves nothing about the others
       const threshold = Date.now() - heartbeatTimeout;
       for (const [uid, seen] of this.#peers) if (seen < threshold) this.#peerGone(uid);
     }, heartbeatInterval);
@@ -103,7 +104,8 @@ export class ClusterAdapter extends Adapter implements HubMember {
 
   /**
    * The matching sockets of every instance: local ones as they are, the others as their details (the
-   * BroadcastOperator makes RemoteSocket objects of them). Waits up to `requestsTimeout` for the other instances.
+   * BroadcastOperator makes RemoteSocket objects of them). Waits up to `requestsTimeout` (or `timeout(ms)`, as in
+   * socket.io) for the other live instances.
    */
   override async fetchSockets(opts: BroadcastOptions): Promise<Array<FetchedSocket | SocketDetails>> {
     const local = await super.fetchSockets(opts);
@@ -113,7 +115,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
     await this.#request("fetchSockets", (rid) => ({ type: T.FETCH_SOCKETS, opts: w, rid }), (msg) => {
       if (msg.type !== T.FETCH_SOCKETS_RESPONSE) return;
       for (const details of msg.sockets) remote.push(details);
-    });
+    }, opts.flags?.timeout);
     return [...local, ...remote];
   }
 
@@ -183,9 +185,10 @@ export class ClusterAdapter extends Adapter implements HubMember {
   onClusterMessage(msg: ClusterMessage): void {
     const from = msg.uid;
     if (msg.type === T.CLOSE) return this.#peerGone(from);
-    const known = this.#peers.has(from);
-    this.#peers.set(from, Date.now());
-    if (!known) {
+    if (this.#peers.has(from)) this.#peers.set(from, Date.now());
+    else if (msg.type === T.HEARTBEAT) {
+      // only a heartbeat makes a peer: an instance that cannot read (so answer) publishes none (see #heartbeat)
+      this.#peers.set(from, Date.now());
       this.emit("peer:up", from);
       this.#heartbeat(); // let the newcomer know about us at once
     }
@@ -242,6 +245,16 @@ export class ClusterAdapter extends Adapter implements HubMember {
     this.#heartbeat();
   }
 
+  /** Called by the hub when `uid`'s liveness lease is gone (killed, or cut off from the broker) (not app API). */
+  onPeerLapsed(uid: string): void {
+    this.#peerGone(uid);
+  }
+
+  /** Called by the hub when this instance's lease may have lapsed: the others may have dropped us (not app API). */
+  announce(): void {
+    this.#heartbeat();
+  }
+
   /** Called by the hub when messages waiting for the broker were dropped: emits "drop" (not app API). */
   onDropped(count: number, bytes: number, reason: "age" | "size"): void {
     this.emit("drop", { count, bytes, reason });
@@ -264,8 +277,9 @@ export class ClusterAdapter extends Adapter implements HubMember {
     this.hub.send(this.nsp.name, body, to);
   }
 
+  /** Announces this instance, only while it can also read: one that cannot answer requests must not become a peer. */
   #heartbeat(): void {
-    this.hub.sendNow(this.nsp.name, { type: T.HEARTBEAT });
+    if (this.hub.live) this.hub.sendNow(this.nsp.name, { type: T.HEARTBEAT });
   }
 
   #onBroadcast(data: unknown[], w: WireOptions, from: string, rid: number | undefined): void {

@@ -10,11 +10,13 @@ import { randomBytes } from "node:crypto";
 import { Outbox, type Dropped } from "./outbox.js";
 import { decodeMessage, encodeParts, type ClusterMessage, type MessageBody } from "./cluster-message.js";
 import { toError } from "../../shared/errors.js";
+import { Liveness, type LeaseStore } from "./liveness.js";
 
-/** What a transport must do: move strings between instances, every instance receiving every message in one order. */
-export interface ClusterTransport {
-  /** True while publishing can succeed. */
-  readonly ready: boolean;
+/**
+ * What a transport must do: move strings between instances, every instance receiving every message in one order;
+ * and keep liveness leases (see liveness.ts).
+ */
+export interface ClusterTransport extends LeaseStore {
   /** `self` is this instance's id: what {@link ClusterTransport.publishTo} other instances address it by. */
   start(sink: TransportSink, self: string): void;
   /** Publishes to every instance; rejects when not delivered to the broker. */
@@ -40,6 +42,12 @@ export interface HubMember {
   readonly nspName: string;
   onClusterMessage(msg: ClusterMessage): void;
   onTransportReady(): void;
+  /** The other instances this namespace knows. */
+  readonly peers: readonly string[];
+  /** `uid`'s liveness lease is gone: drop it. */
+  onPeerLapsed(uid: string): void;
+  /** Our lease may have lapsed: announce this instance again. */
+  announce(): void;
   onDropped(count: number, bytes: number, reason: "age" | "size"): void;
   reportError(err: Error, context: string): void;
 }
@@ -65,6 +73,14 @@ export interface ClusterOptions {
    */
   heartbeatTimeout?: number;
   /**
+   * Liveness lease (ms): each instance renews a key in Redis every quarter of this while it can publish and read; an
+   * instance whose key expired (killed, or cut off from Redis) is dropped by the others within this + a quarter, and
+   * requests stop waiting for it.
+   *
+   * @defaultValue 1000
+   */
+  livenessTimeout?: number;
+  /**
    * Longest a message waits for the broker (ms) before it is dropped.
    *
    * @defaultValue 10_000
@@ -85,6 +101,7 @@ export function resolveOptions(opts: ClusterOptions = {}): ResolvedClusterOption
     requestsTimeout: opts.requestsTimeout ?? 5000,
     heartbeatInterval: opts.heartbeatInterval ?? 5000,
     heartbeatTimeout: opts.heartbeatTimeout ?? 10_000,
+    livenessTimeout: opts.livenessTimeout ?? 1000,
     maxBufferMs: opts.maxBufferMs ?? 10_000,
     maxBufferBytes: opts.maxBufferBytes ?? 16 * 1024 * 1024,
   };
@@ -111,15 +128,35 @@ export class ClusterHub implements TransportSink {
   /** sender uid → highest sequence number seen */
   readonly #seen = new Map<string, number>();
   #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #liveness: Liveness;
 
   constructor(makeTransport: () => ClusterTransport, opts: ResolvedClusterOptions) {
     this.#makeTransport = makeTransport;
     this.opts = opts;
     this.#outbox = new Outbox({ maxAgeMs: opts.maxBufferMs, maxBytes: opts.maxBufferBytes });
+    const members = this.#members;
+    this.#liveness = new Liveness(this.uid, opts.livenessTimeout, {
+      *peers() {
+        for (const member of members.values()) yield* member.peers;
+      },
+      gone: (uid) => {
+        for (const member of members.values()) member.onPeerLapsed(uid);
+      },
+      announce: () => {
+        for (const member of members.values()) member.announce();
+      },
+      onError: (err, context) => this.onError(err, context),
+    });
   }
 
+  /** True while publishing can succeed. */
   get ready(): boolean {
     return this.#transport?.ready === true;
+  }
+
+  /** True while this instance can publish and read (so answer the others' requests). */
+  get live(): boolean {
+    return this.#transport?.live === true;
   }
 
   /** Messages waiting for the broker, and their size (for tests and metrics). */
@@ -132,6 +169,7 @@ export class ClusterHub implements TransportSink {
     if (this.#transport === undefined) {
       this.#transport = this.#makeTransport();
       this.#transport.start(this, this.uid);
+      this.#liveness.start(this.#transport);
       this.#timer = setInterval(() => this.#expire(), Math.max(100, Math.min(1000, this.opts.maxBufferMs / 4)));
       this.#timer.unref();
     }
@@ -144,6 +182,7 @@ export class ClusterHub implements TransportSink {
     const transport = this.#transport;
     this.#transport = undefined;
     clearInterval(this.#timer);
+    this.#liveness.stop();
     this.#outbox.clear();
     await transport.close();
   }
@@ -204,6 +243,7 @@ export class ClusterHub implements TransportSink {
   }
 
   onReady(): void {
+    this.#liveness.claim(); // before the members' heartbeats, on the same connection
     this.#pump();
     for (const member of this.#members.values()) member.onTransportReady();
   }

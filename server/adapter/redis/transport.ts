@@ -9,6 +9,9 @@
  *
  * Connections (see connections.ts): one publisher, one stream reader (a blocking XREAD must not delay publishes), one
  * subscriber (this instance's response channel).
+ *
+ * Liveness (see ../liveness.ts): each instance's lease is `{<key>}:alive:<uid>` (SET PX from the publisher, read by
+ * the others with one MGET; the hash tag puts every lease of a cluster in one slot of a Redis Cluster).
  */
 import type { ClusterTransport, TransportSink } from "../cluster-hub.js";
 import { MalformedMessageError } from "../cluster-message.js";
@@ -31,6 +34,8 @@ export class RedisTransport implements ClusterTransport {
   readonly #templates: [RedisClientTemplate, RedisClientTemplate];
   readonly #stream: string;
   readonly #key: string;
+  /** Prefix of the lease keys: `{<key>}:alive:`. */
+  readonly #lease: string;
   readonly #maxLen: string;
   readonly #count: string;
   readonly #maxDelay: number;
@@ -49,6 +54,7 @@ export class RedisTransport implements ClusterTransport {
     this.#templates = [pub, sub];
     this.#key = opts.key;
     this.#stream = `${opts.key}:stream`;
+    this.#lease = `{${opts.key}}:alive:`;
     this.#maxLen = String(opts.maxStreamLength);
     this.#count = String(opts.readCount);
     this.#maxDelay = opts.reconnectMaxDelayMs;
@@ -60,6 +66,11 @@ export class RedisTransport implements ClusterTransport {
    */
   get ready(): boolean {
     return this.#pub?.isReady === true && this.#positioned && this.#subscribed;
+  }
+
+  /** Can publish and read: the instance can answer requests, so it may renew its liveness lease. */
+  get live(): boolean {
+    return this.ready && this.#reader?.isReady === true;
   }
 
   start(sink: TransportSink, self: string): void {
@@ -89,9 +100,20 @@ export class RedisTransport implements ClusterTransport {
   }
 
   publish(payload: string): Promise<unknown> {
-    const pub = this.#pub;
-    if (pub === undefined) return Promise.reject(new RoomcastError("ERR_TRANSPORT_CLOSED", "transport closed"));
-    return pub.sendCommand(["XADD", this.#stream, "MAXLEN", "~", this.#maxLen, "*", "m", payload]);
+    return this.#command(["XADD", this.#stream, "MAXLEN", "~", this.#maxLen, "*", "m", payload]);
+  }
+
+  setLease(uid: string, ttlMs: number): Promise<unknown> {
+    return this.#command(["SET", this.#lease + uid, "1", "PX", String(ttlMs)]);
+  }
+
+  async leases(uids: readonly string[]): Promise<boolean[]> {
+    const reply = await this.#command(["MGET", ...uids.map((uid) => this.#lease + uid)]);
+    return uids.map((_, i) => Array.isArray(reply) && reply[i] !== null && reply[i] !== undefined);
+  }
+
+  dropLease(uid: string): Promise<unknown> {
+    return this.#command(["DEL", this.#lease + uid]);
   }
 
   publishTo(uid: string, payload: string): Promise<number> {
@@ -110,6 +132,13 @@ export class RedisTransport implements ClusterTransport {
 
   #channel(uid: string): string {
     return `${this.#key}:to:${uid}`;
+  }
+
+  /** A command on the publisher connection (fails at once while it is down: no offline queue). */
+  #command(args: string[]): Promise<unknown> {
+    const pub = this.#pub;
+    if (pub === undefined) return Promise.reject(new RoomcastError("ERR_TRANSPORT_CLOSED", "transport closed"));
+    return pub.sendCommand(args);
   }
 
   #wake(): void {

@@ -1,0 +1,257 @@
+/**
+ * Liveness of roomcast/redis instances on a real redis-server: a dead instance (SIGKILL), a stopped one (SIGSTOP) and
+ * a half-dead one (process alive, its Redis connections frozen by a TCP proxy) cost a cluster request about a second,
+ * never the whole answer; timeouts carry socket.io's message. Figures are printed (t.diagnostic) as well as asserted.
+ */
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { setTimeout as delay } from "node:timers/promises";
+import { createClient } from "redis";
+import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
+import { createAdapter, RequestTimeoutError, type RedisAdapterOptions } from "../../server/adapter/redis/index.js";
+import type { ClusterAdapter } from "../../server/adapter/cluster-adapter.js";
+import { RedisProcess } from "../helpers/redis.js";
+import { TcpProxy } from "../helpers/tcp-proxy.js";
+import { startServer, type TestServer } from "../helpers/server.js";
+import { next, until } from "../helpers/events.js";
+import type { Server } from "../../server/index.js";
+
+let redis: RedisProcess;
+before(async () => {
+  redis = await RedisProcess.start();
+});
+after(async () => {
+  await redis.stop();
+});
+
+let keys = 0;
+const key = () => `l${process.pid}-${keys++}`;
+const adapterOf = (srv: TestServer<Server>) => srv.io.sockets.adapter as ClusterAdapter;
+
+/** An instance in-process, answering the server-side event "ask" with `name` (`null`: never answers). */
+async function instance(url: string, k: string, name: string | null, opts: RedisAdapterOptions = {}): Promise<TestServer<Server>> {
+  const srv = await startServer({ adapter: createAdapter(createClient({ url }), undefined, { key: k, ...opts }) });
+  srv.io.on("ask", (cb: (answer: string) => void) => name === null || cb(name));
+  adapterOf(srv).on("error", () => undefined); // outages are expected here
+  return srv;
+}
+
+/** An instance in a child process (fixtures/instance.ts): answers "ask" with "child". */
+async function child(k: string): Promise<{ proc: ChildProcess; url: string }> {
+  const fixture = fileURLToPath(new URL("./fixtures/instance.js", import.meta.url));
+  const proc = spawn(process.execPath, [fixture, redis.url, k, "5000", "10000"], { stdio: ["ignore", "pipe", "inherit"] });
+  const [line] = (await next<[Buffer]>(proc.stdout!, "data", 10_000)).map(String);
+  return { proc, url: `http://127.0.0.1:${(JSON.parse(line!) as { port: number }).port}` };
+}
+
+async function client(url: string, clients: ClientSocket[]): Promise<ClientSocket> {
+  const c = ioc(url, { forceNew: true, reconnection: false, transports: ["websocket"] });
+  clients.push(c);
+  await next(c, "connect");
+  return c;
+}
+
+async function peersOf(servers: Array<TestServer<Server>>, n: number): Promise<void> {
+  for (const srv of servers) await until(adapterOf(srv), "peer:up", () => adapterOf(srv).peers.length === n, 5000, `${n} peers`);
+}
+
+const ids = (sockets: Array<{ id: string }>) => sockets.map((s) => s.id).sort();
+const timed = async <T>(work: Promise<T>): Promise<[T, number]> => {
+  const started = Date.now();
+  const value = await work;
+  return [value, Date.now() - started];
+};
+
+describe("roomcast/redis liveness", { timeout: 30_000 }, () => {
+  it("SIGKILL: requests started 0.2 s later resolve within ~1 s with every live instance's answer", async (t) => {
+    const k = key();
+    const { proc, url } = await child(k);
+    const servers: Array<TestServer<Server>> = [];
+    const clients: ClientSocket[] = [];
+    try {
+      servers.push(await instance(redis.url, k, "a"), await instance(redis.url, k, "b"));
+      const [a, b] = servers as [TestServer<Server>, TestServer<Server>];
+      await peersOf(servers, 2);
+      const [, ca, cb] = [await client(url, clients), await client(a.url, clients), await client(b.url, clients)];
+      assert.equal((await a.io.fetchSockets()).length, 3);
+      assert.deepEqual((await a.io.serverSideEmitWithAck("ask")).sort(), ["b", "child"]);
+      const down: string[] = [];
+      adapterOf(a).on("peer:down", (uid: string) => down.push(uid));
+      const exited = next(proc, "exit");
+      proc.kill("SIGKILL");
+      await exited;
+      const killedAt = Date.now();
+      await delay(200); // the scenario: a call started 0.2 s after the kill
+      const [[sockets, fetchMs], [answers, emitMs]] = await Promise.all([
+        timed(a.io.fetchSockets()),
+        timed(a.io.serverSideEmitWithAck("ask")),
+      ]);
+      t.diagnostic(`0.2 s after SIGKILL: fetchSockets resolved in ${fetchMs} ms, serverSideEmitWithAck in ${emitMs} ms (requestsTimeout 5000, livenessTimeout 1000)`);
+      assert.deepEqual(ids(sockets), [ca.id, cb.id].sort(), "the live instances' sockets, this one's own included");
+      assert.deepEqual(answers, ["b"], "the live instance's answer");
+      assert.ok(fetchMs < 1500 && emitMs < 1500, `${fetchMs} / ${emitMs} ms`);
+      assert.equal(down.length, 1, "peer:down once");
+      await until(adapterOf(b), "peer:down", () => adapterOf(b).peers.length === 1, 2000, "b drops the dead instance");
+      t.diagnostic(`b dropped it ${Date.now() - killedAt} ms after the kill`);
+      // a later call: the dead instance is already dropped, nothing to wait for
+      const [later, laterMs] = await timed(a.io.fetchSockets());
+      assert.deepEqual(ids(later), [ca.id, cb.id].sort());
+      assert.ok(laterMs < 500, `${laterMs} ms`);
+      assert.equal(await adapterOf(a).serverCount(), 2);
+      assert.equal(await adapterOf(b).serverCount(), 2);
+    } finally {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      for (const c of clients) c.close();
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+
+  it("SIGKILL with no request: peers and peer:down are right within ~1.25 s", async (t) => {
+    const k = key();
+    const { proc } = await child(k);
+    const servers: Array<TestServer<Server>> = [];
+    try {
+      servers.push(await instance(redis.url, k, "a"));
+      const a = adapterOf(servers[0]!);
+      await peersOf(servers, 1);
+      const gone = next<[string]>(a, "peer:down", 3000);
+      const exited = next(proc, "exit");
+      proc.kill("SIGKILL");
+      await exited;
+      const killedAt = Date.now();
+      await gone;
+      const elapsed = Date.now() - killedAt;
+      t.diagnostic(`peer:down ${elapsed} ms after SIGKILL`);
+      assert.ok(elapsed < 1500, `${elapsed} ms`);
+      assert.deepEqual(a.peers, []);
+      assert.equal(await a.serverCount(), 1);
+    } finally {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+
+  it("half-dead (Redis connections frozen, process alive): dropped within ~1.5 s, requests resolve; back when the network is", async (t) => {
+    const k = key();
+    await using proxy = await TcpProxy.start(redis.port);
+    const servers: Array<TestServer<Server>> = [];
+    const clients: ClientSocket[] = [];
+    try {
+      servers.push(await instance(redis.url, k, "a"), await instance(proxy.url, k, "h"));
+      const [a, h] = servers as [TestServer<Server>, TestServer<Server>];
+      await peersOf(servers, 1);
+      const [ca, ch] = [await client(a.url, clients), await client(h.url, clients)];
+      assert.deepEqual(ids(await a.io.fetchSockets()), [ca.id, ch.id].sort());
+      const hUid = adapterOf(h).hub.uid;
+      const down = next<[string]>(adapterOf(a), "peer:down", 3000);
+      proxy.freeze();
+      const frozenAt = Date.now();
+      const [sockets, fetchMs] = await timed(a.io.fetchSockets());
+      assert.deepEqual(await down, [hUid]);
+      const droppedMs = Date.now() - frozenAt;
+      assert.deepEqual(ids(sockets), [ca.id], "the live instance's sockets");
+      assert.deepEqual(await a.io.serverSideEmitWithAck("ask"), []);
+      assert.equal(await adapterOf(a).serverCount(), 1);
+      const up = next<[string]>(adapterOf(a), "peer:up", 5000);
+      proxy.resume();
+      const resumedAt = Date.now();
+      assert.deepEqual(await up, [hUid]);
+      const backMs = Date.now() - resumedAt;
+      t.diagnostic(`frozen: dropped after ${droppedMs} ms, a fetchSockets started at the freeze resolved in ${fetchMs} ms; back (peer:up) ${backMs} ms after the network returned`);
+      assert.ok(fetchMs < 1500 && droppedMs < 1500, `${fetchMs} / ${droppedMs} ms`);
+      // it works again, both ways
+      assert.deepEqual(ids(await a.io.fetchSockets()), [ca.id, ch.id].sort());
+      assert.deepEqual(await h.io.serverSideEmitWithAck("ask"), ["a"]);
+      assert.deepEqual(await a.io.serverSideEmitWithAck("ask"), ["h"]);
+      assert.deepEqual(adapterOf(a).peers, [hUid]);
+    } finally {
+      proxy.resume();
+      for (const c of clients) c.close();
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+
+  it("SIGSTOP: timeout(ms).fetchSockets times out with socket.io's message; then the stopped instance is dropped, and back after SIGCONT", async (t) => {
+    const k = key();
+    const { proc, url } = await child(k);
+    const servers: Array<TestServer<Server>> = [];
+    const clients: ClientSocket[] = [];
+    try {
+      servers.push(await instance(redis.url, k, "a"));
+      const a = servers[0]!;
+      await peersOf(servers, 1);
+      const [cc, ca] = [await client(url, clients), await client(a.url, clients)];
+      const childUid = adapterOf(a).peers[0]!;
+      const down = next<[string]>(adapterOf(a), "peer:down", 3000);
+      proc.kill("SIGSTOP");
+      const started = Date.now();
+      await assert.rejects(a.io.timeout(200).fetchSockets(), (err: unknown) => {
+        assert.ok(err instanceof RequestTimeoutError);
+        assert.equal(err.message, "timeout reached: missing 1 responses");
+        assert.equal(err.code, "ERR_CLUSTER_REQUEST_TIMEOUT");
+        return true;
+      });
+      const timedOutMs = Date.now() - started;
+      assert.ok(timedOutMs >= 190 && timedOutMs < 1000, `timeout(200) honoured: ${timedOutMs} ms`);
+      assert.deepEqual(await down, [childUid]);
+      t.diagnostic(`timeout(200).fetchSockets rejected after ${timedOutMs} ms; the stopped instance dropped after ${Date.now() - started} ms`);
+      assert.deepEqual(ids(await a.io.fetchSockets()), [ca.id]);
+      const up = next<[string]>(adapterOf(a), "peer:up", 5000);
+      proc.kill("SIGCONT");
+      assert.deepEqual(await up, [childUid]);
+      assert.deepEqual(ids(await a.io.fetchSockets()), [ca.id, cc.id].sort());
+      assert.deepEqual(await a.io.serverSideEmitWithAck("ask"), ["child"]);
+    } finally {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      for (const c of clients) c.close();
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+
+  it("a live instance that does not answer: serverSideEmit times out with socket.io's message and the other answers", async () => {
+    const k = key();
+    const servers: Array<TestServer<Server>> = [];
+    try {
+      const opts = { requestsTimeout: 400 };
+      servers.push(await instance(redis.url, k, "a", opts), await instance(redis.url, k, "b", opts), await instance(redis.url, k, null, opts));
+      const a = servers[0]!;
+      await peersOf(servers, 2);
+      const [err, responses] = await new Promise<[Error | null, unknown[]]>((resolve) =>
+        a.io.serverSideEmit("ask", (e: Error | null, r: unknown[]) => resolve([e, r])),
+      );
+      assert.ok(err instanceof RequestTimeoutError);
+      assert.equal(err.message, "timeout reached: missing 1 responses");
+      assert.deepEqual(responses, ["b"]);
+      const started = Date.now();
+      await assert.rejects(a.io.timeout(150).serverSideEmitWithAck("ask"), { message: "timeout reached: missing 1 responses", code: "ERR_CLUSTER_REQUEST_TIMEOUT" });
+      assert.ok(Date.now() - started < 400, "timeout(ms) rather than requestsTimeout");
+      assert.equal(adapterOf(a).peers.length, 2, "a slow instance is not dropped: its lease holds");
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+
+  it("Redis restarted: nobody is dropped (the check cannot run, then leases are claimed again); a graceful close drops at once", async () => {
+    const k = key();
+    const servers: Array<TestServer<Server>> = [];
+    try {
+      servers.push(await instance(redis.url, k, "a"), await instance(redis.url, k, "b"));
+      const [a, b] = servers as [TestServer<Server>, TestServer<Server>];
+      await peersOf(servers, 1);
+      const down: string[] = [];
+      for (const srv of servers) adapterOf(srv).on("peer:down", (uid: string) => down.push(uid));
+      await redis.restart(); // its data (the leases) is gone
+      assert.deepEqual(await a.io.serverSideEmitWithAck("ask"), ["b"]);
+      await delay(1500); // longer than livenessTimeout + a quarter: a wrong drop would have happened
+      assert.deepEqual(down, []);
+      const gone = next<[string]>(adapterOf(a), "peer:down", 1000);
+      const uid = adapterOf(b).hub.uid;
+      await b.close();
+      assert.deepEqual(await gone, [uid]);
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+});
