@@ -112,8 +112,9 @@ export class Liveness {
   #check(): void {
     const store = this.#store!;
     if (this.#checking) return;
-    const uids = [...new Set(this.#hooks.peers())];
-    for (const uid of this.#leased) if (!uids.includes(uid)) this.#leased.delete(uid);
+    const known = new Set(this.#hooks.peers());
+    for (const uid of this.#leased) if (!known.has(uid)) this.#leased.delete(uid);
+    const uids = [...known];
     if (uids.length === 0) return;
     this.#checking = true;
     const at = Date.now();
