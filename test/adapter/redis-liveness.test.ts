@@ -75,6 +75,7 @@ describe("roomcast/redis liveness", { timeout: 30_000 }, () => {
       const [a, b] = servers as [TestServer<Server>, TestServer<Server>];
       await peersOf(servers, 2);
       const [, ca, cb] = [await client(url, clients), await client(a.url, clients), await client(b.url, clients)];
+      for (const [c, name] of [[ca, "ca"], [cb, "cb"]] as const) c.on("ping", (reply: (r: string) => void) => reply(name));
       assert.equal((await a.io.fetchSockets()).length, 3);
       assert.deepEqual((await a.io.serverSideEmitWithAck("ask")).sort(), ["b", "child"]);
       const down: string[] = [];
@@ -84,14 +85,21 @@ describe("roomcast/redis liveness", { timeout: 30_000 }, () => {
       await exited;
       const killedAt = Date.now();
       await delay(200); // the scenario: a call started 0.2 s after the kill
-      const [[sockets, fetchMs], [answers, emitMs]] = await Promise.all([
+      const [[sockets, fetchMs], [answers, emitMs], [acks, acksMs], [rooms, roomsMs]] = await Promise.all([
         timed(a.io.fetchSockets()),
         timed(a.io.serverSideEmitWithAck("ask")),
+        timed(a.io.timeout(4000).emitWithAck("ping") as Promise<unknown>),
+        timed(a.io.sockets.adapter.allRooms()),
       ]);
-      t.diagnostic(`0.2 s after SIGKILL: fetchSockets resolved in ${fetchMs} ms, serverSideEmitWithAck in ${emitMs} ms (requestsTimeout 5000, livenessTimeout 1000)`);
+      t.diagnostic(
+        `0.2 s after SIGKILL: fetchSockets resolved in ${fetchMs} ms, serverSideEmitWithAck in ${emitMs} ms, ` +
+          `emitWithAck in ${acksMs} ms, allRooms in ${roomsMs} ms (requestsTimeout 5000, livenessTimeout 1000)`,
+      );
       assert.deepEqual(ids(sockets), [ca.id, cb.id].sort(), "the live instances' sockets, this one's own included");
       assert.deepEqual(answers, ["b"], "the live instance's answer");
-      assert.ok(fetchMs < 1500 && emitMs < 1500, `${fetchMs} / ${emitMs} ms`);
+      assert.deepEqual((acks as string[]).sort(), ["ca", "cb"], "every live client's ack; the dead instance counts 0 clients");
+      assert.deepEqual([...rooms].sort(), [ca.id, cb.id].sort(), "the live instances' rooms (the dead one's \"everyone\" is gone)");
+      for (const ms of [fetchMs, emitMs, acksMs, roomsMs]) assert.ok(ms < 1500, `${fetchMs} / ${emitMs} / ${acksMs} / ${roomsMs} ms`);
       assert.equal(down.length, 1, "peer:down once");
       await until(adapterOf(b), "peer:down", () => adapterOf(b).peers.length === 1, 2000, "b drops the dead instance");
       t.diagnostic(`b dropped it ${Date.now() - killedAt} ms after the kill`);
