@@ -1,7 +1,8 @@
 /**
  * Liveness of roomcast/redis instances on a real redis-server: a dead instance (SIGKILL), a stopped one (SIGSTOP) and
  * a half-dead one (process alive, its Redis connections frozen by a TCP proxy) cost a cluster request about a second,
- * never the whole answer; timeouts carry socket.io's message. Figures are printed (t.diagnostic) as well as asserted.
+ * never the whole answer; timeouts carry socket.io's message. Figures are printed (t.diagnostic) as well as asserted;
+ * the bounds (2 s, where it took 5 s or failed before) leave room for a loaded CI machine: 0.9–1.25 s is typical.
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -99,7 +100,7 @@ describe("roomcast/redis liveness", { timeout: 30_000 }, () => {
       assert.deepEqual(answers, ["b"], "the live instance's answer");
       assert.deepEqual((acks as string[]).sort(), ["ca", "cb"], "every live client's ack; the dead instance counts 0 clients");
       assert.deepEqual([...rooms].sort(), [ca.id, cb.id].sort(), "the live instances' rooms (the dead one's \"everyone\" is gone)");
-      for (const ms of [fetchMs, emitMs, acksMs, roomsMs]) assert.ok(ms < 1500, `${fetchMs} / ${emitMs} / ${acksMs} / ${roomsMs} ms`);
+      for (const ms of [fetchMs, emitMs, acksMs, roomsMs]) assert.ok(ms < 2000, `${fetchMs} / ${emitMs} / ${acksMs} / ${roomsMs} ms`);
       assert.equal(down.length, 1, "peer:down once");
       await until(adapterOf(b), "peer:down", () => adapterOf(b).peers.length === 1, 2000, "b drops the dead instance");
       t.diagnostic(`b dropped it ${Date.now() - killedAt} ms after the kill`);
@@ -132,7 +133,7 @@ describe("roomcast/redis liveness", { timeout: 30_000 }, () => {
       await gone;
       const elapsed = Date.now() - killedAt;
       t.diagnostic(`peer:down ${elapsed} ms after SIGKILL`);
-      assert.ok(elapsed < 1500, `${elapsed} ms`);
+      assert.ok(elapsed < 2000, `${elapsed} ms`);
       assert.deepEqual(a.peers, []);
       assert.equal(await a.serverCount(), 1);
     } finally {
@@ -168,7 +169,7 @@ describe("roomcast/redis liveness", { timeout: 30_000 }, () => {
       assert.deepEqual(await up, [hUid]);
       const backMs = Date.now() - resumedAt;
       t.diagnostic(`frozen: dropped after ${droppedMs} ms, a fetchSockets started at the freeze resolved in ${fetchMs} ms; back (peer:up) ${backMs} ms after the network returned`);
-      assert.ok(fetchMs < 1500 && droppedMs < 1500, `${fetchMs} / ${droppedMs} ms`);
+      assert.ok(fetchMs < 2000 && droppedMs < 2000, `${fetchMs} / ${droppedMs} ms`);
       // it works again, both ways
       assert.deepEqual(ids(await a.io.fetchSockets()), [ca.id, ch.id].sort());
       assert.deepEqual(await h.io.serverSideEmitWithAck("ask"), ["a"]);
