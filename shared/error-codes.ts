@@ -113,7 +113,10 @@ export const ErrorCode = /* @__PURE__ */ Object.assign({}, ProtocolErrorCode, We
   INVALID_OPTION: "ERR_INVALID_OPTION",
 
   // ---- cluster adapter (roomcast/redis, ClusterAdapter) --------------------------------------------------------
-  /** Some instances did not answer a cluster request within `requestsTimeout` (a RequestTimeoutError). */
+  /**
+   * Some live instances did not answer a cluster request within `requestsTimeout` or `timeout(ms)` (a
+   * RequestTimeoutError, message `timeout reached: missing <n> responses` as socket.io's).
+   */
   CLUSTER_REQUEST_TIMEOUT: "ERR_CLUSTER_REQUEST_TIMEOUT",
   /** A cluster request still pending when the adapter closed. */
   ADAPTER_CLOSED: "ERR_ADAPTER_CLOSED",

@@ -1,8 +1,8 @@
 /**
  * Requests of a cluster adapter to its peers: each has an id and a timeout, and completes once every peer that was
  * alive when it was sent has answered or has been declared gone (its liveness lease expired, it closed, or it fell
- * silent past `heartbeatTimeout`); it rejects on timeout only when a live instance did not answer. Also the bookkeeping of broadcasts
- * with acks, whose answers (a client count, then one ack per client) come from every peer.
+ * silent past `heartbeatTimeout`); it rejects on timeout only when a live instance did not answer. Also the
+ * bookkeeping of broadcasts with acks, whose answers (a client count, then one ack per client) come from every peer.
  */
 import { MessageType as T, type ClusterMessage } from "./cluster-message.js";
 import { RoomcastError } from "../../shared/errors.js";
