@@ -57,6 +57,7 @@ export type {
 } from "./contract.js";
 export type { Event } from "./packet-middleware.js";
 export type { ServerStats } from "./stats.js";
+export type { ClusterAdapterStats, BrokerStats, DropEpisodeStats, DropReport, DropReason } from "./adapter/cluster-metrics.js";
 export type { EventRateLimitOptions, RateLimitedAck } from "./rate-limit.js";
 export type { AnyHttpServer } from "./options.js";
 export type { TrustProxy } from "./client-address.js";

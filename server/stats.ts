@@ -2,6 +2,7 @@ import type { Server as EngineServer } from "engine.io";
 import type { InflightAcks } from "./inflight.js";
 import type { Adapter } from "./adapter/adapter.js";
 import type { AddressCounter, EventRateLimiter } from "./rate-limit.js";
+import type { ClusterAdapterStats } from "./adapter/cluster-metrics.js";
 
 /** `io.stats()`: read-only counts of the server's internal tables (metrics, leak checks, the soak test). */
 export interface ServerStats {
@@ -29,6 +30,11 @@ export interface ServerStats {
   trackedAddresses: number;
   /** True once `close()` was called. */
   closing: boolean;
+  /**
+   * Namespace name → its cluster adapter's figures (`adapter.clusterStats()`: peers, outbox, drops, requests,
+   * broker); empty with the in-memory adapter.
+   */
+  cluster: Record<string, ClusterAdapterStats>;
 }
 
 /** Counts the tables behind `io.stats()`. */
@@ -53,14 +59,17 @@ export function countStats(
     rateLimitBuckets: rateLimiter?.size ?? 0,
     trackedAddresses: addresses?.size ?? 0,
     closing,
+    cluster: {},
   };
-  for (const nsp of namespaces.values()) {
+  for (const [name, nsp] of namespaces) {
     stats.sockets += nsp.sockets.size;
     stats.rooms += nsp.adapter.rooms.size;
     stats.sids += nsp.adapter.sids.size;
     const backlog = nsp.adapter.recoveryBacklog;
     stats.recoverySessions += backlog.sessions;
     stats.recoveryPackets += backlog.packets;
+    const cluster = nsp.adapter.clusterStats();
+    if (cluster !== undefined) stats.cluster[name] = cluster;
   }
   return stats;
 }

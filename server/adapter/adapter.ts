@@ -23,6 +23,7 @@ import type {
 
 export type { AdapterHost, AdapterMember, FetchedSocket } from "./types.js";
 import { runAppCode } from "../app-code.js";
+import type { ClusterAdapterStats } from "./cluster-metrics.js";
 
 const EMPTY: ReadonlySet<Room> = new Set();
 
@@ -245,6 +246,11 @@ export class Adapter extends EventEmitter {
   /** Takes back a kept session and the packets it missed after `offset`; null when it cannot be recovered. */
   restoreSession(pid: string, offset: string): Promise<RestoredSession | null> {
     return Promise.resolve(this.#sessions?.restore(pid, offset) ?? null);
+  }
+
+  /** A cluster adapter's figures (peers, outbox, drops, requests, broker); undefined for an adapter of one instance. */
+  clusterStats(): ClusterAdapterStats | undefined {
+    return undefined;
   }
 
   /** Number of sessions and logged packets kept for recovery (for tests and metrics). */

@@ -8,6 +8,7 @@ import { Adapter, isOwnEmit } from "./adapter.js";
 import { MessageType as T, unwire, wire, type ClusterMessage, type MessageBody, type WireOptions } from "./cluster-message.js";
 import type { ClusterHub, HubMember } from "./cluster-hub.js";
 import { ClusterRequests } from "./cluster-requests.js";
+import { AdapterMetrics, type ClusterAdapterStats, type DropReason, type DropReport } from "./cluster-metrics.js";
 import { toError } from "../../shared/errors.js";
 import { runAppCode } from "../app-code.js";
 
@@ -22,8 +23,9 @@ import type { AdapterHost, AdapterMember, BroadcastOptions, FetchedSocket, Resto
  *
  * Events (besides the in-memory adapter's): "peer:up" / "peer:down" `(uid)` when another instance appears or is
  * gone (closed, its liveness lease expired — killed or cut off from the broker, within about `livenessTimeout` —
- * or silent past `heartbeatTimeout`), "drop" `({ count, bytes, reason })` when messages waiting for the broker are dropped, "error" `(err)` for
- * a broker failure (without a listener it goes to the server's `onError`).
+ * or silent past `heartbeatTimeout`), "drop" (a `DropReport`) once per episode of messages
+ * dropped while waiting for the broker (see `dropReportIntervalMs`), "error" `(err)` for a broker failure (without a
+ * listener it goes to the server's `onError`).
  */
 export class ClusterAdapter extends Adapter implements HubMember {
   /** The server instance's connection to the broker, shared by its namespaces' adapters. */
@@ -33,11 +35,13 @@ export class ClusterAdapter extends Adapter implements HubMember {
   readonly #requests = new ClusterRequests();
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  readonly #metrics: AdapterMetrics;
 
   /** Made by the factory {@link createAdapter} returns, one per namespace. */
   constructor(nsp: AdapterHost, hub: ClusterHub) {
     super(nsp);
     this.hub = hub;
+    this.#metrics = new AdapterMetrics(hub.opts.dropReportIntervalMs);
   }
 
   /** The name of the namespace this adapter serves. */
@@ -67,6 +71,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
   override async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.onDropsSettled(); // an episode still running ends here: its event comes before the adapter goes
     clearInterval(this.#timer);
     this.hub.sendNow(this.nsp.name, { type: T.CLOSE });
     this.#requests.close();
@@ -185,6 +190,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
   onClusterMessage(msg: ClusterMessage): void {
     const from = msg.uid;
     if (msg.type === T.CLOSE) return this.#peerGone(from);
+    if (msg.type !== T.HEARTBEAT) this.#metrics.received++;
     if (this.#peers.has(from)) this.#peers.set(from, Date.now());
     else if (msg.type === T.HEARTBEAT) {
       // only a heartbeat makes a peer: an instance that cannot read (so answer) publishes none (see #heartbeat)
@@ -255,9 +261,19 @@ export class ClusterAdapter extends Adapter implements HubMember {
     this.#heartbeat();
   }
 
-  /** Called by the hub when messages waiting for the broker were dropped: emits "drop" (not app API). */
-  onDropped(count: number, bytes: number, reason: "age" | "size"): void {
-    this.emit("drop", { count, bytes, reason });
+  /** Called by the hub when messages waiting for the broker were dropped: counted for the episode (not app API). */
+  onDropped(count: number, bytes: number, reason: DropReason): void {
+    this.#dropReport(this.#metrics.drops.add(count, bytes, reason, Date.now()));
+  }
+
+  /** Called by the hub when the broker is back and the outbox empty: emits the episode's "drop" (not app API). */
+  onDropsSettled(): void {
+    this.#dropReport(this.#metrics.drops.settle(Date.now()));
+  }
+
+  /** This namespace's cluster figures (also in `io.stats().cluster`): peers, outbox, drops, requests, broker. */
+  override clusterStats(): ClusterAdapterStats {
+    return this.#metrics.stats(this.hub, this.#peers);
   }
 
   /** Reports a broker or message error: on "error" when it has listeners, else to the server's `onError`. */
@@ -273,7 +289,12 @@ export class ClusterAdapter extends Adapter implements HubMember {
     runAppCode(() => callback(err, responses), (e) => this.nsp.reportError(e, "serverSideEmit ack callback"));
   }
 
+  #dropReport(report: DropReport | undefined): void {
+    if (report !== undefined) this.emit("drop", report);
+  }
+
   #send(body: MessageBody, to?: string): void {
+    this.#metrics.sent++;
     this.hub.send(this.nsp.name, body, to);
   }
 
@@ -309,7 +330,9 @@ export class ClusterAdapter extends Adapter implements HubMember {
     onResponse: (msg: ClusterMessage) => void,
     timeout = this.hub.opts.requestsTimeout,
   ): Promise<void> {
-    return this.#requests.request(what, this.#peers.keys(), timeout, onResponse, (rid) => this.#send(body(rid)));
+    const done = this.#requests.request(what, this.#peers.keys(), timeout, onResponse, (rid) => this.#send(body(rid)));
+    if (this.#peers.size > 0) this.#metrics.time(done);
+    return done;
   }
 
   #peerGone(uid: string): void {

@@ -11,6 +11,7 @@ import { Outbox, type Dropped } from "./outbox.js";
 import { decodeMessage, encodeParts, type ClusterMessage, type MessageBody } from "./cluster-message.js";
 import { toError } from "../../shared/errors.js";
 import { Liveness, type LeaseStore } from "./liveness.js";
+import { BrokerWatch, type BrokerStats, type DropReason } from "./cluster-metrics.js";
 
 /**
  * What a transport must do: move strings between instances, every instance receiving every message in one order;
@@ -48,7 +49,10 @@ export interface HubMember {
   onPeerLapsed(uid: string): void;
   /** Our lease may have lapsed: announce this instance again. */
   announce(): void;
-  onDropped(count: number, bytes: number, reason: "age" | "size"): void;
+  /** Messages of this namespace were dropped (one call per expired batch). */
+  onDropped(count: number, bytes: number, reason: DropReason): void;
+  /** The broker is back and the outbox is empty (or the hub closes): a drop episode, if any, is over. */
+  onDropsSettled(): void;
   reportError(err: Error, context: string): void;
 }
 
@@ -92,6 +96,13 @@ export interface ClusterOptions {
    * @defaultValue 16 MiB
    */
   maxBufferBytes?: number;
+  /**
+   * Least time (ms) between two "drop" events of one namespace while a drop episode lasts: an episode shorter than
+   * this gets one event, at its end.
+   *
+   * @defaultValue 60_000
+   */
+  dropReportIntervalMs?: number;
 }
 
 export type ResolvedClusterOptions = Required<ClusterOptions>;
@@ -104,6 +115,7 @@ export function resolveOptions(opts: ClusterOptions = {}): ResolvedClusterOption
     livenessTimeout: opts.livenessTimeout ?? 1000,
     maxBufferMs: opts.maxBufferMs ?? 10_000,
     maxBufferBytes: opts.maxBufferBytes ?? 16 * 1024 * 1024,
+    dropReportIntervalMs: opts.dropReportIntervalMs ?? 60_000,
   };
 }
 
@@ -129,6 +141,9 @@ export class ClusterHub implements TransportSink {
   readonly #seen = new Map<string, number>();
   #timer: ReturnType<typeof setInterval> | undefined;
   readonly #liveness: Liveness;
+  readonly #broker = new BrokerWatch();
+  /** Some member has a drop episode running. */
+  #dropping = false;
 
   constructor(makeTransport: () => ClusterTransport, opts: ResolvedClusterOptions) {
     this.#makeTransport = makeTransport;
@@ -162,6 +177,11 @@ export class ClusterHub implements TransportSink {
   /** Messages waiting for the broker, and their size (for tests and metrics). */
   get buffered(): { messages: number; bytes: number } {
     return { messages: this.#outbox.length, bytes: this.#outbox.bytes };
+  }
+
+  /** The broker connection: ready, outages, last outage's duration. */
+  get broker(): BrokerStats {
+    return this.#broker.stats(this.ready);
   }
 
   register(member: HubMember): void {
@@ -243,6 +263,7 @@ export class ClusterHub implements TransportSink {
   }
 
   onReady(): void {
+    this.#broker.up(Date.now());
     this.#liveness.claim(); // before the members' heartbeats, on the same connection
     this.#pump();
     for (const member of this.#members.values()) member.onTransportReady();
@@ -250,6 +271,7 @@ export class ClusterHub implements TransportSink {
 
   /** Never throws (transports call it from their "error" listeners and promise handlers). */
   onError(err: Error, context: string): void {
+    if (this.#transport?.ready === false) this.#broker.down(Date.now());
     const first = this.#members.values().next().value;
     try {
       first?.reportError(toError(err), context);
@@ -263,30 +285,43 @@ export class ClusterHub implements TransportSink {
   #pump(): void {
     const transport = this.#transport;
     if (transport === undefined) return;
+    const now = Date.now();
     while (transport.ready && this.#outbox.inflight < MAX_INFLIGHT) {
-      const entry = this.#outbox.take();
+      const entry = this.#outbox.take(now);
       if (entry === undefined) return;
       const gen = entry.gen;
       transport.publish(entry.item.payload).then(
         () => {
           this.#outbox.confirm(entry);
+          if (this.#dropping && this.#outbox.length === 0) this.#settle();
           if (this.#outbox.hasWaiting) this.#pump();
         },
         (err: unknown) => {
           this.#outbox.fail(entry, gen); // resent from the oldest unconfirmed once the transport is ready again
           // a refusal while connected (not an outage, which the transport reports itself): retried every second
           if (transport.ready) this.onError(toError(err), "publish");
+          else this.#broker.down(Date.now());
         },
       );
     }
   }
 
   #expire(): void {
-    this.#report(this.#outbox.expire(Date.now()));
+    const now = Date.now();
+    this.#report(this.#outbox.expire(now));
+    if (!this.ready) this.#broker.down(now);
+    else if (this.#dropping && this.#outbox.length === 0) this.#settle();
     if (this.#outbox.hasWaiting) this.#pump();
   }
 
+  /** Ends the members' drop episodes: the broker is back and nothing waits for it. */
+  #settle(): void {
+    this.#dropping = false;
+    for (const member of this.#members.values()) member.onDropsSettled();
+  }
+
   #report(dropped: Array<Dropped<Queued>>): void {
+    if (dropped.length > 0) this.#dropping = true;
     for (const { items, reason } of dropped) {
       const byNsp = new Map<string, { count: number; bytes: number }>();
       for (const item of items) {

@@ -2,7 +2,9 @@
  * The bounded outbox of a cluster adapter: every message to the other instances goes through it, in order.
  * An entry stays until the transport confirms it; when the transport fails, everything not confirmed is sent again
  * (receivers drop duplicates by sequence number). Entries older than `maxAgeMs`, or the oldest ones once the
- * buffered bytes exceed `maxBytes`, are dropped and reported — memory never grows without bound.
+ * buffered bytes exceed `maxBytes`, are dropped and reported — memory never grows without bound. An entry in flight
+ * is dropped for its age only once it has also waited `maxAgeMs` for the transport's answer: one sent just before
+ * it expires may arrive, and a drop report must not count it as lost.
  *
  * Pure: no timers, no I/O; time comes in as an argument.
  */
@@ -17,6 +19,8 @@ export interface OutboxEntry<T> {
   readonly item: T;
   readonly bytes: number;
   readonly at: number;
+  /** When it was last handed to the transport. */
+  sentAt: number;
   /** 0 waiting, 1 in flight, 2 confirmed or dropped */
   state: 0 | 1 | 2;
   gen: number;
@@ -63,18 +67,19 @@ export class Outbox<T> {
 
   /** Appends an entry; returns what had to be dropped to stay within the bounds (oldest first). */
   push(item: T, bytes: number, now: number): Array<Dropped<T>> {
-    this.#entries.push({ item, bytes, at: now, state: 0, gen: this.#gen });
+    this.#entries.push({ item, bytes, at: now, sentAt: 0, state: 0, gen: this.#gen });
     this.#bytes += bytes;
     return this.expire(now);
   }
 
   /** The next waiting entry, now in flight (undefined when none waits). */
-  take(): OutboxEntry<T> | undefined {
+  take(now: number): OutboxEntry<T> | undefined {
     while (this.#entries[this.#cursor]?.state === 2) this.#cursor++;
     const entry = this.#entries[this.#cursor];
     if (entry === undefined) return undefined;
     this.#cursor++;
     entry.state = 1;
+    entry.sentAt = now;
     entry.gen = this.#gen;
     this.#inflight++;
     return entry;
@@ -119,7 +124,8 @@ export class Outbox<T> {
         this.#head++;
         continue;
       }
-      const old = now - entry.at > this.#opts.maxAgeMs;
+      const max = this.#opts.maxAgeMs;
+      const old = now - entry.at > max && (entry.state === 0 || now - entry.sentAt > max);
       if (!old && this.#bytes <= this.#opts.maxBytes) break;
       const bucket = old ? age : size;
       bucket.items.push(entry.item);
