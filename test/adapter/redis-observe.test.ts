@@ -219,6 +219,54 @@ describe("roomcast/redis: observable, quiet failure", { timeout: 30_000 }, () =>
   });
 });
 
+describe("roomcast/redis: error reports", { timeout: 30_000 }, () => {
+  it("at most one per connection per outage, the user's connected client included", async (t) => {
+    await using redis = await RedisProcess.start();
+    const user = createClient({ url: redis.url }); // the app's own client, connected, with node-redis's reconnect strategy
+    const errors: unknown[] = [];
+    user.on("error", (err: unknown) => errors.push(err));
+    await user.connect();
+    const reports: string[] = [];
+    const key = `o${process.pid}-${keys++}`;
+    const adapter = createAdapter(user, undefined, { key });
+    await using a = await startServer({ adapter, onError: (_err, context) => reports.push(context) });
+    await using b = await startServer({ adapter: createAdapter(createClient({ url: redis.url }), undefined, { key }) });
+    const remote = await client(b);
+    let got = 0;
+    remote.on("n", () => got++);
+    await clusterReady([a, b]);
+    const counts = () => {
+      const byContext: Record<string, number> = {};
+      for (const context of reports) byContext[context] = (byContext[context] ?? 0) + 1;
+      return byContext;
+    };
+    const outage = async (ms: number, n: number) => {
+      await redis.stop();
+      await delay(ms); // the outage being measured
+      await redis.restart();
+      await until(user, "ready", () => user.isReady, 10_000);
+      a.io.emit("n"); // waits for Redis in the outbox
+      await until(remote, "n", () => got === n, 10_000);
+    };
+    try {
+      await outage(2000, 1);
+      const first = counts();
+      await outage(500, 2);
+      const second = counts();
+      t.diagnostic(`after a 2 s outage: ${JSON.stringify(first)}; after another 0.5 s: ${JSON.stringify(second)}; the user's own listener saw ${errors.length} errors`);
+      const userClient = Object.keys(first).find((c) => c.endsWith("redis client"));
+      assert.ok(userClient !== undefined, `the user's client reported: ${JSON.stringify(first)}`);
+      for (const [context, n] of Object.entries(first)) assert.ok(n <= 1, `${context}: ${n} reports in one outage`);
+      for (const [context, n] of Object.entries(second)) assert.ok(n <= 2, `${context}: ${n} reports in two outages`);
+      assert.equal(second[userClient], 2, "reported again after its reconnection");
+      assert.ok(errors.length > 2, "node-redis itself emitted more errors than were reported");
+    } finally {
+      remote.close();
+      user.destroy();
+    }
+  });
+});
+
 describe("io.stats() without a cluster adapter", () => {
   it("has an empty cluster record", async () => {
     await using srv = await startServer();

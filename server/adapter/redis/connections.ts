@@ -24,6 +24,8 @@ export interface RedisClientTemplate {
   duplicate(overrides: { socket: object; disableOfflineQueue: boolean }): unknown;
   /** Listens for the client's errors. */
   on(event: "error", listener: (err: unknown) => void): unknown;
+  /** Listens for the client's "ready" (connected, again): its next error is reported again. */
+  on(event: "ready", listener: () => void): unknown;
 }
 
 /** The adapter's own connections (made from a template: plain RESP 3 clients, no modules). */
@@ -62,7 +64,11 @@ export function openOwn(template: RedisClientTemplate, sink: TransportSink, opts
   return client;
 }
 
-/** The user's own clients get an "error" listener too: an unhandled "error" event would crash the process. */
+/**
+ * The user's own clients get an "error" listener too: an unhandled "error" event would crash the process. Like our
+ * own connections, a client the user connected reports its first error of an outage, then nothing until it is
+ * ready again (node-redis emits one "error" per failed reconnection attempt).
+ */
 export function guard(client: RedisClientTemplate, sink: TransportSink, role: string): void {
   const marker = Symbol.for("roomcast.redis.guarded");
   // a marker of ours on node-redis's client: this cast stays here, not in server/engine/internals.ts, as
@@ -70,7 +76,15 @@ export function guard(client: RedisClientTemplate, sink: TransportSink, role: st
   const c = client as unknown as Record<symbol, boolean>;
   if (c[marker]) return;
   c[marker] = true;
-  client.on("error", (err: unknown) => sink.onError(toError(err), role));
+  let down = false;
+  client.on("error", (err: unknown) => {
+    if (down) return;
+    down = true;
+    sink.onError(toError(err), role);
+  });
+  client.on("ready", () => {
+    down = false;
+  });
 }
 
 /** Closes a connection: QUIT when it can (bounded to 1 s), then destroys it. */
