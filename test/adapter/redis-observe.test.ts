@@ -179,6 +179,24 @@ describe("roomcast/redis: observable, quiet failure", { timeout: 30_000 }, () =>
     }
   });
 
+  it("a message larger than maxBufferBytes while Redis is up: one 'drop' event (size), the rest flows", async () => {
+    await using redis = await RedisProcess.start();
+    await using p = await pair(redis, { maxBufferBytes: 1024 });
+    const remote = await client(p.b);
+    const got: string[] = [];
+    remote.on("m", (text: string) => got.push(text));
+    p.a.io.emit("m", "x".repeat(2000));
+    p.a.io.emit("m", "small");
+    await until(p.adapterA, "drop", () => p.drops.length === 1, 5000);
+    await until(remote, "m", () => got.length === 1, 5000);
+    assert.deepEqual(got, ["small"]);
+    const [report] = p.drops;
+    assert.deepEqual([report?.count, report?.reason, report?.reasons, report?.ongoing], [1, "size", { age: 0, size: 1 }, false]);
+    assert.ok(report!.bytes > 2000);
+    assert.deepEqual(p.adapterA.clusterStats().drops, { count: 1, bytes: report!.bytes, episodes: 1, current: null });
+    remote.close();
+  });
+
   it("clusterStats() and io.stats().cluster: peers, messages sent and received, request latencies, outages", async () => {
     await using redis = await RedisProcess.start();
     await using p = await pair(redis);
