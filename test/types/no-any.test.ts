@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
-import type { createClient } from "redis";
+import type { createClient, createCluster } from "redis";
 import type {
   Adapter,
   AdapterConstructor,
@@ -64,11 +64,13 @@ expectEqual<Parameters<typeof createAdapter>[0], RedisClientTemplate>();
 expectEqual<ReturnType<typeof createAdapter>, (nsp: AdapterHost) => ClusterAdapter>();
 declare const resp2: ReturnType<typeof createClient<{}, {}, {}, 2>>;
 declare const resp3: ReturnType<typeof createClient>;
-/** Never called: compiled only (a RESP 2 client and a default one are both accepted templates). */
+declare const cluster: ReturnType<typeof createCluster>;
+declare const cluster2: ReturnType<typeof createCluster<{}, {}, {}, 2>>;
+/** Never called: compiled only (RESP 2 and default clients and Redis Cluster clients are all accepted templates). */
 export function templates(): RedisClientTemplate[] {
   // @ts-expect-error not a redis client
   const notAClient: RedisClientTemplate = { duplicate: 1 };
-  return [resp2, resp3, notAClient];
+  return [resp2, resp3, cluster, cluster2, notAClient];
 }
 
 // a Server with the defaults is still socket.io's untyped server: these are the deliberate `any`

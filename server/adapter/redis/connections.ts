@@ -2,17 +2,21 @@
  * The adapter's Redis connections: made from the user's client template (`duplicate()`) with our own reconnect
  * strategy and no offline queue, their errors reported once per outage; the "error" guard put on the user's own
  * clients; and closing. The only place that creates or closes a Redis connection.
+ *
+ * THE SEAM: every Redis command of the adapter goes through {@link OwnConnection.command}`(key, args)`, which works
+ * on a plain client (`createClient()`: `client.sendCommand(args)`) and on a Redis Cluster (`createCluster()`:
+ * `cluster.sendCommand(key, false, args)`, routed to the master of `key`'s slot, following MOVED after a failover).
+ * `key` is the key the command touches (its first key); a command that touches several keys needs them in one slot
+ * (a common `{hash tag}`); a keyless command passes `undefined` (any node). Never call node-redis directly: a command
+ * added that way would not run on a cluster. Blocking commands pass `timeoutMs` longer than their BLOCK (node-redis
+ * times every command out after 5 s by default) and need a connection of their own (see transport.ts).
  */
-import type { RedisClientType } from "redis";
+import type { RedisClientType, RedisClusterType } from "redis";
 import type { TransportSink } from "../cluster-hub.js";
 import { toError } from "../../../shared/errors.js";
 
-/**
- * A node-redis client, as {@link roomcast/redis!createAdapter} takes it: a template the adapter opens its own
- * connections from (`duplicate()`, with its own reconnect strategy) and listens to for "error". Any `createClient()`
- * result fits, whatever its modules, scripts, functions, RESP version or type mapping.
- */
-export interface RedisClientTemplate {
+/** A node-redis client (`createClient()`) as a template. */
+export interface RedisSingleTemplate {
   /** The options the client was created with (its `socket` options are kept for the adapter's connections). */
   readonly options?:
     | {
@@ -28,8 +32,30 @@ export interface RedisClientTemplate {
   on(event: "ready", listener: () => void): unknown;
 }
 
-/** The adapter's own connections (made from a template: plain RESP 3 clients, no modules). */
-export type OwnClient = RedisClientType;
+/** A node-redis Redis Cluster client (`createCluster()`) as a template. */
+export interface RedisClusterTemplate {
+  /** The cluster's masters (how a cluster is told from a client). */
+  readonly masters: readonly unknown[];
+  /** The options the cluster was created with: its `defaults` (credentials, TLS, socket options) are kept. */
+  readonly _options?: { readonly defaults?: { readonly socket?: object | undefined } | undefined } | undefined;
+  /** A new cluster client with the same options, overridden by `overrides`. */
+  duplicate(overrides: {
+    defaults: { socket: object; disableOfflineQueue: boolean };
+    topologyRefreshOnReconnectionAttemptStrategy: number;
+  }): unknown;
+  /** Listens for the cluster's errors (topology discovery; a node's errors are "node-error"). */
+  on(event: "error", listener: (err: unknown) => void): unknown;
+  /** Listens for "ready" (a cluster does not emit it: its first error stays the only one reported). */
+  on(event: "ready", listener: () => void): unknown;
+}
+
+/**
+ * A node-redis client or Redis Cluster, as {@link roomcast/redis!createAdapter} takes it: a template the adapter
+ * opens its own connections from (`duplicate()`, with its own reconnect strategy) and listens to for "error". Any
+ * `createClient()` or `createCluster()` result fits, whatever its modules, scripts, functions, RESP version or type
+ * mapping.
+ */
+export type RedisClientTemplate = RedisSingleTemplate | RedisClusterTemplate;
 
 export interface OwnOptions {
   role: string;
@@ -37,31 +63,176 @@ export interface OwnOptions {
   noOfflineQueue: boolean;
   /** Longest pause between two reconnection attempts (ms). */
   maxDelay: number;
-  /** Called on "ready" (first connect and every reconnect). */
+  /** Called on "ready" (first connect and every reconnect; on a cluster, also when commands succeed again). */
   onReady(): void;
   /** True once the transport is closing: errors are no longer reported. */
   closed(): boolean;
 }
 
+/** Redis error replies that mean "not now" on a cluster (a failover, a slot moving), not "never". */
+const TRANSIENT_REPLY = /^(CLUSTERDOWN|TRYAGAIN|LOADING|READONLY|MASTERDOWN|MOVED|ASK|NOREPLICAS)\b/;
+
+/**
+ * One connection of the adapter's own: a plain client, or a cluster client (one connection per master). Every command
+ * goes through {@link command}; {@link isReady} is false while disconnected (a client) or while commands to the
+ * slot last used fail for want of a node (a cluster during a failover; a probe on that key ends it).
+ */
+export class OwnConnection {
+  readonly #client: RedisClientType | undefined;
+  readonly #cluster: RedisClusterType | undefined;
+  readonly #sink: TransportSink;
+  readonly #opts: OwnOptions;
+  /** Cluster: commands fail for want of a node (reported once); a probe runs until one succeeds. */
+  #down = false;
+  readonly #downNodes = new Set<string>();
+  #probe: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(template: RedisClientTemplate, sink: TransportSink, opts: OwnOptions) {
+    this.#sink = sink;
+    this.#opts = opts;
+    const socket = (base: object | undefined) => ({ ...base, reconnectStrategy: (retries: number) => Math.min(50 * (retries + 1), opts.maxDelay) });
+    if ("masters" in template) {
+      const defaults = template._options?.defaults;
+      this.#cluster = template.duplicate({
+        defaults: { ...defaults, socket: socket(defaults?.socket), disableOfflineQueue: opts.noOfflineQueue },
+        // learn the new topology soon after a node goes (node-redis's default waits 5 s)
+        topologyRefreshOnReconnectionAttemptStrategy: 100,
+      }) as RedisClusterType;
+      this.#watchCluster(this.#cluster);
+      this.#connectCluster(0);
+    } else {
+      this.#client = template.duplicate({ socket: socket(template.options?.socket), disableOfflineQueue: opts.noOfflineQueue }) as RedisClientType;
+      this.#watchClient(this.#client);
+    }
+  }
+
+  get isReady(): boolean {
+    return this.#client !== undefined ? this.#client.isReady : this.#cluster!.isReady && !this.#down;
+  }
+
+  /** Sends one command touching `key` (see the seam at the top of this file). */
+  command(key: string | undefined, args: readonly string[], timeoutMs?: number): Promise<unknown> {
+    const options = timeoutMs === undefined ? undefined : { timeout: timeoutMs };
+    if (this.#client !== undefined) return this.#client.sendCommand(args as string[], options);
+    return this.#cluster!.sendCommand(key, false, args as string[], options).then(
+      (reply) => {
+        if (this.#down) this.#up();
+        return reply;
+      },
+      (err: unknown) => {
+        if (!this.#down && !this.#opts.closed() && transient(err)) this.#goDown(key, err);
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * Publishes on a pub/sub channel; resolves with the number of receivers. On a cluster this is sharded pub/sub
+   * (SPUBLISH, Redis ≥ 7 / Valkey): PUBLISH there counts the receivers of one node only, SPUBLISH those of the shard.
+   */
+  publish(channel: string, payload: string): Promise<number> {
+    if (this.#client !== undefined) return this.#client.publish(channel, payload);
+    return this.command(channel, ["SPUBLISH", channel, payload]).then(Number);
+  }
+
+  /** Subscribes to a pub/sub channel (SSUBSCRIBE on a cluster, see {@link publish}); node-redis resubscribes by itself. */
+  subscribe(channel: string, listener: (message: string) => void): Promise<void> {
+    if (this.#client !== undefined) return this.#client.subscribe(channel, listener);
+    return this.#cluster!.sSubscribe(channel, listener);
+  }
+
+  /** Closes it: QUIT when it can (bounded to 1 s), then destroys it. */
+  async close(): Promise<void> {
+    clearTimeout(this.#probe);
+    const c = this.#client ?? this.#cluster!;
+    try {
+      if (c.isReady) await Promise.race([c.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
+    } catch {
+      // closing anyway
+    }
+    try {
+      if (c.isOpen) c.destroy();
+    } catch {
+      // already closed
+    }
+  }
+
+  #report(err: unknown, what = ""): void {
+    if (!this.#opts.closed()) this.#sink.onError(toError(err), `redis ${this.#opts.role}${what}`);
+  }
+
+  #watchClient(client: RedisClientType): void {
+    let down = false;
+    client.on("error", (err: unknown) => {
+      if (down) return;
+      down = true;
+      this.#report(err);
+    });
+    client.on("ready", () => {
+      down = false;
+      this.#opts.onReady();
+    });
+    client.connect().catch((err: unknown) => this.#report(err, " connect"));
+  }
+
+  #watchCluster(cluster: RedisClusterType): void {
+    // "error": topology discovery failed; "node-error": one node's connection (reported once until it is back or gone)
+    cluster.on("error", (err: unknown) => this.#report(err));
+    cluster.on("node-error", (err: unknown, node: { host?: string; port?: number } | undefined) => {
+      const address = `${node?.host}:${node?.port}`;
+      if (this.#downNodes.has(address)) return;
+      this.#downNodes.add(address);
+      this.#report(err, ` (node ${address})`);
+    });
+    const back = (node: { host?: string; port?: number } | undefined) => this.#downNodes.delete(`${node?.host}:${node?.port}`);
+    cluster.on("node-ready", back);
+    cluster.on("node-disconnect", back);
+    cluster.on("connect", () => this.#opts.onReady());
+  }
+
+  /** A cluster's first discovery is not retried by node-redis: we retry it, every `maxDelay` ms at most. */
+  #connectCluster(attempt: number): void {
+    this.#cluster!.connect().catch((err: unknown) => {
+      if (this.#opts.closed()) return;
+      if (attempt === 0) this.#report(err, " connect");
+      this.#probe = setTimeout(() => this.#connectCluster(attempt + 1), Math.min(50 * (attempt + 1), this.#opts.maxDelay));
+    });
+  }
+
+  #goDown(key: string | undefined, err: unknown): void {
+    this.#down = true;
+    if (this.#downNodes.size === 0) this.#report(err); // else already reported as that node's error
+    const probe = (attempt: number) => {
+      this.#probe = setTimeout(() => {
+        if (this.#opts.closed() || !this.#down) return;
+        this.#cluster!.sendCommand(key, false, key === undefined ? ["PING"] : ["EXISTS", key]).then(
+          () => this.#down && this.#up(),
+          () => probe(attempt + 1),
+        );
+      }, Math.min(50 * (attempt + 1), this.#opts.maxDelay));
+    };
+    probe(0);
+  }
+
+  #up(): void {
+    this.#down = false;
+    clearTimeout(this.#probe);
+    this.#opts.onReady();
+  }
+}
+
 /** A connection of our own: our reconnect strategy, no offline queue, errors reported once per outage. */
-export function openOwn(template: RedisClientTemplate, sink: TransportSink, opts: OwnOptions): OwnClient {
-  const { maxDelay, role } = opts;
-  const socket = { ...(template.options?.socket ?? {}), reconnectStrategy: (retries: number) => Math.min(50 * (retries + 1), maxDelay) };
-  const client = template.duplicate({ socket, disableOfflineQueue: opts.noOfflineQueue }) as OwnClient;
-  let down = false;
-  client.on("error", (err: unknown) => {
-    if (down || opts.closed()) return;
-    down = true;
-    sink.onError(toError(err), `redis ${role}`);
-  });
-  client.on("ready", () => {
-    down = false;
-    opts.onReady();
-  });
-  client.connect().catch((err: unknown) => {
-    if (!opts.closed()) sink.onError(toError(err), `redis ${role} connect`);
-  });
-  return client;
+export function openOwn(template: RedisClientTemplate, sink: TransportSink, opts: OwnOptions): OwnConnection {
+  return new OwnConnection(template, sink, opts);
+}
+
+/** Whether a failed command may succeed later without anyone changing anything (a lost node, a failover). */
+function transient(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  // node-redis's error replies (ErrorReply, SimpleError, BlobError) carry Redis's message; its other errors are
+  // about connections (closed, offline, timed out, redirections exhausted)
+  const reply = /^(ErrorReply|SimpleError|BlobError)$/.test(err.constructor.name);
+  return !reply || TRANSIENT_REPLY.test(err.message);
 }
 
 /**
@@ -87,18 +258,7 @@ export function guard(client: RedisClientTemplate, sink: TransportSink, role: st
   });
 }
 
-/** Closes a connection: QUIT when it can (bounded to 1 s), then destroys it. */
-export async function shutdown(client: OwnClient): Promise<void> {
-  try {
-    if (client.isReady) {
-      await Promise.race([client.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
-    }
-  } catch {
-    // closing anyway
-  }
-  try {
-    if (client.isOpen) client.destroy();
-  } catch {
-    // already closed
-  }
+/** Closes a connection (see {@link OwnConnection.close}). */
+export function shutdown(conn: OwnConnection): Promise<void> {
+  return conn.close();
 }

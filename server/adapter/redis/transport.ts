@@ -12,11 +12,19 @@
  *
  * Liveness (see ../liveness.ts): each instance's lease is `{<key>}:alive:<uid>` (SET PX from the publisher, read by
  * the others with one MGET; the hash tag puts every lease of a cluster in one slot of a Redis Cluster).
+ *
+ * Every command goes through `OwnConnection.command(key, args)` (connections.ts), so it runs on a plain client and on
+ * a Redis Cluster alike; on a cluster the reader is a cluster client of its own too, and the response channels are
+ * sharded pub/sub (SPUBLISH / SSUBSCRIBE). Keys: `<key>:stream` (one key, one slot) and the leases `{<key>}:alive:<uid>`
+ * (one hash tag: one slot for the MGET); channels `<key>:to:<uid>`.
  */
 import type { ClusterTransport, TransportSink } from "../cluster-hub.js";
 import { MalformedMessageError } from "../cluster-message.js";
 import { RoomcastError, toError } from "../../../shared/errors.js";
-import { guard, openOwn, shutdown, type OwnClient, type RedisClientTemplate } from "./connections.js";
+import { guard, openOwn, shutdown, type OwnConnection, type RedisClientTemplate } from "./connections.js";
+
+/** XREAD's BLOCK (ms); the command's own timeout is longer (node-redis times commands out after 5 s by default). */
+const BLOCK_MS = 5000;
 
 /** The transport's settings (from the adapter options). */
 export interface StreamTransportOptions {
@@ -39,9 +47,9 @@ export class RedisTransport implements ClusterTransport {
   readonly #maxLen: string;
   readonly #count: string;
   readonly #maxDelay: number;
-  #pub: OwnClient | undefined;
-  #reader: OwnClient | undefined;
-  #sub: OwnClient | undefined;
+  #pub: OwnConnection | undefined;
+  #reader: OwnConnection | undefined;
+  #sub: OwnConnection | undefined;
   /** Our response channel is subscribed (node-redis subscribes again by itself after a reconnection). */
   #subscribed = false;
   #sink: TransportSink | undefined;
@@ -100,20 +108,20 @@ export class RedisTransport implements ClusterTransport {
   }
 
   publish(payload: string): Promise<unknown> {
-    return this.#command(["XADD", this.#stream, "MAXLEN", "~", this.#maxLen, "*", "m", payload]);
+    return this.#command(this.#stream, ["XADD", this.#stream, "MAXLEN", "~", this.#maxLen, "*", "m", payload]);
   }
 
   setLease(uid: string, ttlMs: number): Promise<unknown> {
-    return this.#command(["SET", this.#lease + uid, "1", "PX", String(ttlMs)]);
+    return this.#command(this.#lease + uid, ["SET", this.#lease + uid, "1", "PX", String(ttlMs)]);
   }
 
   async leases(uids: readonly string[]): Promise<boolean[]> {
-    const reply = await this.#command(["MGET", ...uids.map((uid) => this.#lease + uid)]);
+    const reply = await this.#command(this.#lease + uids[0], ["MGET", ...uids.map((uid) => this.#lease + uid)]);
     return uids.map((_, i) => Array.isArray(reply) && reply[i] !== null && reply[i] !== undefined);
   }
 
   dropLease(uid: string): Promise<unknown> {
-    return this.#command(["DEL", this.#lease + uid]);
+    return this.#command(this.#lease + uid, ["DEL", this.#lease + uid]);
   }
 
   publishTo(uid: string, payload: string): Promise<number> {
@@ -134,11 +142,11 @@ export class RedisTransport implements ClusterTransport {
     return `${this.#key}:to:${uid}`;
   }
 
-  /** A command on the publisher connection (fails at once while it is down: no offline queue). */
-  #command(args: string[]): Promise<unknown> {
+  /** A command touching `key` on the publisher connection (fails at once while it is down: no offline queue). */
+  #command(key: string, args: string[]): Promise<unknown> {
     const pub = this.#pub;
     if (pub === undefined) return Promise.reject(new RoomcastError("ERR_TRANSPORT_CLOSED", "transport closed"));
-    return pub.sendCommand(args);
+    return pub.command(key, args);
   }
 
   #wake(): void {
@@ -146,7 +154,7 @@ export class RedisTransport implements ClusterTransport {
   }
 
   /** Waits for `client` to be ready (or the transport to close). */
-  #whenReady(client: OwnClient, orAfterMs?: number): Promise<void> {
+  #whenReady(client: OwnConnection, orAfterMs?: number): Promise<void> {
     return new Promise((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const wake = () => {
@@ -163,26 +171,34 @@ export class RedisTransport implements ClusterTransport {
 
   async #readLoop(): Promise<void> {
     const reader = this.#reader!;
+    let recheck = false;
     while (!this.#closed) {
       if (!reader.isReady) {
         await this.#whenReady(reader);
         continue;
       }
       try {
-        if (this.#lastId === undefined) {
-          // start after the newest entry: history is not replayed to a new instance
-          const newest = (await reader.sendCommand(["XREVRANGE", this.#stream, "+", "-", "COUNT", "1"])) as unknown[];
-          this.#lastId = Array.isArray(newest?.[0]) ? String((newest[0] as unknown[])[0]) : "0-0";
-          this.#positioned = true;
-          if (this.ready) this.#sink?.onReady();
+        if (this.#lastId === undefined || recheck) {
+          // start after the newest entry: history is not replayed to a new instance. After a failure, the same check:
+          // a promoted replica may lack the newest entries we read (replication is asynchronous), and its next ids
+          // could be at or below our last id; we go back to its newest, so nothing it gets next is skipped
+          const newest = (await reader.command(this.#stream, ["XREVRANGE", this.#stream, "+", "-", "COUNT", "1"])) as unknown[];
+          const id = Array.isArray(newest?.[0]) ? String((newest[0] as unknown[])[0]) : "0-0";
+          if (this.#lastId === undefined || idBefore(id, this.#lastId)) this.#lastId = id;
+          recheck = false;
+          if (!this.#positioned) {
+            this.#positioned = true;
+            if (this.ready) this.#sink?.onReady();
+          }
         }
-        const reply = await reader.sendCommand(["XREAD", "COUNT", this.#count, "BLOCK", "5000", "STREAMS", this.#stream, this.#lastId]);
+        const reply = await reader.command(this.#stream, ["XREAD", "COUNT", this.#count, "BLOCK", String(BLOCK_MS), "STREAMS", this.#stream, this.#lastId], BLOCK_MS + 2000);
         for (const [id, fields] of entries(reply)) {
           this.#lastId = id;
           this.#deliver(fields);
         }
       } catch (err) {
         if (this.#closed) return;
+        recheck = true;
         if (reader.isReady) {
           this.#sink?.onError(toError(err), "XREAD");
           await this.#whenReady(reader, 100); // a command error, not an outage: do not spin
@@ -199,6 +215,13 @@ export class RedisTransport implements ClusterTransport {
     }
     sink.onError(new MalformedMessageError('stream entry without an "m" field'), "cluster message");
   }
+}
+
+/** Whether stream id `a` ("ms-seq") is before `b`. */
+function idBefore(a: string, b: string): boolean {
+  const [am = 0, as = 0] = a.split("-").map(Number);
+  const [bm = 0, bs = 0] = b.split("-").map(Number);
+  return am < bm || (am === bm && as < bs);
 }
 
 /** XREAD's reply (RESP2 array or RESP3 map) as `[id, [field, value, …]]` pairs; anything odd is skipped. */
