@@ -68,10 +68,11 @@ function child(script, argv, execArgv = []) {
   return { ready, call, stop, get info() { return readyInfo; } };
 }
 
-async function startServer(impl, redisUrl) {
+async function startServer(impl, redisUrl, variant) {
   // BENCH_CPU_PROF=1 writes a V8 CPU profile per server process to bench/results/ (git-ignored)
   const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${join(here, "results")}`, `--cpu-prof-name=${impl}-${Date.now()}.cpuprofile`] : [];
-  const s = child("server.mjs", redisUrl ? [impl, redisUrl] : [impl], ["--expose-gc", ...prof]);
+  const argv = redisUrl ? [impl, redisUrl, ...(variant ? [variant] : [])] : [impl];
+  const s = child("server.mjs", argv, ["--expose-gc", ...prof]);
   const info = await s.ready;
   return { ...s, port: info.port };
 }
@@ -254,6 +255,35 @@ const scenarios = {
   },
 };
 
+/**
+ * `io.fetchSockets()` on one instance, 1000 sockets on the other (two instances, one redis-server): p50/p99 of 300
+ * sequential calls. socket.io runs it twice, with @socket.io/redis-adapter (the figure compared) and with
+ * @socket.io/redis-streams-adapter (streamsP50Ms / streamsP99Ms, printed and saved, not in the ratio table).
+ */
+scenarios.fetchSockets = async (impl, ctx) => {
+  const redis = await ctx.redis();
+  await redis.restart();
+  const N = 1000;
+  const metrics = {};
+  for (const variant of impl === "socketio" ? [undefined, "streams"] : [undefined]) {
+    const a = await startServer(impl, redis.url, variant);
+    const b = await startServer(impl, redis.url, variant);
+    const load = await startLoad();
+    try {
+      await load.call("connect", { port: b.port, n: N, concurrency: 50 });
+      const r = await a.call("fetch", { n: 300, warm: 50, expected: N });
+      const prefix = variant === "streams" ? "streams" : "";
+      metrics[prefix ? `${prefix}P50Ms` : "p50Ms"] = r.p50;
+      metrics[prefix ? `${prefix}P99Ms` : "p99Ms"] = r.p99;
+    } finally {
+      await load.stop();
+      await a.stop();
+      await b.stop();
+    }
+  }
+  return { metrics };
+};
+
 // Figures, how to read them and the issue's targets (ratio = roomcast / socket.io).
 const FIGURES = [
   { key: "memory.heapPerSocket", label: "Idle heap per socket", unit: "B", better: "lower", target: 0.7 },
@@ -272,6 +302,8 @@ const FIGURES = [
   { key: "redis.msgsPerSec", label: "Redis 2×500 delivered", unit: "msg/s", better: "higher", target: 1.5 },
   { key: "redis.crossP50Ms", label: "Redis cross-instance p50", unit: "ms", better: "lower" },
   { key: "redis.crossP99Ms", label: "Redis cross-instance p99", unit: "ms", better: "lower" },
+  { key: "fetchSockets.p50Ms", label: "fetchSockets 1000 remote p50", unit: "ms", better: "lower", target: 1 },
+  { key: "fetchSockets.p99Ms", label: "fetchSockets 1000 remote p99", unit: "ms", better: "lower" },
   { key: "bundle.gzipBytes", label: "Client bundle min+gzip", unit: "B", better: "lower", target: 0.9 },
 ];
 

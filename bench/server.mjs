@@ -1,7 +1,8 @@
 // Benchmark server runner: starts roomcast or socket.io 4.8 with identical options and app code, then obeys the
 // orchestrator over IPC (broadcast bursts, paced broadcasts, memory after GC, CPU usage). Run with --expose-gc.
 //
-//   node --expose-gc bench/server.mjs <roomcast|socketio> [redis-url]
+//   node --expose-gc bench/server.mjs <roomcast|socketio> [redis-url] [streams]
+// (with "streams", socket.io uses @socket.io/redis-streams-adapter instead of @socket.io/redis-adapter)
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { serveIpc } from "./ipc.mjs";
@@ -9,6 +10,7 @@ import { serveIpc } from "./ipc.mjs";
 const require = createRequire(import.meta.url);
 const impl = process.argv[2];
 const redisUrl = process.argv[3];
+const streams = process.argv[4] === "streams";
 const now = () => performance.timeOrigin + performance.now();
 
 // Same engine.io options for both (all defaults except what we name here).
@@ -30,7 +32,14 @@ if (impl === "roomcast") {
 } else if (impl === "socketio") {
   const { Server } = require("socket.io");
   io = new Server({ ...options, serveClient: false });
-  if (redisUrl) {
+  if (redisUrl && streams) {
+    const { createClient } = require("redis");
+    const { createAdapter } = require("@socket.io/redis-streams-adapter");
+    const client = createClient({ url: redisUrl });
+    await client.connect();
+    clients.push(client);
+    io.adapter(createAdapter(client, { streamName: "bench", channelPrefix: "bench" }));
+  } else if (redisUrl) {
     const { createClient } = require("redis");
     const { createAdapter } = require("@socket.io/redis-adapter");
     const pub = createClient({ url: redisUrl });
@@ -128,6 +137,25 @@ async function handle(msg) {
       spent.sort((a, b) => a - b);
       // server-side time of one broadcast call (synchronous part)
       return { emitP50Ms: spent[spent.length >> 1], emitMaxMs: spent[spent.length - 1] };
+    }
+    case "fetch": {
+      // msg.n sequential io.fetchSockets() once they see msg.expected sockets (after msg.warm untimed calls)
+      const deadline = Date.now() + 10_000;
+      let last = 0;
+      while ((last = (await io.fetchSockets()).length) !== msg.expected) {
+        if (Date.now() > deadline) throw new Error(`fetchSockets saw ${last} sockets, expected ${msg.expected}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      for (let i = 0; i < (msg.warm ?? 50); i++) await io.fetchSockets();
+      const times = [];
+      for (let i = 0; i < msg.n; i++) {
+        const t = performance.now();
+        last = (await io.fetchSockets()).length;
+        times.push(performance.now() - t);
+      }
+      times.sort((a, b) => a - b);
+      const at = (q) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+      return { p50: at(0.5), p99: at(0.99), count: last };
     }
     case "snapshot": {
       // diagnostics: a heap snapshot at msg.path (compare two with Chrome DevTools)
