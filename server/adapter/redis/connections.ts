@@ -8,8 +8,8 @@
  * `cluster.sendCommand(key, false, args)`, routed to the master of `key`'s slot, following MOVED after a failover).
  * `key` is the key the command touches (its first key); a command that touches several keys needs them in one slot
  * (a common `{hash tag}`); a keyless command passes `undefined` (any node). Never call node-redis directly: a command
- * added that way would not run on a cluster. Blocking commands pass `timeoutMs` longer than their BLOCK (node-redis
- * times every command out after 5 s by default) and need a connection of their own (see transport.ts).
+ * added that way would not run on a cluster. A blocking command needs a connection of its own (see transport.ts);
+ * node-redis's command timeout (5 s by default) only covers the wait until a command is written, not its BLOCK.
  */
 import type { RedisClientType, RedisClusterType } from "redis";
 import type { TransportSink } from "../cluster-hub.js";
@@ -37,7 +37,17 @@ export interface RedisClusterTemplate {
   /** The cluster's masters (how a cluster is told from a client). */
   readonly masters: readonly unknown[];
   /** The options the cluster was created with: its `defaults` (credentials, TLS, socket options) are kept. */
-  readonly _options?: { readonly defaults?: { readonly socket?: object | undefined } | undefined } | undefined;
+  readonly _options?:
+    | {
+        /** The options of every node's connection (credentials, TLS…). */
+        readonly defaults?:
+          | {
+              /** Their socket options (kept; the adapter adds its reconnect strategy). */
+              readonly socket?: object | undefined;
+            }
+          | undefined;
+      }
+    | undefined;
   /** A new cluster client with the same options, overridden by `overrides`. */
   duplicate(overrides: {
     defaults: { socket: object; disableOfflineQueue: boolean };
@@ -111,10 +121,9 @@ export class OwnConnection {
   }
 
   /** Sends one command touching `key` (see the seam at the top of this file). */
-  command(key: string | undefined, args: readonly string[], timeoutMs?: number): Promise<unknown> {
-    const options = timeoutMs === undefined ? undefined : { timeout: timeoutMs };
-    if (this.#client !== undefined) return this.#client.sendCommand(args as string[], options);
-    return this.#cluster!.sendCommand(key, false, args as string[], options).then(
+  command(key: string | undefined, args: readonly string[]): Promise<unknown> {
+    if (this.#client !== undefined) return this.#client.sendCommand(args as string[]);
+    return this.#cluster!.sendCommand(key, false, args as string[]).then(
       (reply) => {
         if (this.#down) this.#up();
         return reply;

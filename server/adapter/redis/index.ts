@@ -27,7 +27,7 @@ requirePeer("roomcast/redis", "redis", " (node-redis)");
 export { ClusterAdapter } from "../cluster-adapter.js";
 export { RequestTimeoutError } from "../cluster-requests.js";
 export type { ClusterOptions } from "../cluster-hub.js";
-export type { RedisClientTemplate } from "./connections.js";
+export type { RedisClientTemplate, RedisClusterTemplate, RedisSingleTemplate } from "./connections.js";
 
 /** Options of {@link createAdapter}. */
 export interface RedisAdapterOptions extends ClusterOptions {

@@ -23,7 +23,7 @@ import { MalformedMessageError } from "../cluster-message.js";
 import { RoomcastError, toError } from "../../../shared/errors.js";
 import { guard, openOwn, shutdown, type OwnConnection, type RedisClientTemplate } from "./connections.js";
 
-/** XREAD's BLOCK (ms); the command's own timeout is longer (node-redis times commands out after 5 s by default). */
+/** XREAD's BLOCK (ms). */
 const BLOCK_MS = 5000;
 
 /** The transport's settings (from the adapter options). */
@@ -191,7 +191,7 @@ export class RedisTransport implements ClusterTransport {
             if (this.ready) this.#sink?.onReady();
           }
         }
-        const reply = await reader.command(this.#stream, ["XREAD", "COUNT", this.#count, "BLOCK", String(BLOCK_MS), "STREAMS", this.#stream, this.#lastId], BLOCK_MS + 2000);
+        const reply = await reader.command(this.#stream, ["XREAD", "COUNT", this.#count, "BLOCK", String(BLOCK_MS), "STREAMS", this.#stream, this.#lastId]);
         for (const [id, fields] of entries(reply)) {
           this.#lastId = id;
           this.#deliver(fields);
