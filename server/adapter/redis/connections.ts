@@ -77,6 +77,11 @@ export interface OwnOptions {
   onReady(): void;
   /** True once the transport is closing: errors are no longer reported. */
   closed(): boolean;
+  /**
+   * On a cluster: the key whose slot the connection's readiness follows (the stream). A command on it failing for want
+   * of a node makes the connection not ready until a probe on that key succeeds; other keys' failures only reject.
+   */
+  mainKey?: string;
 }
 
 /** Redis error replies that mean "not now" on a cluster (a failover, a slot moving), not "never". */
@@ -84,8 +89,8 @@ const TRANSIENT_REPLY = /^(CLUSTERDOWN|TRYAGAIN|LOADING|READONLY|MASTERDOWN|MOVE
 
 /**
  * One connection of the adapter's own: a plain client, or a cluster client (one connection per master). Every command
- * goes through {@link command}; {@link isReady} is false while disconnected (a client) or while commands to the
- * slot last used fail for want of a node (a cluster during a failover; a probe on that key ends it).
+ * goes through {@link command}; {@link isReady} is false while disconnected (a client) or while commands on the main
+ * key's slot fail for want of a node (a cluster during a failover; a probe on that key ends it).
  */
 export class OwnConnection {
   readonly #client: RedisClientType | undefined;
@@ -125,11 +130,11 @@ export class OwnConnection {
     if (this.#client !== undefined) return this.#client.sendCommand(args as string[]);
     return this.#cluster!.sendCommand(key, false, args as string[]).then(
       (reply) => {
-        if (this.#down) this.#up();
+        if (this.#down && key === this.#opts.mainKey) this.#up();
         return reply;
       },
       (err: unknown) => {
-        if (!this.#down && !this.#opts.closed() && transient(err)) this.#goDown(key, err);
+        if (!this.#down && key !== undefined && key === this.#opts.mainKey && !this.#opts.closed() && transient(err)) this.#goDown(key, err);
         throw err;
       },
     );
@@ -208,13 +213,13 @@ export class OwnConnection {
     });
   }
 
-  #goDown(key: string | undefined, err: unknown): void {
+  #goDown(key: string, err: unknown): void {
     this.#down = true;
     if (this.#downNodes.size === 0) this.#report(err); // else already reported as that node's error
     const probe = (attempt: number) => {
       this.#probe = setTimeout(() => {
         if (this.#opts.closed() || !this.#down) return;
-        this.#cluster!.sendCommand(key, false, key === undefined ? ["PING"] : ["EXISTS", key]).then(
+        this.#cluster!.sendCommand(key, false, ["EXISTS", key]).then(
           () => this.#down && this.#up(),
           () => probe(attempt + 1),
         );

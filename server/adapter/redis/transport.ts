@@ -86,7 +86,7 @@ export class RedisTransport implements ClusterTransport {
     const [pubTemplate, subTemplate] = this.#templates;
     for (const template of new Set(this.#templates)) guard(template, sink, "redis client");
     const own = (template: RedisClientTemplate, role: string, onReady: () => void) =>
-      openOwn(template, sink, { role, noOfflineQueue: true, maxDelay: this.#maxDelay, onReady, closed: () => this.#closed });
+      openOwn(template, sink, { role, noOfflineQueue: true, maxDelay: this.#maxDelay, onReady, closed: () => this.#closed, mainKey: this.#stream });
     // ready = can publish and reading is positioned (so our hello's answers are not missed)
     this.#pub = own(pubTemplate, "publisher", () => {
       this.#wake();
