@@ -9,12 +9,13 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
-import { createClient } from "redis";
+import { createClient, createCluster } from "redis";
 import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
 import { createAdapter, RequestTimeoutError, type RedisAdapterOptions } from "../../server/adapter/redis/index.js";
 import type { ClusterAdapter } from "../../server/adapter/cluster-adapter.js";
 import { RedisProcess } from "../helpers/redis.js";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
+import { RedisCluster } from "../helpers/redis-cluster.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { next, until } from "../helpers/events.js";
 import type { Server } from "../../server/index.js";
@@ -40,9 +41,10 @@ async function instance(url: string, k: string, name: string | null, opts: Redis
 }
 
 /** An instance in a child process (fixtures/instance.ts): answers "ask" with "child". */
-async function child(k: string): Promise<{ proc: ChildProcess; url: string }> {
+async function child(k: string, cluster?: RedisCluster): Promise<{ proc: ChildProcess; url: string }> {
   const fixture = fileURLToPath(new URL("./fixtures/instance.js", import.meta.url));
-  const proc = spawn(process.execPath, [fixture, redis.url, k, "5000", "10000"], { stdio: ["ignore", "pipe", "inherit"] });
+  const args = cluster === undefined ? [redis.url, k, "5000", "10000"] : [cluster.rootNodes[0]!.url, k, "5000", "10000", "cluster"];
+  const proc = spawn(process.execPath, [fixture, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   const [line] = (await next<[Buffer]>(proc.stdout!, "data", 10_000)).map(String);
   return { proc, url: `http://127.0.0.1:${(JSON.parse(line!) as { port: number }).port}` };
 }
@@ -260,6 +262,37 @@ describe("roomcast/redis liveness", { timeout: 30_000 }, () => {
       await b.close();
       assert.deepEqual(await gone, [uid]);
     } finally {
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+});
+
+describe("roomcast/redis liveness on a Redis Cluster", { timeout: 60_000 }, () => {
+  it("SIGKILL: the leases (one hash tag, one MGET) drop the dead instance within ~1 s; fetchSockets resolves with the survivor's sockets", async (t) => {
+    await using cluster = await RedisCluster.start({ masters: 3, replicasPerMaster: 0 });
+    const k = key();
+    const { proc, url } = await child(k, cluster);
+    const servers: Array<TestServer<Server>> = [];
+    const clients: ClientSocket[] = [];
+    try {
+      const srv = await startServer({ adapter: createAdapter(createCluster({ rootNodes: cluster.rootNodes }), undefined, { key: k }) });
+      servers.push(srv);
+      adapterOf(srv).on("error", () => undefined);
+      await peersOf(servers, 1);
+      const [, ca] = [await client(url, clients), await client(srv.url, clients)];
+      assert.equal((await srv.io.fetchSockets()).length, 2);
+      const exited = next(proc, "exit");
+      proc.kill("SIGKILL");
+      await exited;
+      await delay(200);
+      const [sockets, ms] = await timed(srv.io.fetchSockets());
+      t.diagnostic(`Redis Cluster: fetchSockets started 0.2 s after a SIGKILL resolved in ${ms} ms`);
+      assert.deepEqual(ids(sockets), [ca.id]);
+      assert.ok(ms < 2000, `${ms} ms`);
+      assert.deepEqual(adapterOf(srv).peers, []);
+    } finally {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      for (const c of clients) c.close();
       await Promise.all(servers.map((s) => s.close()));
     }
   });
