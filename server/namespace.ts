@@ -237,6 +237,7 @@ export class Namespace<
       for (const data of previous.missedPackets) {
         client.writePacket({ type: PacketType.EVENT, nsp: this.name, data });
       }
+      this.adapter.sessionRestored(socket.id);
     }
     this.#emitSafely("connect", socket);
     this.#emitSafely("connection", socket);

@@ -124,6 +124,8 @@ export const ErrorCode = /* @__PURE__ */ Object.assign({}, ProtocolErrorCode, We
   MALFORMED_CLUSTER_MESSAGE: "ERR_MALFORMED_CLUSTER_MESSAGE",
   /** A publish after the transport closed. */
   TRANSPORT_CLOSED: "ERR_TRANSPORT_CLOSED",
+  /** A socket recovered across instances missed packets: more than `maxPackets` were broadcast to it before it joined its rooms. */
+  RECOVERY_INCOMPLETE: "ERR_RECOVERY_INCOMPLETE",
 
   // ---- packaging -----------------------------------------------------------------------------------------------
   /** roomcast/redis or roomcast/admin-ui loaded without its optional peer package (`cause`: Node's MODULE_NOT_FOUND). */

@@ -258,15 +258,29 @@ export class Adapter extends EventEmitter {
     return { sessions: this.#sessions?.sessionCount ?? 0, packets: this.#sessions?.packetCount ?? 0 };
   }
 
+  /** Called by the namespace once a restored session's missed packets are written (a cluster adapter buffers until then). */
+  sessionRestored(sid: SocketId): void {
+    void sid;
+  }
+
   /** Appends the recovery offset to ack-less EVENT broadcasts (socket.io does the same for non-volatile ones). */
   #recordForRecovery(packet: Packet, opts: BroadcastOptions): void {
     if (this.#sessions === undefined) return;
     if (packet.type !== PacketType.EVENT || packet.id !== undefined) return;
     const data = packet.data as unknown[];
+    data.push(this.recoveryOffset(data, opts));
+  }
+
+  /**
+   * The recovery offset of an ack-less EVENT broadcast now (recovery on): the in-memory store logs the packet and
+   * returns its offset; a cluster adapter returns a cluster-wide one (the packet is in its broker).
+   */
+  protected recoveryOffset(data: unknown[], opts: BroadcastOptions): string {
+    const store = this.#sessions!;
     // Volatile packets are not logged for replay, but they carry the newest offset too: every ack-less EVENT from a
     // recovering server then ends with an offset, so a client never mistakes an app's trailing string for one.
-    const latest = opts.flags?.volatile ? this.#sessions.latestOffset : undefined;
-    data.push(latest ?? this.#sessions.record(data, opts));
+    const latest = opts.flags?.volatile ? store.latestOffset : undefined;
+    return latest ?? store.record(data, opts);
   }
 
   /** Calls `fn` once for every local socket matching `opts` (a socket in several target rooms counts once). */

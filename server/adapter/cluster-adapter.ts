@@ -10,10 +10,11 @@ import type { ClusterHub, HubMember } from "./cluster-hub.js";
 import { ClusterRequests } from "./cluster-requests.js";
 import { AdapterMetrics, type ClusterAdapterStats, type DropReason, type DropReport } from "./cluster-metrics.js";
 import { toError } from "../../shared/errors.js";
+import { ClusterSessions, type HolderVerdict } from "./cluster-sessions.js";
 import { runAppCode } from "../app-code.js";
 
 export { RequestTimeoutError } from "./cluster-requests.js";
-import type { AdapterHost, AdapterMember, BroadcastOptions, FetchedSocket, RestoredSession, Room, SocketDetails, SocketId } from "./types.js";
+import type { AdapterHost, AdapterMember, BroadcastOptions, FetchedSocket, RestoredSession, Room, Session, SocketDetails, SocketId } from "./types.js";
 
 /**
  * The cluster adapter: the in-memory {@link roomcast/server!Adapter} plus the messages that make N server instances
@@ -36,12 +37,20 @@ export class ClusterAdapter extends Adapter implements HubMember {
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   readonly #metrics: AdapterMetrics;
+  /** Connection state recovery in the broker (undefined when recovery is off). */
+  readonly #sessions: ClusterSessions | undefined;
 
   /** Made by the factory {@link createAdapter} returns, one per namespace. */
   constructor(nsp: AdapterHost, hub: ClusterHub) {
     super(nsp);
     this.hub = hub;
     this.#metrics = new AdapterMetrics(hub.opts.dropReportIntervalMs);
+    if (nsp.recovery !== undefined) {
+      const isPeer = (uid: string) => this.#peers.has(uid);
+      const askHolder = (uid: string, pid: string, offset: string) => this.#askHolder(uid, pid, offset);
+      const reportError = (err: Error, context: string) => this.reportError(err, context);
+      this.#sessions = new ClusterSessions({ nsp, hub, isPeer, askHolder, reportError }, nsp.recovery);
+    }
   }
 
   /** The name of the namespace this adapter serves. */
@@ -65,6 +74,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
       for (const [uid, seen] of this.#peers) if (seen < threshold) this.#peerGone(uid);
     }, heartbeatInterval);
     this.#timer.unref();
+    this.#sessions?.start();
     return Promise.resolve();
   }
 
@@ -73,6 +83,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
     this.#closed = true;
     this.onDropsSettled(); // an episode still running ends here: its event comes before the adapter goes
     clearInterval(this.#timer);
+    this.#sessions?.close();
     this.hub.sendNow(this.nsp.name, { type: T.CLOSE });
     this.#requests.close();
     await this.hub.unregister(this);
@@ -86,10 +97,29 @@ export class ClusterAdapter extends Adapter implements HubMember {
   // ---- operations ---------------------------------------------------------------------------------------------
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
-    if (!opts.flags?.local && !isOwnEmit(opts)) {
-      this.#send({ type: T.BROADCAST, data: packet.data as unknown[], opts: wire(opts) });
+    if (!opts.flags?.local) {
+      const body: MessageBody = { type: T.BROADCAST, data: packet.data as unknown[], opts: wire(opts) };
+      // a socket.emit stays here — but with recovery it goes to the broker too, addressed to no other instance, so
+      // that it can be replayed from there on another one
+      if (!isOwnEmit(opts)) this.#send(body);
+      else if (this.#sessions !== undefined) this.#send(body, this.hub.uid);
     }
-    super.broadcast(packet, opts); // local sockets at once, whatever the broker is doing
+    this.#deliver(packet, opts); // local sockets at once, whatever the broker is doing
+  }
+
+  override addAll(id: SocketId, rooms: Iterable<Room>): void {
+    super.addAll(id, rooms);
+    this.#sessions?.touched(id);
+  }
+
+  override del(id: SocketId, room: Room): void {
+    super.del(id, room);
+    this.#sessions?.touched(id);
+  }
+
+  override delAll(id: SocketId): void {
+    super.delAll(id);
+    this.#sessions?.gone(id);
   }
 
   override broadcastWithAck(
@@ -173,15 +203,25 @@ export class ClusterAdapter extends Adapter implements HubMember {
     );
   }
 
-  /** Takes back a disconnected session kept by any instance, with the packets it missed. */
-  override async restoreSession(pid: string, offset: string): Promise<RestoredSession | null> {
-    const local = await super.restoreSession(pid, offset);
-    if (local !== null || this.#peers.size === 0) return local;
-    let found = null as RestoredSession | null;
-    await this.#request("restoreSession", (rid) => ({ type: T.RESTORE_SESSION, pid, offset, rid }), (msg) => {
-      if (msg.type === T.RESTORE_SESSION_RESPONSE && msg.session !== null) found = msg.session;
-    });
-    return found;
+  /** Keeps a disconnected session in the broker for `maxDisconnectionDuration` (see cluster-sessions.ts). */
+  override persistSession(session: Session): Promise<void> {
+    return this.#sessions?.persist(session) ?? Promise.resolve();
+  }
+
+  /**
+   * Takes back a session kept in the broker — disconnected, or held by an instance that died — with the packets it
+   * missed, read back from the broker's stream; null when it cannot be recovered.
+   */
+  override restoreSession(pid: string, offset: string): Promise<RestoredSession | null> {
+    return this.#sessions?.restore(pid, offset) ?? Promise.resolve(null);
+  }
+
+  override sessionRestored(sid: SocketId): void {
+    this.#sessions?.restored(sid);
+  }
+
+  protected override recoveryOffset(data: unknown[], opts: BroadcastOptions): string {
+    return this.#sessions?.offset() ?? super.recoveryOffset(data, opts);
   }
 
   // ---- incoming -----------------------------------------------------------------------------------------------
@@ -226,14 +266,9 @@ export class ClusterAdapter extends Adapter implements HubMember {
         };
         return this.nsp.onServerSideEmit([...msg.args, reply]);
       }
-      case T.RESTORE_SESSION: {
-        const rid = msg.rid;
-        void super
-          .restoreSession(msg.pid, msg.offset)
-          .then((session) => this.#send({ type: T.RESTORE_SESSION_RESPONSE, rid, session }, from))
-          .catch((err: unknown) => this.reportError(toError(err), "restoreSession")); // e.g. socket.data that JSON refuses
-        return;
-      }
+      case T.RESTORE_SESSION:
+        // sessions live in the broker: the asker only wants to know we are alive (we still hold that socket)
+        return this.hub.reply(this.nsp.name, { type: T.RESTORE_SESSION_RESPONSE, rid: msg.rid, session: null }, from);
       case T.ALL_ROOMS:
         return this.hub.reply(this.nsp.name, { type: T.ALL_ROOMS_RESPONSE, rid: msg.rid, rooms: [...this.rooms.keys()] }, from);
       case T.BROADCAST_CLIENT_COUNT:
@@ -306,7 +341,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
   #onBroadcast(data: unknown[], w: WireOptions, from: string, rid: number | undefined): void {
     const opts = unwire(w);
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
-    if (rid === undefined) return super.broadcast(packet, opts);
+    if (rid === undefined) return this.#deliver(packet, opts);
     packet.id = this.nsp.nextAckId(); // our own ack id: the sender's could clash with ours
     const id = packet.id;
     super.broadcastWithAck(
@@ -321,6 +356,23 @@ export class ClusterAdapter extends Adapter implements HubMember {
         for (const socket of this.nsp.sockets.values()) socket.dropAck(id);
       }, w.timeout).unref();
     }
+  }
+
+  /** Local delivery; sockets being restored get the packet in their missed packets instead (cluster-sessions.ts). */
+  #deliver(packet: Packet, opts: BroadcastOptions): void {
+    const pending = this.#sessions?.pending;
+    if (pending === undefined || pending.size === 0) return super.broadcast(packet, opts);
+    super.broadcast(packet, pending.exclude(opts));
+    if (packet.type === PacketType.EVENT && packet.id === undefined) pending.collect(packet.data as unknown[], opts);
+  }
+
+  /** Asks the instance holding a live session whether it is alive; "gone" once it is declared dead. */
+  #askHolder(uid: string, pid: string, offset: string): Promise<HolderVerdict> {
+    let answered = false;
+    const send = (rid: number) => this.#send({ type: T.RESTORE_SESSION, pid, offset, rid }, uid);
+    return this.#requests
+      .request("restoreSession", [uid], this.hub.opts.requestsTimeout, () => (answered = true), send)
+      .then((): HolderVerdict => (answered ? "alive" : "gone"), (): HolderVerdict => "unknown");
   }
 
   /** Sends a request to every peer; resolves once each answered (or went away), rejects on timeout. */

@@ -12,6 +12,7 @@ import { decodeMessage, encodeParts, type ClusterMessage, type MessageBody } fro
 import { toError } from "../../shared/errors.js";
 import { Liveness, type LeaseStore } from "./liveness.js";
 import { BrokerWatch, type BrokerStats, type DropReason } from "./cluster-metrics.js";
+import type { SessionBackend } from "./cluster-recovery.js";
 
 /**
  * What a transport must do: move strings between instances, every instance receiving every message in one order;
@@ -28,6 +29,10 @@ export interface ClusterTransport extends LeaseStore {
    */
   publishTo?(uid: string, payload: string): Promise<number>;
   close(): Promise<void>;
+  /** Id of the last stream entry delivered to the sink (undefined until the reader is positioned). */
+  readonly cursor?: string | undefined;
+  /** Where sessions are kept for recovery across instances (undefined: the transport keeps none). */
+  readonly sessions?: SessionBackend | undefined;
 }
 
 export interface TransportSink {
@@ -120,6 +125,7 @@ export function resolveOptions(opts: ClusterOptions = {}): ResolvedClusterOption
 }
 
 interface Queued {
+  seq: number;
   payload: string;
   /** UTF-8 size of `payload`. */
   bytes: number;
@@ -144,6 +150,9 @@ export class ClusterHub implements TransportSink {
   readonly #broker = new BrokerWatch();
   /** Some member has a drop episode running. */
   #dropping = false;
+  /** Highest sequence number of our own messages read back from the broker. */
+  #readBack = 0;
+  readonly #waiters = new Set<{ seq: number; done: (settled: boolean) => void }>();
 
   constructor(makeTransport: () => ClusterTransport, opts: ResolvedClusterOptions) {
     this.#makeTransport = makeTransport;
@@ -184,6 +193,39 @@ export class ClusterHub implements TransportSink {
     return this.#broker.stats(this.ready);
   }
 
+  /**
+   * Where this instance stands, for recovery offsets: the id of the last broker entry delivered to the adapters, the
+   * sequence number of the last message sent, the highest one of ours read back from the broker.
+   */
+  get position(): { cursor: string | undefined; seq: number; readBack: number } {
+    return { cursor: this.#transport?.cursor, seq: this.#seq, readBack: this.#readBack };
+  }
+
+  /** The transport's session store for recovery across instances (undefined when it has none). */
+  get sessions(): SessionBackend | undefined {
+    return this.#transport?.sessions;
+  }
+
+  /**
+   * Resolves true once every message sent up to `seq` is settled — in the broker, or dropped past the outbox's
+   * bounds — false after `ms` (or on close).
+   */
+  settled(seq: number, ms: number): Promise<boolean> {
+    if (this.#settledSeq() >= seq) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        seq,
+        done: (settled: boolean) => {
+          clearTimeout(timer);
+          this.#waiters.delete(waiter);
+          resolve(settled);
+        },
+      };
+      const timer = setTimeout(() => waiter.done(false), ms);
+      this.#waiters.add(waiter);
+    });
+  }
+
   register(member: HubMember): void {
     this.#members.set(member.nspName, member);
     if (this.#transport === undefined) {
@@ -204,14 +246,16 @@ export class ClusterHub implements TransportSink {
     clearInterval(this.#timer);
     this.#liveness.stop();
     this.#outbox.clear();
+    for (const waiter of this.#waiters) waiter.done(false);
     await transport.close();
   }
 
   /** Sends reliably: buffered while the broker is away, resent after a failure, dropped only beyond the bounds. */
   send(nsp: string, body: MessageBody, to?: string): void {
-    const payload = encodeParts(this.uid, ++this.#seq, nsp, to, body);
+    const seq = ++this.#seq;
+    const payload = encodeParts(this.uid, seq, nsp, to, body);
     const bytes = Buffer.byteLength(payload);
-    this.#report(this.#outbox.push({ payload, bytes, nsp }, bytes, Date.now()));
+    this.#report(this.#outbox.push({ seq, payload, bytes, nsp }, bytes, Date.now()));
     this.#pump();
   }
 
@@ -246,7 +290,10 @@ export class ClusterHub implements TransportSink {
       this.onError(toError(err), "cluster message"); // a MalformedMessageError: our decoder throws nothing else
       return;
     }
-    if (msg.uid === this.uid) return;
+    if (msg.uid === this.uid) {
+      if (msg.seq > this.#readBack) this.#readBack = msg.seq;
+      return;
+    }
     if (msg.seq > 0) {
       const last = this.#seen.get(msg.uid);
       if (last !== undefined && msg.seq <= last) return; // a duplicate (resent after a connection loss)
@@ -294,6 +341,7 @@ export class ClusterHub implements TransportSink {
         () => {
           this.#outbox.confirm(entry);
           if (this.#dropping && this.#outbox.length === 0) this.#settle();
+          if (this.#waiters.size > 0) this.#wakeWaiters();
           if (this.#outbox.hasWaiting) this.#pump();
         },
         (err: unknown) => {
@@ -320,8 +368,19 @@ export class ClusterHub implements TransportSink {
     for (const member of this.#members.values()) member.onDropsSettled();
   }
 
+  #settledSeq(): number {
+    const oldest = this.#outbox.oldest;
+    return oldest === undefined ? this.#seq : oldest.seq - 1;
+  }
+
+  #wakeWaiters(): void {
+    const settled = this.#settledSeq();
+    for (const waiter of this.#waiters) if (waiter.seq <= settled) waiter.done(true);
+  }
+
   #report(dropped: Array<Dropped<Queued>>): void {
     if (dropped.length > 0) this.#dropping = true;
+    if (dropped.length > 0 && this.#waiters.size > 0) this.#wakeWaiters();
     for (const { items, reason } of dropped) {
       const byNsp = new Map<string, { count: number; bytes: number }>();
       for (const item of items) {

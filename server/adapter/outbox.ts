@@ -59,6 +59,13 @@ export class Outbox<T> {
     return this.#inflight;
   }
 
+  /** The oldest entry not yet confirmed or dropped (in flight included). */
+  get oldest(): T | undefined {
+    let i = this.#head;
+    while (this.#entries[i]?.state === 2) i++;
+    return this.#entries[i]?.item;
+  }
+
   /** True when some entry waits to be sent. */
   get hasWaiting(): boolean {
     while (this.#entries[this.#cursor]?.state === 2) this.#cursor++;

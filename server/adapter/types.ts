@@ -100,6 +100,8 @@ export interface FetchedSocket {
  * on, and act on (`socketsJoin`, `disconnectSockets`…). The server's Socket implements it.
  */
 export interface AdapterMember extends FetchedSocket {
+  /** The private session id of connection state recovery (undefined when recovery is off). */
+  readonly pid?: string | undefined;
   /** Writes a broadcast packet, already encoded, to this client. */
   deliver(frames: OutgoingFrames, packet: Packet): void;
   /** Registers the ack of a broadcast; `onGone` runs if the socket disconnects before answering. */

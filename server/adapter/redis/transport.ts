@@ -22,6 +22,7 @@ import type { ClusterTransport, TransportSink } from "../cluster-hub.js";
 import { MalformedMessageError } from "../cluster-message.js";
 import { RoomcastError, toError } from "../../../shared/errors.js";
 import { guard, openOwn, shutdown, type OwnConnection, type RedisClientTemplate } from "./connections.js";
+import { RedisSessions } from "./sessions.js";
 
 /** XREAD's BLOCK (ms). */
 const BLOCK_MS = 5000;
@@ -57,9 +58,12 @@ export class RedisTransport implements ClusterTransport {
   #closed = false;
   #positioned = false;
   readonly #wakers = new Set<() => void>();
+  /** Recovery's keys (sessions, live snapshots; see sessions.ts), on the publisher connection. */
+  readonly sessions: RedisSessions;
 
   constructor(pub: RedisClientTemplate, sub: RedisClientTemplate, opts: StreamTransportOptions) {
     this.#templates = [pub, sub];
+    this.sessions = new RedisSessions((key, args) => this.#command(key, args), () => this.#pub?.isReady === true, opts.key);
     this.#key = opts.key;
     this.#stream = `${opts.key}:stream`;
     this.#lease = `{${opts.key}}:alive:`;
@@ -79,6 +83,11 @@ export class RedisTransport implements ClusterTransport {
   /** Can publish and read: the instance can answer requests, so it may renew its liveness lease. */
   get live(): boolean {
     return this.ready && this.#reader?.isReady === true;
+  }
+
+  /** Id of the last stream entry delivered (undefined until the reader is positioned). */
+  get cursor(): string | undefined {
+    return this.#positioned ? this.#lastId : undefined;
   }
 
   start(sink: TransportSink, self: string): void {

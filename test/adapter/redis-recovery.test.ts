@@ -1,0 +1,252 @@
+/**
+ * Connection state recovery across instances (roomcast/redis): sessions and missed packets live in Redis, so a client
+ * whose instance was SIGKILLed recovers on a survivor — same id, rooms, every missed packet once and in order — and
+ * the connect does not wait out the request timeout for the dead instance. Real redis-server, the killed instance in
+ * a child process (fixtures/recovery-instance.ts), clients behind a TCP proxy standing for the load balancer.
+ */
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer, connect, type Server as NetServer, type Socket as NetSocket } from "node:net";
+import { EventEmitter } from "node:events";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { createClient } from "redis";
+import { io as ioc } from "socket.io-client";
+import { io as rio } from "../../client/index.js";
+import { createAdapter } from "../../server/adapter/redis/index.js";
+import type { ClusterAdapter } from "../../server/adapter/cluster-adapter.js";
+import { RedisProcess } from "../helpers/redis.js";
+import { startServer, type TestServer } from "../helpers/server.js";
+import { next, until } from "../helpers/events.js";
+import type { Server } from "../../server/index.js";
+
+let redis: RedisProcess;
+before(async () => {
+  redis = await RedisProcess.start();
+});
+after(async () => {
+  await redis.stop();
+});
+
+const HB = { heartbeatInterval: 200, heartbeatTimeout: 600, requestsTimeout: 5000 };
+const RECOVERY = { maxDisconnectionDuration: 10_000 };
+let keys = 0;
+
+/** The load balancer: a TCP proxy whose target can change. */
+class Proxy {
+  readonly server: NetServer;
+  target: number;
+  readonly #sockets = new Set<NetSocket>();
+  constructor(target: number) {
+    this.target = target;
+    this.server = createServer((down) => {
+      const up = connect(this.target, "127.0.0.1");
+      for (const s of [down, up]) {
+        this.#sockets.add(s);
+        s.on("error", () => undefined);
+        s.on("close", () => {
+          this.#sockets.delete(s);
+          down.destroy();
+          up.destroy();
+        });
+      }
+      down.pipe(up).pipe(down);
+    });
+  }
+  async listen(): Promise<string> {
+    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", r));
+    return `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+  }
+  async close(): Promise<void> {
+    for (const s of this.#sockets) s.destroy();
+    await new Promise((r) => this.server.close(r));
+  }
+}
+
+/** The instance to be killed, in a child process; its JSON lines come as "line" events. */
+class Child extends EventEmitter {
+  readonly proc: ChildProcess;
+  readonly lines: Array<Record<string, unknown>> = [];
+  constructor(key: string) {
+    super();
+    const fixture = fileURLToPath(new URL("./fixtures/recovery-instance.js", import.meta.url));
+    this.proc = spawn(process.execPath, [fixture, redis.url, key, String(HB.heartbeatInterval), String(HB.heartbeatTimeout)], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    createInterface({ input: this.proc.stdout! }).on("line", (line) => {
+      this.lines.push(JSON.parse(line) as Record<string, unknown>);
+      this.emit("line");
+    });
+  }
+  async wait(pred: (l: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+    await until(this, "line", () => this.lines.some(pred), 10_000);
+    return this.lines.find(pred)!;
+  }
+  emitTo(room: string, event: string, value: unknown): void {
+    this.proc.stdin!.write(JSON.stringify({ emit: [room, event, value] }) + "\n");
+  }
+  async kill(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    const exited = next(this.proc, "exit");
+    this.proc.kill("SIGKILL");
+    await exited;
+  }
+}
+
+type AnyClient = ReturnType<typeof ioc>;
+type Kind = "socket.io-client" | "roomcast client";
+const makeClient = (kind: Kind, url: string, opts: Record<string, unknown>): AnyClient =>
+  (kind === "socket.io-client" ? ioc(url, opts) : rio(url, opts)) as unknown as AnyClient;
+
+interface Rig {
+  key: string;
+  child: Child;
+  b: TestServer<Server>;
+  c: TestServer<Server>;
+  proxy: Proxy;
+  proxyUrl: string;
+  observer: AnyClient;
+  seen: number[];
+  errors: Error[];
+  close(): Promise<void>;
+}
+
+async function rig(): Promise<Rig> {
+  const key = `rr${process.pid}-${keys++}`;
+  const child = new Child(key);
+  const errors: Error[] = [];
+  const make = () => startServer({ connectionStateRecovery: RECOVERY, adapter: createAdapter(createClient({ url: redis.url }), undefined, { key, ...HB }) });
+  const [b, c] = await Promise.all([make(), make()]);
+  for (const srv of [b, c]) {
+    (srv.io.sockets.adapter as ClusterAdapter).on("error", (e: Error) => errors.push(e));
+    srv.io.on("connection", (s) => {
+      if (!s.recovered) void s.join((s.handshake.auth["rooms"] as string[] | undefined) ?? []);
+    });
+  }
+  const port = (await child.wait((l) => "port" in l))["port"] as number;
+  for (const srv of [b, c]) {
+    const adapter = srv.io.sockets.adapter as ClusterAdapter;
+    await until(adapter, "peer:up", () => adapter.peers.length === 2, 5000);
+  }
+  const proxy = new Proxy(port);
+  const proxyUrl = await proxy.listen();
+  const observer = ioc(c.url, { forceNew: true, reconnection: false, transports: ["websocket"], auth: { rooms: ["news"] } });
+  const seen: number[] = [];
+  observer.on("n", (n: number) => seen.push(n));
+  await next(observer, "connect");
+  const close = async () => {
+    observer.close();
+    await child.kill();
+    await proxy.close();
+    await Promise.all([b.close(), c.close()]);
+  };
+  return { key, child, b, c, proxy, proxyUrl, observer, seen, errors, close };
+}
+
+/** Emits `n` to "news" from `from` (A = the child) and waits until the observer (on C) has it: a global order. */
+async function emitInOrder(r: Rig, from: "A" | "B" | "C", n: number): Promise<void> {
+  if (from === "A") r.child.emitTo("news", "n", n);
+  else (from === "B" ? r.b : r.c).io.to("news").emit("n", n);
+  (from === "C" ? r.b : r.c).io.to("elsewhere").emit("n", -n); // never for our clients
+  await until(r.observer, "n", () => r.seen.includes(n), 5000, `observer got ${n}`);
+}
+
+for (const kind of ["socket.io-client", "roomcast client"] as const) {
+  describe(`recovery after the instance holding the session was SIGKILLed (${kind})`, { timeout: 60_000 }, () => {
+    it("(a) disconnected first, then its instance killed: both sessions recover on a survivor, every missed packet once, in order", async (t) => {
+      const r = await rig();
+      const clients: AnyClient[] = [];
+      try {
+        const got: number[][] = [[], []];
+        for (let i = 0; i < 2; i++) {
+          const cl = makeClient(kind, r.proxyUrl, { forceNew: true, reconnection: false, transports: ["websocket"], auth: { rooms: ["news"] } });
+          cl.on("n", (n: number) => got[i]!.push(n));
+          clients.push(cl);
+          await next(cl, "connect");
+        }
+        const ids = clients.map((cl) => cl.id);
+        await emitInOrder(r, "A", 1);
+        await emitInOrder(r, "B", 2);
+        await emitInOrder(r, "C", 3);
+        for (const cl of clients) await until(cl, "n", () => got[clients.indexOf(cl)]!.includes(3), 5000);
+        for (const cl of clients) cl.io.engine.close(); // transport drop: A persists the sessions in Redis
+        for (const id of ids) await r.child.wait((l) => l["disconnect"] === id);
+        await emitInOrder(r, "A", 4); // A's XADD after its SETs of the sessions (one connection): they are in Redis
+        await emitInOrder(r, "B", 5);
+        await emitInOrder(r, "C", 6);
+        await r.child.kill();
+        await emitInOrder(r, "B", 7);
+        await emitInOrder(r, "C", 8);
+        r.proxy.target = r.b.port;
+        const started = Date.now();
+        for (const cl of clients) cl.connect();
+        await Promise.all(clients.map((cl) => next(cl, "connect")));
+        const elapsed = Date.now() - started;
+        t.diagnostic(`${kind} (a): 2 sessions reconnected to the survivor in ${elapsed} ms; recovered: ${clients.map((cl) => cl.recovered).join(", ")}`);
+        await emitInOrder(r, "B", 9);
+        for (let i = 0; i < 2; i++) await until(clients[i]!, "n", () => got[i]!.includes(9), 5000);
+        for (let i = 0; i < 2; i++) {
+          assert.equal(clients[i]!.recovered, true, `client ${i} recovered`);
+          assert.equal(clients[i]!.id, ids[i], "same id");
+          assert.deepEqual(got[i], [1, 2, 3, 4, 5, 6, 7, 8, 9], `client ${i}: every packet once, in order`);
+          const socket = r.b.io.sockets.sockets.get(ids[i]!);
+          assert.ok(socket?.recovered && socket.rooms.has("news"), "recovered on B, in its rooms");
+        }
+        assert.ok(elapsed < 2500, `connect took ${elapsed} ms`);
+        assert.deepEqual(r.errors, []);
+      } finally {
+        for (const cl of clients) cl.close();
+        await r.close();
+      }
+    });
+
+    it("(b) connected when its instance was killed: both sessions recover on a survivor, every missed packet once, in order", async (t) => {
+      const r = await rig();
+      const clients: AnyClient[] = [];
+      try {
+        const got: number[][] = [[], []];
+        for (let i = 0; i < 2; i++) {
+          const cl = makeClient(kind, r.proxyUrl, {
+            forceNew: true,
+            transports: ["websocket"],
+            reconnectionDelay: 50,
+            reconnectionDelayMax: 100,
+            auth: { rooms: ["news"] },
+          });
+          cl.on("n", (n: number) => got[i]!.push(n));
+          clients.push(cl);
+          await next(cl, "connect");
+        }
+        const ids = clients.map((cl) => cl.id);
+        await emitInOrder(r, "A", 1);
+        await emitInOrder(r, "B", 2);
+        await emitInOrder(r, "C", 3);
+        for (let i = 0; i < 2; i++) await until(clients[i]!, "n", () => got[i]!.includes(3), 5000);
+        r.proxy.target = r.b.port;
+        const reconnected = Promise.all(clients.map((cl) => next(cl, "connect", 10_000)));
+        const killedAt = Date.now();
+        await r.child.kill();
+        await emitInOrder(r, "B", 4);
+        await emitInOrder(r, "C", 5);
+        await reconnected;
+        const elapsed = Date.now() - killedAt;
+        t.diagnostic(`${kind} (b): 2 sessions back on the survivor ${elapsed} ms after the kill; recovered: ${clients.map((cl) => cl.recovered).join(", ")}`);
+        await emitInOrder(r, "B", 6);
+        await emitInOrder(r, "C", 7);
+        for (let i = 0; i < 2; i++) await until(clients[i]!, "n", () => got[i]!.includes(7), 5000);
+        for (let i = 0; i < 2; i++) {
+          assert.equal(clients[i]!.recovered, true, `client ${i} recovered`);
+          assert.equal(clients[i]!.id, ids[i], "same id");
+          assert.deepEqual(got[i], [1, 2, 3, 4, 5, 6, 7], `client ${i}: every packet once, in order`);
+          assert.ok(r.b.io.sockets.sockets.get(ids[i]!)?.rooms.has("news"), "rooms kept");
+        }
+        assert.ok(elapsed < 2500, `back ${elapsed} ms after the kill (requestsTimeout 5000)`);
+        assert.deepEqual(r.errors, []);
+      } finally {
+        for (const cl of clients) cl.close();
+        await r.close();
+      }
+    });
+  });
+}
