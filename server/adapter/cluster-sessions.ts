@@ -16,7 +16,7 @@ import { extendedReplacer, needsExtendedJson, reviveExtended } from "./cluster-v
 import { formatOffset, parseOffset, PendingRestores, ReplayFilter, storedSession, validPid, type SessionBackend } from "./cluster-recovery.js";
 import type { ClusterHub } from "./cluster-hub.js";
 import type { AdapterHost, RestoredSession, Session, SessionStoreOptions, SocketId } from "./types.js";
-import { RoomcastError } from "../../shared/errors.js";
+import { RoomcastError, toError } from "../../shared/errors.js";
 
 /** What the holder of a live session answered: alive (it holds it), gone (dead), unknown (no answer in time). */
 export type HolderVerdict = "alive" | "gone" | "unknown";
@@ -254,7 +254,7 @@ export class ClusterSessions {
 
   #report(err: unknown, what: string): void {
     if (err instanceof RoomcastError && err.code === "ERR_TRANSPORT_CLOSED") return; // the outage is reported once by the connection
-    this.#host.reportError(err instanceof Error ? err : new Error(String(err)), `recovery ${what}`);
+    this.#host.reportError(toError(err), `recovery ${what}`);
   }
 }
 

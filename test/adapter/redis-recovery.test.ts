@@ -15,6 +15,7 @@ import { createClient } from "redis";
 import { io as ioc } from "socket.io-client";
 import { io as rio } from "../../client/index.js";
 import { createAdapter } from "../../server/adapter/redis/index.js";
+import { formatOffset } from "../../server/adapter/cluster-recovery.js";
 import type { ClusterAdapter } from "../../server/adapter/cluster-adapter.js";
 import { RedisProcess } from "../helpers/redis.js";
 import { startServer, type TestServer } from "../helpers/server.js";
@@ -250,3 +251,159 @@ for (const kind of ["socket.io-client", "roomcast client"] as const) {
     });
   });
 }
+
+describe("recovery across instances: same instance, trimmed stream, hostile input, Redis away", { timeout: 60_000 }, () => {
+  async function inProcess(n: number, extra: { maxStreamLength?: number; url?: string } = {}): Promise<{ servers: Array<TestServer<Server>>; errors: Error[]; observer: AnyClient; seen: number[]; close(): Promise<void> }> {
+    const key = `rr${process.pid}-${keys++}`;
+    const errors: Error[] = [];
+    const opts = { key, ...HB, ...(extra.maxStreamLength ? { maxStreamLength: extra.maxStreamLength } : {}) };
+    const servers = await Promise.all(
+      Array.from({ length: n }, () => startServer({ connectionStateRecovery: RECOVERY, adapter: createAdapter(createClient({ url: extra.url ?? redis.url }), undefined, opts) })),
+    );
+    for (const srv of servers) {
+      (srv.io.sockets.adapter as ClusterAdapter).on("error", (e: Error) => errors.push(e));
+      srv.io.on("connection", (s) => {
+        if (!s.recovered) void s.join((s.handshake.auth["rooms"] as string[] | undefined) ?? []);
+      });
+    }
+    for (const srv of servers) {
+      const adapter = srv.io.sockets.adapter as ClusterAdapter;
+      await until(adapter, "peer:up", () => adapter.peers.length === n - 1, 5000);
+    }
+    const observer = ioc(servers.at(-1)!.url, { forceNew: true, reconnection: false, transports: ["websocket"], auth: { rooms: ["news", "other"] } });
+    const seen: number[] = [];
+    observer.on("n", (v: number) => seen.push(v));
+    await next(observer, "connect");
+    const close = async () => {
+      observer.close();
+      await Promise.all(servers.map((s) => s.close()));
+    };
+    return { servers, errors, observer, seen, close };
+  }
+
+  /** A client on `srv`, disconnected by a transport drop once its session is kept (the server saw it go). */
+  async function dropped(srv: TestServer<Server>, got: number[]): Promise<AnyClient> {
+    const cl = ioc(srv.url, { forceNew: true, reconnection: false, transports: ["websocket"], auth: { rooms: ["news"] } });
+    cl.on("n", (v: number) => got.push(v));
+    await next(cl, "connect");
+    return cl;
+  }
+
+  it("recovers on the same instance, packets from both instances in order", async () => {
+    const c = await inProcess(2);
+    const [a, b] = c.servers as [TestServer<Server>, TestServer<Server>];
+    const got: number[] = [];
+    const cl = await dropped(a, got);
+    try {
+      const step = async (srv: TestServer<Server>, v: number) => {
+        srv.io.to("news").emit("n", v);
+        await until(c.observer, "n", () => c.seen.includes(v), 5000);
+      };
+      await step(a, 1);
+      await step(b, 2);
+      await until(cl, "n", () => got.length === 2, 5000);
+      const id = cl.id!;
+      const gone = next(a.io.sockets.sockets.get(id)!, "disconnect");
+      cl.io.engine.close();
+      await gone;
+      await step(a, 3);
+      await step(b, 4);
+      await step(a, 5);
+      cl.connect();
+      await next(cl, "connect");
+      await step(b, 6);
+      await until(cl, "n", () => got.includes(6), 5000);
+      assert.equal(cl.recovered, true);
+      assert.equal(cl.id, id);
+      assert.deepEqual(got, [1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(c.errors, []);
+    } finally {
+      cl.close();
+      await c.close();
+    }
+  });
+
+  it("an offset trimmed from the stream is not recovered: a fresh session, nothing replayed", async () => {
+    const c = await inProcess(2, { maxStreamLength: 10 });
+    const [a, b] = c.servers as [TestServer<Server>, TestServer<Server>];
+    const got: number[] = [];
+    const cl = await dropped(a, got);
+    try {
+      b.io.to("news").emit("n", 1);
+      await until(cl, "n", () => got.length === 1, 5000);
+      const id = cl.id!;
+      const gone = next(a.io.sockets.sockets.get(id)!, "disconnect");
+      cl.io.engine.close();
+      await gone;
+      b.io.to("news").emit("n", 50); // missed, but gone with the trimmed entries: never delivered
+      for (let i = 0; i < 400; i++) b.io.to("other").emit("n", 1000 + i); // XADD MAXLEN ~ 10: whole nodes trimmed
+      await until(c.observer, "n", () => c.seen.includes(1399), 5000);
+      cl.connect();
+      await next(cl, "connect");
+      assert.equal(cl.recovered, false);
+      assert.notEqual(cl.id, id);
+      b.io.to("news").emit("n", 2); // the fresh session joined "news" again (auth.rooms)
+      b.io.to(cl.id!).emit("n", 3);
+      await until(cl, "n", () => got.includes(3), 5000);
+      assert.deepEqual(got, [1, 2, 3]);
+      assert.deepEqual(c.errors, []);
+    } finally {
+      cl.close();
+      await c.close();
+    }
+  });
+
+  it("forged or garbage pid and offset: a fresh session at once, no error, no crash", async () => {
+    const c = await inProcess(2);
+    const [a] = c.servers as [TestServer<Server>];
+    const offset = formatOffset("0-0", "0123456789abcdef", 1);
+    const cases: Array<Record<string, unknown>> = [
+      { pid: "x".repeat(100_000), offset: "y".repeat(100_000) },
+      { pid: "abcdefghijABCDEFGH_-", offset },
+      { pid: "abcdefghijABCDEFGH_-", offset: formatOffset("0-0", (a.io.sockets.adapter as ClusterAdapter).hub.uid, 0) },
+      { pid: "abcdefghijABCDEFGH_-", offset: "1-0~" + "f".repeat(16) + "~zzzzzzzzzzz" },
+      { pid: 42, offset: {} },
+      { pid: "abcdefghijABCDEFGH_-", offset: "not an offset" },
+    ];
+    const clients: AnyClient[] = [];
+    try {
+      for (const auth of cases) {
+        const started = Date.now();
+        const cl = ioc(a.url, { forceNew: true, reconnection: false, transports: ["websocket"], auth });
+        clients.push(cl);
+        await next(cl, "connect");
+        assert.equal(cl.recovered, false);
+        assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
+      }
+      assert.deepEqual(c.errors, []);
+    } finally {
+      for (const cl of clients) cl.close();
+      await c.close();
+    }
+  });
+
+  it("Redis unreachable: the restore answers null at once (a fresh session), nothing hangs", async () => {
+    const own = await RedisProcess.start();
+    const c = await inProcess(2, { url: own.url });
+    const [a] = c.servers as [TestServer<Server>];
+    const got: number[] = [];
+    const cl = await dropped(a, got);
+    try {
+      const id = cl.id!;
+      const gone = next(a.io.sockets.sockets.get(id)!, "disconnect");
+      cl.io.engine.close();
+      await gone;
+      await own.stop();
+      const started = Date.now();
+      cl.connect();
+      await next(cl, "connect");
+      const elapsed = Date.now() - started;
+      assert.equal(cl.recovered, false);
+      assert.ok(elapsed < 1000, `${elapsed} ms`);
+    } finally {
+      cl.close();
+      await c.close();
+      await own.stop();
+    }
+  });
+});

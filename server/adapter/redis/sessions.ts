@@ -82,9 +82,15 @@ export class RedisSessions implements SessionBackend {
       if (err instanceof Error && /no such key/i.test(err.message)) return false;
       throw err;
     }
+    // Redis ≥ 7: nothing after the cursor was deleted (XDEL) and the stream still starts at or before it — or nothing
+    // was ever trimmed (entries-added = length: a cursor "0-0" of a reader that started on an empty stream)
     const maxDeleted = field(info, "max-deleted-entry-id");
-    if (typeof maxDeleted === "string") return compareIds(maxDeleted, cursor) <= 0;
-    // Redis < 7 does not say what was deleted: trimming deletes from the head, so the cursor still being there is enough
+    const first = field(info, "recorded-first-entry-id");
+    if (typeof maxDeleted === "string" && typeof first === "string") {
+      const neverTrimmed = field(info, "entries-added") === field(info, "length");
+      return compareIds(maxDeleted, cursor) <= 0 && (neverTrimmed || compareIds(first, cursor) <= 0);
+    }
+    // Redis < 7 does not say: trimming deletes from the head, so the cursor entry still being there is enough
     const same = await this.#run(this.#stream, ["XRANGE", this.#stream, cursor, cursor]);
     return Array.isArray(same) && same.length === 1;
   }
