@@ -9,7 +9,6 @@ import { MessageType as T, unwire, wire, type ClusterMessage, type MessageBody, 
 import type { ClusterHub, HubMember } from "./cluster-hub.js";
 import { ClusterRequests } from "./cluster-requests.js";
 import { AdapterMetrics, type ClusterAdapterStats, type DropReason, type DropReport } from "./cluster-metrics.js";
-import { toError } from "../../shared/errors.js";
 import { ClusterSessions, type HolderVerdict } from "./cluster-sessions.js";
 import { runAppCode } from "../app-code.js";
 
