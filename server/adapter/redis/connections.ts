@@ -126,9 +126,9 @@ export class OwnConnection {
   }
 
   /** Sends one command touching `key` (see the seam at the top of this file). */
-  command(key: string | undefined, args: readonly string[]): Promise<unknown> {
-    if (this.#client !== undefined) return this.#client.sendCommand(args as string[]);
-    return this.#cluster!.sendCommand(key, false, args as string[]).then(
+  command(key: string | undefined, args: ReadonlyArray<string | Buffer>): Promise<unknown> {
+    if (this.#client !== undefined) return this.#client.sendCommand(args as Array<string | Buffer>);
+    return this.#cluster!.sendCommand(key, false, args as Array<string | Buffer>).then(
       (reply) => {
         if (this.#down && key === this.#opts.mainKey) this.#up();
         return reply;
@@ -144,15 +144,19 @@ export class OwnConnection {
    * Publishes on a pub/sub channel; resolves with the number of receivers. On a cluster this is sharded pub/sub
    * (SPUBLISH, Redis ≥ 7 / Valkey): PUBLISH there counts the receivers of one node only, SPUBLISH those of the shard.
    */
-  publish(channel: string, payload: string): Promise<number> {
+  publish(channel: string, payload: string | Buffer): Promise<number> {
     if (this.#client !== undefined) return this.#client.publish(channel, payload);
     return this.command(channel, ["SPUBLISH", channel, payload]).then(Number);
   }
 
-  /** Subscribes to a pub/sub channel (SSUBSCRIBE on a cluster, see {@link publish}); node-redis resubscribes by itself. */
-  subscribe(channel: string, listener: (message: string) => void): Promise<void> {
-    if (this.#client !== undefined) return this.#client.subscribe(channel, listener);
-    return this.#cluster!.sSubscribe(channel, listener);
+  /**
+   * Subscribes to a pub/sub channel (SSUBSCRIBE on a cluster, see {@link publish}); node-redis resubscribes by itself.
+   * Messages come as Buffers: node-redis's string path costs ~3x more for a large message (0.5 MB: 8–14 ms against
+   * 3–7 ms from PUBLISH to listener with the conversion done by the caller, measured on 2 loaded cores).
+   */
+  subscribe(channel: string, listener: (message: Buffer) => void): Promise<void> {
+    if (this.#client !== undefined) return this.#client.subscribe(channel, listener, true);
+    return this.#cluster!.sSubscribe(channel, listener, true);
   }
 
   /** Closes it: QUIT when it can (bounded to 1 s), then destroys it. */

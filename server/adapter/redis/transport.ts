@@ -105,7 +105,7 @@ export class RedisTransport implements ClusterTransport {
     const channel = this.#channel(self);
     const sub = (this.#sub = own(subTemplate, "subscriber", () => {
       if (this.#subscribed || this.#closed) return;
-      sub.subscribe(channel, (message: string) => sink.onMessage(message)).then(
+      sub.subscribe(channel, (message) => sink.onMessage(message.toString())).then(
         () => {
           this.#subscribed = true;
           if (this.ready) sink.onReady();
@@ -136,7 +136,7 @@ export class RedisTransport implements ClusterTransport {
   publishTo(uid: string, payload: string): Promise<number> {
     const pub = this.#pub;
     if (pub === undefined) return Promise.reject(new RoomcastError("ERR_TRANSPORT_CLOSED", "transport closed"));
-    return pub.publish(this.#channel(uid), payload);
+    return pub.publish(this.#channel(uid), Buffer.from(payload)); // a Buffer: see OwnConnection.subscribe
   }
 
   async close(): Promise<void> {
