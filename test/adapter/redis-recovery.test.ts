@@ -30,7 +30,8 @@ after(async () => {
   await redis.stop();
 });
 
-const HB = { heartbeatInterval: 200, heartbeatTimeout: 600, requestsTimeout: 5000 };
+// the defaults: a dead instance is known through its liveness lease (livenessTimeout 1000 ms), not the heartbeats
+const HB = { heartbeatInterval: 5000, heartbeatTimeout: 10_000, requestsTimeout: 5000 };
 const RECOVERY = { maxDisconnectionDuration: 10_000 };
 let keys = 0;
 
@@ -319,6 +320,38 @@ describe("recovery across instances: same instance, trimmed stream, hostile inpu
       assert.deepEqual(c.errors, []);
     } finally {
       cl.close();
+      await c.close();
+    }
+  });
+
+  it("an instance stopped with io.close() hands its sessions over: recovered on another, packets in order", async () => {
+    const c = await inProcess(2);
+    const [a, b] = c.servers as [TestServer<Server>, TestServer<Server>];
+    const proxy = new Proxy(a.port);
+    const url = await proxy.listen();
+    const got: number[] = [];
+    const cl = ioc(url, { forceNew: true, transports: ["websocket"], reconnectionDelay: 50, reconnectionDelayMax: 100, auth: { rooms: ["news"] } });
+    cl.on("n", (v: number) => got.push(v));
+    try {
+      await next(cl, "connect");
+      const id = cl.id!;
+      b.io.to("news").emit("n", 1);
+      await until(cl, "n", () => got.length === 1, 5000);
+      proxy.target = b.port;
+      const back = next(cl, "connect", 10_000);
+      await a.close(); // "server shutting down": recoverable, the session goes to Redis
+      b.io.to("news").emit("n", 2);
+      b.io.to("news").emit("n", 3);
+      await back;
+      b.io.to("news").emit("n", 4);
+      await until(cl, "n", () => got.includes(4), 5000);
+      assert.equal(cl.recovered, true);
+      assert.equal(cl.id, id);
+      assert.deepEqual(got, [1, 2, 3, 4]);
+      assert.deepEqual(c.errors, []);
+    } finally {
+      cl.close();
+      await proxy.close();
       await c.close();
     }
   });
