@@ -48,6 +48,7 @@ export class ClusterSessions {
   readonly #forget: string[] = [];
   #scheduled = false;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
 
   constructor(host: RecoveryHost, opts: SessionStoreOptions) {
     this.#host = host;
@@ -70,7 +71,9 @@ export class ClusterSessions {
     this.#timer.unref();
   }
 
+  /** The adapter closes: its connections go, nothing more is written (a socket disconnecting after that is not kept). */
   close(): void {
+    this.#closed = true;
     clearInterval(this.#timer);
   }
 
@@ -104,10 +107,16 @@ export class ClusterSessions {
   /** A recoverable disconnect: the session goes to the broker for maxDisconnectionDuration. */
   async persist(session: Session): Promise<void> {
     const backend = this.#host.hub.sessions;
-    if (backend === undefined) return;
+    if (backend === undefined || this.#closed) return;
     this.#untrack(session.sid, session.pid);
     const value = toWireJson({ sid: session.sid, pid: session.pid, nsp: this.#host.nsp.name, rooms: session.rooms, data: session.data });
-    await backend.persist(this.#host.hub.uid, session.pid, value, this.#opts.maxDisconnectionDuration);
+    try {
+      await backend.persist(this.#host.hub.uid, session.pid, value, this.#opts.maxDisconnectionDuration);
+    } catch (err) {
+      // Redis away (the outage is reported once by the connection), or the adapter closed meanwhile: the session is
+      // not kept (docs: no local fallback)
+      if (!this.#closed && !(err instanceof RoomcastError && err.code === "ERR_TRANSPORT_CLOSED")) throw err;
+    }
   }
 
   /**
