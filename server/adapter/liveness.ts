@@ -3,8 +3,8 @@
  * from the broker, without waiting for heartbeats to fall silent.
  *
  * Each instance holds a key in the broker (`{<key>}:alive:<uid>` in Redis) that expires `livenessTimeout` ms after
- * it was last set, and sets it again every quarter of that — but only while both its connections work (it can
- * publish and read), so an instance that cannot answer requests does not claim to be alive. Every quarter it also
+ * it was last set, and sets it again every quarter of that — but only while it can both publish and read the
+ * stream, so an instance that cannot answer requests does not claim to be alive. Every quarter it also
  * reads the leases of the peers its namespaces know (one MGET): a peer whose lease is gone is dropped at once
  * ("peer:down"; requests stop waiting for it). A SIGKILLed instance, or one cut off from the broker, is gone for the
  * others within `livenessTimeout` + a quarter (1.25 s by default). When the broker cannot be reached nothing is
