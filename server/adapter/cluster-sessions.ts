@@ -49,6 +49,8 @@ export class ClusterSessions {
   #scheduled = false;
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  /** Holder uid → the pending question (the clients of a dead instance, all back at once, share one). */
+  readonly #asking = new Map<string, Promise<HolderVerdict>>();
 
   constructor(host: RecoveryHost, opts: SessionStoreOptions) {
     this.#host = host;
@@ -158,7 +160,12 @@ export class ClusterSessions {
     if (uid === hub.uid) {
       if (this.#livePids.has(pid)) return null; // still connected here (socket.io: the old connection has not timed out)
     } else if (this.#host.isPeer(uid)) {
-      const verdict = await this.#host.askHolder(uid, pid, offset);
+      let asking = this.#asking.get(uid);
+      if (asking === undefined) {
+        asking = this.#host.askHolder(uid, pid, offset).finally(() => this.#asking.delete(uid));
+        this.#asking.set(uid, asking);
+      }
+      const verdict = await asking;
       // alive: it holds the socket, unless a disconnect there persisted it meanwhile
       if (verdict === "alive") return backend.take(pid);
       if (verdict === "unknown") return null;
