@@ -187,7 +187,7 @@ describe("roomcast/redis under faults", { timeout: 30_000 }, () => {
     }
   });
 
-  it("an instance killed with SIGKILL: fetchSockets completes once the heartbeat notices, not after the timeout", async (t) => {
+  it("an instance killed with SIGKILL: fetchSockets completes once its liveness lease lapses, not after the timeout", async (t) => {
     const key = `f${process.pid}-${keys++}`;
     const hb = { heartbeatInterval: 200, heartbeatTimeout: 600, requestsTimeout: 5000 };
     const fixture = fileURLToPath(new URL("./fixtures/instance.js", import.meta.url));

@@ -55,8 +55,10 @@ export interface RedisClusterTemplate {
   }): unknown;
   /** Listens for the cluster's errors (topology discovery; a node's errors are "node-error"). */
   on(event: "error", listener: (err: unknown) => void): unknown;
-  /** Listens for "ready" (a cluster does not emit it: its first error stays the only one reported). */
+  /** Listens for "ready" (a cluster does not emit it). */
   on(event: "ready", listener: () => void): unknown;
+  /** Listens for "node-ready" (a node's connection is ready, again): the cluster's next error is reported again. */
+  on(event: "node-ready", listener: () => void): unknown;
 }
 
 /**
@@ -271,9 +273,11 @@ export function guard(client: RedisClientTemplate, sink: TransportSink, role: st
     down = true;
     sink.onError(toError(err), role);
   });
-  client.on("ready", () => {
+  const back = () => {
     down = false;
-  });
+  };
+  client.on("ready", back);
+  if ("masters" in client) client.on("node-ready", back); // a cluster emits no "ready" of its own
 }
 
 /** Closes a connection (see {@link OwnConnection.close}). */

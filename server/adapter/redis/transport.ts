@@ -103,16 +103,28 @@ export class RedisTransport implements ClusterTransport {
     });
     this.#reader = own(subTemplate, "stream reader", () => this.#wake());
     const channel = this.#channel(self);
-    const sub = (this.#sub = own(subTemplate, "subscriber", () => {
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let failures = 0;
+    const subscribe = () => {
+      clearTimeout(retry);
+      retry = undefined;
       if (this.#subscribed || this.#closed) return;
       sub.subscribe(channel, (message) => sink.onMessage(message.toString())).then(
         () => {
+          failures = 0;
           this.#subscribed = true;
           if (this.ready) sink.onReady();
         },
-        (err: unknown) => this.#closed || sink.onError(toError(err), "SUBSCRIBE"), // retried at the next "ready"
+        (err: unknown) => {
+          if (this.#closed) return;
+          if (failures++ === 0) sink.onError(toError(err), "SUBSCRIBE");
+          // retried at the next "ready" or after a pause (a cluster fires no new "ready" when one node fails)
+          retry ??= setTimeout(subscribe, Math.min(100 * failures, 1000));
+          retry.unref();
+        },
       );
-    }));
+    };
+    const sub = (this.#sub = own(subTemplate, "subscriber", subscribe));
     void this.#readLoop();
   }
 
