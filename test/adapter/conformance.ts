@@ -28,16 +28,7 @@ export async function clusterReady(servers: ReadonlyArray<{ io: Server }>, nsp =
   }
 }
 
-export interface SuiteCaps {
-  /**
-   * False when a room joined on another instance's behalf (socketsJoin, RemoteSocket.join) only receives the room's
-   * broadcasts some time later (sharded mode: after that instance's SSUBSCRIBE). Those checks are then skipped.
-   */
-  remoteJoinThenBroadcast?: boolean;
-}
-
-export function adapterConformanceSuite(name: string, createCluster: CreateCluster, caps: SuiteCaps = {}): void {
-  const eventualJoin = caps.remoteJoinThenBroadcast === false && "remote joins are eventually consistent here";
+export function adapterConformanceSuite(name: string, createCluster: CreateCluster): void {
   describe(`adapter conformance: ${name}`, { timeout: 30_000 }, () => {
     let cluster: TestCluster | undefined;
     let clients: ClientSocket[] = [];
@@ -166,7 +157,7 @@ export function adapterConformanceSuite(name: string, createCluster: CreateClust
       }
     });
 
-    it("fetchSockets returns every socket with id, handshake, rooms and data; a fetched socket acts", { skip: eventualJoin }, async () => {
+    it("fetchSockets returns every socket with id, handshake, rooms and data; a fetched socket acts", async () => {
       const c = await setup();
       onConnection(c, (s, i) => {
         s.data = { server: i };
@@ -196,7 +187,7 @@ export function adapterConformanceSuite(name: string, createCluster: CreateClust
       await gone;
     });
 
-    it("socketsJoin, socketsLeave and disconnectSockets act on every instance", { skip: eventualJoin }, async () => {
+    it("socketsJoin, socketsLeave and disconnectSockets act on every instance", async () => {
       const c = await setup();
       const list = await connect(c, 2);
       const io = c.servers[0]!.io;
