@@ -255,12 +255,12 @@ for (const kind of ["socket.io-client", "roomcast client"] as const) {
 }
 
 describe("recovery across instances: same instance, trimmed stream, hostile input, Redis away", { timeout: 60_000 }, () => {
-  async function inProcess(n: number, extra: { maxStreamLength?: number; url?: string } = {}): Promise<{ servers: Array<TestServer<Server>>; errors: Error[]; observer: AnyClient; seen: number[]; close(): Promise<void> }> {
+  async function inProcess(n: number, extra: { maxStreamLength?: number; url?: string; skipMiddlewares?: boolean } = {}): Promise<{ servers: Array<TestServer<Server>>; errors: Error[]; observer: AnyClient; seen: number[]; close(): Promise<void> }> {
     const key = `rr${process.pid}-${keys++}`;
     const errors: Error[] = [];
     const opts = { key, ...HB, ...(extra.maxStreamLength ? { maxStreamLength: extra.maxStreamLength } : {}) };
     const servers = await Promise.all(
-      Array.from({ length: n }, () => startServer({ connectionStateRecovery: RECOVERY, adapter: createAdapter(createClient({ url: extra.url ?? redis.url }), undefined, opts) })),
+      Array.from({ length: n }, () => startServer({ connectionStateRecovery: { ...RECOVERY, skipMiddlewares: extra.skipMiddlewares ?? true }, adapter: createAdapter(createClient({ url: extra.url ?? redis.url }), undefined, opts) })),
     );
     for (const srv of servers) {
       (srv.io.sockets.adapter as ClusterAdapter).on("error", (e: Error) => errors.push(e));
@@ -349,6 +349,58 @@ describe("recovery across instances: same instance, trimmed stream, hostile inpu
       assert.equal(cl.recovered, true);
       assert.equal(cl.id, id);
       assert.deepEqual(got, [1, 2, 3, 4]);
+      assert.deepEqual(c.errors, []);
+    } finally {
+      cl.close();
+      await proxy.close();
+      await c.close();
+    }
+  });
+
+  it("broadcasts while the restored socket's middlewares run are delivered after its missed packets, once, in order", async () => {
+    const c = await inProcess(2, { skipMiddlewares: false });
+    const [a, b] = c.servers as [TestServer<Server>, TestServer<Server>];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const inMiddleware = new EventEmitter();
+    b.io.use((socket, nextFn) => {
+      if (!socket.recovered) return nextFn();
+      inMiddleware.emit("in");
+      void held.then(() => nextFn());
+    });
+    const got: number[] = [];
+    const proxy = new Proxy(a.port);
+    const cl = ioc(await proxy.listen(), { forceNew: true, reconnection: false, transports: ["websocket"], auth: { rooms: ["news"] } });
+    cl.on("n", (v: number) => got.push(v));
+    try {
+      await next(cl, "connect");
+      const step = async (srv: TestServer<Server>, v: number) => {
+        srv.io.to("news").emit("n", v);
+        await until(c.observer, "n", () => c.seen.includes(v), 5000);
+      };
+      await step(a, 1);
+      await until(cl, "n", () => got.includes(1), 5000);
+      const id = cl.id!;
+      const gone = next(a.io.sockets.sockets.get(id)!, "disconnect");
+      cl.io.engine.close();
+      await gone;
+      await step(a, 2);
+      await step(b, 3);
+      const entered = next(inMiddleware, "in");
+      proxy.target = b.port; // the client comes back to B
+      cl.connect();
+      await entered; // restoreSession answered; the socket has not joined its rooms yet
+      await step(b, 4); // B's own, local
+      await step(a, 5); // from the stream
+      b.io.to(id).emit("n", 6); // to the socket's id
+      await step(b, 7);
+      release();
+      await next(cl, "connect");
+      await step(a, 8);
+      await until(cl, "n", () => got.includes(8), 5000);
+      assert.equal(cl.recovered, true);
+      assert.equal(cl.id, id);
+      assert.deepEqual(got, [1, 2, 3, 4, 5, 6, 7, 8]);
       assert.deepEqual(c.errors, []);
     } finally {
       cl.close();
