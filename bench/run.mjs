@@ -304,6 +304,8 @@ const FIGURES = [
   { key: "redis.crossP99Ms", label: "Redis cross-instance p99", unit: "ms", better: "lower" },
   { key: "fetchSockets.p50Ms", label: "fetchSockets 1000 remote p50", unit: "ms", better: "lower", target: 1 },
   { key: "fetchSockets.p99Ms", label: "fetchSockets 1000 remote p99", unit: "ms", better: "lower" },
+  // the same roomcast figure against socket.io + @socket.io/redis-streams-adapter (the faster official adapter here)
+  { key: "fetchSockets.p50Ms", theirs: "streamsP50Ms", label: "fetchSockets p50 vs streams adapter", unit: "ms", better: "lower", target: 1 },
   { key: "bundle.gzipBytes", label: "Client bundle min+gzip", unit: "B", better: "lower", target: 0.9 },
 ];
 
@@ -342,7 +344,8 @@ function summarize(runs) {
     const [scenario, metric] = fig.key.split(".");
     const per = {};
     for (const impl of IMPLS) {
-      const values = (runs[scenario]?.[impl] ?? []).map((r) => r.metrics?.[metric]).filter((v) => typeof v === "number" && Number.isFinite(v));
+      const name = impl === "socketio" && fig.theirs ? fig.theirs : metric;
+      const values = (runs[scenario]?.[impl] ?? []).map((r) => r.metrics?.[name]).filter((v) => typeof v === "number" && Number.isFinite(v));
       if (values.length) per[impl] = { median: median(values), min: Math.min(...values), max: Math.max(...values), values };
     }
     if (!per.roomcast || !per.socketio) continue;

@@ -7,7 +7,7 @@ import { PacketType, type Packet } from "../../shared/packet.js";
 import { Adapter, isOwnEmit } from "./adapter.js";
 import { MessageType as T, unwire, wire, type ClusterMessage, type MessageBody, type WireOptions } from "./cluster-message.js";
 import type { ClusterHub, HubMember } from "./cluster-hub.js";
-import { ClusterRequests } from "./cluster-requests.js";
+import { ClusterRequests, fetchSocketsAnswer, sendInParts } from "./cluster-requests.js";
 import { AdapterMetrics, type ClusterAdapterStats, type DropReason, type DropReport } from "./cluster-metrics.js";
 import { ClusterSessions, type HolderVerdict } from "./cluster-sessions.js";
 import { runAppCode } from "../app-code.js";
@@ -251,8 +251,8 @@ export class ClusterAdapter extends Adapter implements HubMember {
       case T.FETCH_SOCKETS: {
         const sockets: AdapterMember[] = [];
         this.apply(unwire(msg.opts), (socket) => sockets.push(socket));
-        const details = sockets.map((s) => ({ id: s.id, handshake: s.handshake, rooms: [...s.rooms], data: s.data }));
-        return this.hub.reply(this.nsp.name, { type: T.FETCH_SOCKETS_RESPONSE, rid: msg.rid, sockets: details }, from);
+        const send = (part: MessageBody) => this.hub.reply(this.nsp.name, part, from);
+        return sendInParts(fetchSocketsAnswer(sockets, msg.rid), send, () => this.#closed);
       }
       case T.SERVER_SIDE_EMIT: {
         if (msg.rid === undefined) return this.nsp.onServerSideEmit(msg.args);

@@ -74,7 +74,13 @@ export type ClusterMessage = Header &
     | { type: typeof MessageType.SOCKETS_JOIN | typeof MessageType.SOCKETS_LEAVE; opts: WireOptions; rooms: Room[] }
     | { type: typeof MessageType.DISCONNECT_SOCKETS; opts: WireOptions; close: boolean }
     | { type: typeof MessageType.FETCH_SOCKETS; rid: number; opts: WireOptions }
-    | { type: typeof MessageType.FETCH_SOCKETS_RESPONSE; rid: number; sockets: WireSocket[] }
+    | {
+        type: typeof MessageType.FETCH_SOCKETS_RESPONSE;
+        rid: number;
+        sockets: WireSocket[];
+        /** The answer comes in this many parts (absent: 1); the asker waits for all of them. */
+        parts?: number;
+      }
     | { type: typeof MessageType.SERVER_SIDE_EMIT; args: unknown[]; rid?: number }
     | { type: typeof MessageType.SERVER_SIDE_EMIT_RESPONSE; rid: number; response: unknown }
     | { type: typeof MessageType.RESTORE_SESSION; rid: number; pid: string; offset: string }
@@ -85,6 +91,9 @@ export type ClusterMessage = Header &
 
 /** Distributes over the union: a message without its header, as adapters build them. */
 export type MessageBody = ClusterMessage extends infer M ? (M extends Header ? Omit<M, keyof Header> : never) : never;
+
+/** Most parts an answer may be split into (1,000 sockets per part: 100 million sockets). */
+export const MAX_PARTS = 100_000;
 
 /** What decodeMessage throws for a message it refuses (reported, and the message dropped). */
 export class MalformedMessageError extends RoomcastError<"ERR_MALFORMED_CLUSTER_MESSAGE"> {
@@ -164,8 +173,15 @@ export function decodeMessage(text: string): ClusterMessage {
       return { ...header, type, opts: opts(m["opts"]), close: bool(m["close"], "close") };
     case MessageType.FETCH_SOCKETS:
       return { ...header, type, rid: int(m["rid"], "rid"), opts: opts(m["opts"]) };
-    case MessageType.FETCH_SOCKETS_RESPONSE:
-      return { ...header, type, rid: int(m["rid"], "rid"), sockets: arr(m["sockets"], "sockets").map(socket) };
+    case MessageType.FETCH_SOCKETS_RESPONSE: {
+      const msg: ClusterMessage = { ...header, type, rid: int(m["rid"], "rid"), sockets: arr(m["sockets"], "sockets").map(socket) };
+      if (m["parts"] !== undefined) {
+        const parts = int(m["parts"], "parts");
+        if (parts < 1 || parts > MAX_PARTS) throw new MalformedMessageError(`parts ${parts} out of range 1…${MAX_PARTS}`);
+        msg.parts = parts;
+      }
+      return msg;
+    }
     case MessageType.SERVER_SIDE_EMIT: {
       const args = arr(m["args"], "args");
       if (typeof args[0] !== "string") throw new MalformedMessageError("event name is not a string");

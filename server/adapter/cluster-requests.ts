@@ -4,7 +4,8 @@
  * silent past `heartbeatTimeout`); it rejects on timeout only when a live instance did not answer. Also the
  * bookkeeping of broadcasts with acks, whose answers (a client count, then one ack per client) come from every peer.
  */
-import { MessageType as T, type ClusterMessage } from "./cluster-message.js";
+import { MessageType as T, type ClusterMessage, type MessageBody } from "./cluster-message.js";
+import type { AdapterMember } from "./types.js";
 import { RoomcastError } from "../../shared/errors.js";
 
 /**
@@ -32,6 +33,8 @@ export class RequestTimeoutError extends RoomcastError<"ERR_CLUSTER_REQUEST_TIME
 
 interface PendingRequest {
   waiting: Set<string>;
+  /** peer → parts received of an answer in several parts */
+  parts: Map<string, number> | undefined;
   onResponse(msg: ClusterMessage): void;
   finish(err: Error | null): void;
 }
@@ -68,7 +71,7 @@ export class ClusterRequests {
         if (err) reject(err);
         else resolve();
       };
-      this.#requests.set(rid, { waiting, onResponse, finish });
+      this.#requests.set(rid, { waiting, parts: undefined, onResponse, finish });
       send(rid);
     });
   }
@@ -78,6 +81,15 @@ export class ClusterRequests {
     const req = this.#requests.get(msg.rid);
     if (req === undefined || !req.waiting.has(from)) return;
     req.onResponse(msg);
+    const parts = "parts" in msg ? msg.parts : undefined;
+    if (parts !== undefined && parts > 1) {
+      const received = (req.parts?.get(from) ?? 0) + 1;
+      if (received < parts) {
+        (req.parts ??= new Map()).set(from, received);
+        return;
+      }
+      req.parts?.delete(from);
+    }
     req.waiting.delete(from);
     if (req.waiting.size === 0) req.finish(null);
   }
@@ -130,4 +142,32 @@ export class ClusterRequests {
     for (const ack of this.#acks.values()) clearTimeout(ack.timer);
     this.#acks.clear();
   }
+}
+
+/** Sockets per part of a fetchSockets answer (see {@link fetchSocketsAnswer}). */
+const FETCH_PART = 100;
+
+/**
+ * A fetchSockets answer in parts of FETCH_PART sockets: one 0.5 MB message (1,000 sockets) costs node-redis several
+ * times what ten 50 kB ones cost, end to end (measured 4–9 ms against 0.8–1.5 ms on loopback).
+ */
+export function fetchSocketsAnswer(sockets: readonly AdapterMember[], rid: number): MessageBody[] {
+  const parts = Math.max(1, Math.ceil(sockets.length / FETCH_PART));
+  const out: MessageBody[] = [];
+  for (let i = 0; i < parts; i++) {
+    const details = sockets
+      .slice(i * FETCH_PART, (i + 1) * FETCH_PART)
+      .map((s) => ({ id: s.id, handshake: s.handshake, rooms: [...s.rooms], data: s.data }));
+    const body: Extract<MessageBody, { type: typeof T.FETCH_SOCKETS_RESPONSE }> = { type: T.FETCH_SOCKETS_RESPONSE, rid, sockets: details };
+    if (parts > 1) body.parts = parts;
+    out.push(body);
+  }
+  return out;
+}
+
+/** Sends an answer's parts one per event-loop turn, so the first is on its way while the next is encoded. */
+export function sendInParts(parts: readonly MessageBody[], send: (part: MessageBody) => void, stopped: () => boolean, i = 0): void {
+  if (stopped() || i >= parts.length) return;
+  send(parts[i]!);
+  if (i + 1 < parts.length) setImmediate(() => sendInParts(parts, send, stopped, i + 1));
 }

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
 import { createAdapter } from "../../server/adapter/redis/index.js";
-import { MessageType } from "../../server/adapter/cluster-message.js";
+import { decodeMessage, encodeMessage, MalformedMessageError, MAX_PARTS, MessageType, type ClusterMessage } from "../../server/adapter/cluster-message.js";
 import { RedisProcess } from "../helpers/redis.js";
 import { startServer } from "../helpers/server.js";
 import { next } from "../helpers/events.js";
@@ -53,6 +53,44 @@ describe("roomcast/redis responses", { timeout: 30_000 }, () => {
       for (const c of clients) c.close();
       raw.destroy();
       await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+
+  it("a fetchSockets answer of 250 sockets comes in parts of 100 and is awaited whole", async () => {
+    const key = `parts${process.pid}`;
+    const servers = await Promise.all([0, 1].map(() => startServer({ adapter: createAdapter(createClient({ url: redis.url }), undefined, { key }) })));
+    const clients: ClientSocket[] = [];
+    try {
+      await clusterReady(servers);
+      for (let i = 0; i < 250; i++) {
+        const client = ioc(servers[1]!.url, { forceNew: true, reconnection: false, transports: ["websocket"] });
+        clients.push(client);
+      }
+      await Promise.all(clients.map((c) => (c.connected ? undefined : next(c, "connect"))));
+      const parts: number[] = [];
+      const adapter = servers[0]!.io.sockets.adapter as unknown as { onClusterMessage(msg: { type: number; sockets?: unknown[] }): void };
+      const original = adapter.onClusterMessage.bind(adapter);
+      adapter.onClusterMessage = (msg) => {
+        if (msg.type === MessageType.FETCH_SOCKETS_RESPONSE) parts.push(msg.sockets!.length);
+        original(msg);
+      };
+      for (let round = 0; round < 3; round++) {
+        parts.length = 0;
+        const fetched = await servers[0]!.io.fetchSockets();
+        assert.deepEqual(fetched.map((s) => s.id).sort(), clients.map((c) => c.id).sort());
+        assert.deepEqual(parts.sort((a, b) => b - a), [100, 100, 50]);
+      }
+    } finally {
+      for (const c of clients) c.close();
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+
+  it("a part count out of range is refused as malformed", () => {
+    const base = (parts: number): ClusterMessage => ({ uid: "u", seq: 0, nsp: "/", type: MessageType.FETCH_SOCKETS_RESPONSE, rid: 1, sockets: [], parts });
+    assert.equal((decodeMessage(encodeMessage(base(3))) as { parts?: number }).parts, 3);
+    for (const parts of [0, -1, MAX_PARTS + 1, 1.5]) {
+      assert.throws(() => decodeMessage(encodeMessage(base(parts))), MalformedMessageError, String(parts));
     }
   });
 });
