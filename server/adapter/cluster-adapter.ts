@@ -382,7 +382,10 @@ export class ClusterAdapter extends Adapter implements HubMember {
     timeout = this.hub.opts.requestsTimeout,
   ): Promise<void> {
     const done = this.#requests.request(what, this.#peers.keys(), timeout, onResponse, (rid) => this.#send(body(rid)));
-    if (this.#peers.size > 0) this.#metrics.time(done);
+    if (this.#peers.size > 0) {
+      this.#metrics.time(done);
+      this.hub.probe([...this.#peers.keys()]);
+    }
     return done;
   }
 

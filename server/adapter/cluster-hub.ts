@@ -273,6 +273,9 @@ export class ClusterHub implements TransportSink {
     );
   }
 
+  /** A request waits for `uids`: drop at once those whose broker connection is gone (see Liveness.probe). */
+  readonly probe = (uids: readonly string[]): void => this.#liveness.probe(uids);
+
   /** Sends best-effort (heartbeats): dropped at once when the broker is away. */
   sendNow(nsp: string, body: MessageBody): void {
     const transport = this.#transport;

@@ -24,6 +24,11 @@ export interface LeaseStore {
   leases(uids: readonly string[]): Promise<boolean[]>;
   /** Removes this instance's lease (graceful close). */
   dropLease(uid: string): Promise<unknown>;
+  /**
+   * Whether each of `uids` still has its connection to the broker (roomcast/redis: its response channel has a
+   * subscriber, PUBSUB NUMSUB). A killed process's connections close at once, long before its lease expires.
+   */
+  connected?(uids: readonly string[]): Promise<boolean[]>;
 }
 
 /** What the liveness loop needs from the hub. */
@@ -132,6 +137,26 @@ export class Liveness {
         this.#checking = false;
         this.#fail(err, "liveness check");
       },
+    );
+  }
+
+  /**
+   * A request starts and waits for `uids`: asks the broker at once whether their connections are still there, and
+   * drops those already seen holding a lease whose connection is gone (a SIGKILLed instance: the request completes
+   * with the live instances' answers in a round trip instead of waiting for the lease to expire). Not while cut off.
+   * A peer whose subscriber happens to be reconnecting at that moment is dropped too; its next heartbeat (within
+   * `heartbeatInterval`) makes it a peer again, and broadcasts reach it all along (they do not depend on the list).
+   */
+  probe(uids: readonly string[]): void {
+    const store = this.#store;
+    if (store?.connected === undefined || !store.ready || uids.length === 0) return;
+    store.connected(uids).then(
+      (connected) => {
+        uids.forEach((uid, i) => {
+          if (connected[i] === false && this.#leased.delete(uid)) this.#hooks.gone(uid);
+        });
+      },
+      () => undefined, // the periodic lease check reports broker failures
     );
   }
 

@@ -68,7 +68,7 @@ const timed = async <T>(work: Promise<T>): Promise<[T, number]> => {
 };
 
 describe("roomcast/redis liveness", { timeout: 30_000 }, () => {
-  it("SIGKILL: requests started 0.2 s later resolve within ~1 s with every live instance's answer", async (t) => {
+  it("SIGKILL: requests started 0.2 s later resolve at once (its connections are gone) with every live instance's answer", async (t) => {
     const k = key();
     const { proc, url } = await child(k);
     const servers: Array<TestServer<Server>> = [];
@@ -102,7 +102,9 @@ describe("roomcast/redis liveness", { timeout: 30_000 }, () => {
       assert.deepEqual(answers, ["b"], "the live instance's answer");
       assert.deepEqual((acks as string[]).sort(), ["ca", "cb"], "every live client's ack; the dead instance counts 0 clients");
       assert.deepEqual([...rooms].sort(), [ca.id, cb.id].sort(), "the live instances' rooms (the dead one's \"everyone\" is gone)");
-      for (const ms of [fetchMs, emitMs, acksMs, roomsMs]) assert.ok(ms < 2000, `${fetchMs} / ${emitMs} / ${acksMs} / ${roomsMs} ms`);
+      // the lease alone would take 0.8–1.05 s more: the probe at the request's start (PUBSUB NUMSUB of the dead
+      // instance's response channel, closed by the kernel with the process) drops it in a round trip
+      for (const ms of [fetchMs, emitMs, acksMs, roomsMs]) assert.ok(ms < 700, `${fetchMs} / ${emitMs} / ${acksMs} / ${roomsMs} ms`);
       assert.equal(down.length, 1, "peer:down once");
       await until(adapterOf(b), "peer:down", () => adapterOf(b).peers.length === 1, 2000, "b drops the dead instance");
       t.diagnostic(`b dropped it ${Date.now() - killedAt} ms after the kill`);

@@ -145,6 +145,13 @@ export class RedisTransport implements ClusterTransport {
     return this.#command(this.#lease + uid, ["DEL", this.#lease + uid]);
   }
 
+  /** Whether each instance's response channel has a subscriber (its subscriber connection is open). */
+  async connected(uids: readonly string[]): Promise<boolean[]> {
+    const pub = this.#pub;
+    if (pub === undefined) return uids.map(() => true);
+    return (await pub.subscribers(uids.map((uid) => this.#channel(uid)))).map((n) => n > 0);
+  }
+
   publishTo(uid: string, payload: string): Promise<number> {
     const pub = this.#pub;
     if (pub === undefined) return Promise.reject(new RoomcastError("ERR_TRANSPORT_CLOSED", "transport closed"));
