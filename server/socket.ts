@@ -12,7 +12,7 @@ import type {
   EventParamsWithoutAck,
   WithTimeoutAck,
 } from "../shared/typed-events.js";
-import { ownEmitOptions, type Adapter } from "./adapter/adapter.js";
+import type { Adapter } from "./adapter/adapter.js";
 import type { BroadcastFlags, Room, SocketId } from "./adapter/types.js";
 import { BroadcastOperator } from "./broadcast.js";
 import { NO_FLAGS, type Client } from "./client.js";
@@ -171,7 +171,7 @@ export class Socket<
     }
     if (this.context.recovers && packet.id === undefined) {
       // goes through the adapter so that the packet is logged and can be replayed after a reconnection
-      this.adapter.broadcast(packet, ownEmitOptions(this.id, flags));
+      this.adapter.broadcast(packet, { rooms: new Set([this.id]), flags, own: true });
     } else {
       this.notifyOutgoing(data);
       this.client.writePacket(packet, flags);

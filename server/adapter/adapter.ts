@@ -11,7 +11,6 @@ import { SessionStore } from "./session-store.js";
 import type {
   AdapterHost,
   AdapterMember,
-  BroadcastFlags,
   BroadcastOptions,
   FetchedSocket,
   RestoredSession,
@@ -26,24 +25,6 @@ import { runAppCode } from "../app-code.js";
 import type { ClusterAdapterStats } from "./cluster-metrics.js";
 
 const EMPTY: ReadonlySet<Room> = new Set();
-
-const OWN_EMITS = new WeakSet<BroadcastOptions>();
-
-/**
- * The options of a `socket.emit()` that goes through the adapter (connection state recovery logs it for replay): the
- * socket's own room, for this socket alone. A cluster adapter need not tell the other instances, unlike
- * `io.to(id).emit()`, which also reaches the sockets of other instances that joined a room of that name.
- */
-export function ownEmitOptions(id: SocketId, flags: BroadcastFlags): BroadcastOptions {
-  const opts: BroadcastOptions = { rooms: new Set([id]), flags };
-  OWN_EMITS.add(opts);
-  return opts;
-}
-
-/** True for options made by {@link ownEmitOptions}. */
-export function isOwnEmit(opts: BroadcastOptions): boolean {
-  return OWN_EMITS.has(opts);
-}
 
 /**
  * The in-memory adapter: a namespace's rooms on one server instance, and local delivery of broadcasts. It has

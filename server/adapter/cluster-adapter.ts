@@ -4,7 +4,7 @@
  * a timeout, and heartbeats. The transport (roomcast/redis) only moves strings; see cluster-hub.ts.
  */
 import { PacketType, type Packet } from "../../shared/packet.js";
-import { Adapter, isOwnEmit } from "./adapter.js";
+import { Adapter } from "./adapter.js";
 import { MessageType as T, unwire, wire, type ClusterMessage, type MessageBody, type WireOptions } from "./cluster-message.js";
 import type { ClusterHub, HubMember } from "./cluster-hub.js";
 import { ClusterRequests, fetchSocketsAnswer, sendInParts } from "./cluster-requests.js";
@@ -100,7 +100,7 @@ export class ClusterAdapter extends Adapter implements HubMember {
       const body: MessageBody = { type: T.BROADCAST, data: packet.data as unknown[], opts: wire(opts) };
       // a socket.emit stays here — but with recovery it goes to the broker too, addressed to no other instance, so
       // that it can be replayed from there on another one
-      if (!isOwnEmit(opts)) this.#send(body);
+      if (opts.own !== true) this.#send(body);
       else if (this.#sessions !== undefined) this.#send(body, this.hub.uid);
     }
     this.#deliver(packet, opts); // local sockets at once, whatever the broker is doing

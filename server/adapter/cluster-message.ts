@@ -6,7 +6,7 @@
  *
  *   {"v":2,"u":"<sender uid>","s":<seq>,"n":"<nsp>","t":<type>,"x":1?,"to":"<target uid>"?, ...type fields}
  */
-import { extendedReplacer, needsExtendedJson, reviveExtended } from "./cluster-values.js";
+import { needsExtendedJson, reviveExtended, stringifyFlagged } from "./cluster-values.js";
 import { RoomcastError } from "../../shared/errors.js";
 import type { Handshake } from "../handshake.js";
 import type { BroadcastOptions, Room, Session, SocketId } from "./types.js";
@@ -120,10 +120,7 @@ export function encodeParts(uid: string, seq: number, nsp: string, to: string | 
     out[k] = v;
     if (!extended && needsExtendedJson(v)) extended = true;
   }
-  if (!extended) return JSON.stringify(out);
-  // a replacer takes JSON.stringify off its fast path (~3x slower): only paid for when there is something to encode
-  out["x"] = 1;
-  return JSON.stringify(out, extendedReplacer);
+  return stringifyFlagged(out, extended);
 }
 
 /** Parses and validates one message; throws MalformedMessageError on any deviation. */

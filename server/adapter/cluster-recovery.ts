@@ -10,6 +10,7 @@
  */
 import { MessageType as T, type ClusterMessage } from "./cluster-message.js";
 import type { BroadcastOptions, Room, Session, SocketId } from "./types.js";
+import { matches } from "./session-store.js";
 
 /** A parsed cluster-wide offset. */
 export interface ClusterOffset {
@@ -79,14 +80,6 @@ function compareDecimal(a: string, b: string): number {
   const x = a.replace(/^0+(?=\d)/, "");
   const y = b.replace(/^0+(?=\d)/, "");
   return x.length !== y.length ? x.length - y.length : x < y ? -1 : x > y ? 1 : 0;
-}
-
-/** Whether a broadcast to `rooms` except `except` reaches a socket in `sessionRooms` (its own id included). */
-export function matches(sessionRooms: readonly Room[], rooms: ReadonlySet<Room> | readonly Room[], except: ReadonlySet<Room> | readonly Room[] | undefined): boolean {
-  const has = (set: ReadonlySet<Room> | readonly Room[], room: Room) => ("has" in set ? set.has(room) : set.includes(room));
-  const size = (set: ReadonlySet<Room> | readonly Room[]) => ("size" in set ? set.size : set.length);
-  if (size(rooms) > 0 && !sessionRooms.some((room) => has(rooms, room))) return false;
-  return except === undefined || size(except) === 0 || sessionRooms.every((room) => !has(except, room));
 }
 
 /**

@@ -12,7 +12,7 @@
  *   has joined its rooms: every missed packet once, in order.
  */
 import { decodeMessage } from "./cluster-message.js";
-import { extendedReplacer, needsExtendedJson, reviveExtended } from "./cluster-values.js";
+import { needsExtendedJson, reviveExtended, stringifyFlagged } from "./cluster-values.js";
 import { formatOffset, parseOffset, PendingRestores, ReplayFilter, storedSession, validPid, type SessionBackend } from "./cluster-recovery.js";
 import type { ClusterHub } from "./cluster-hub.js";
 import type { AdapterHost, RestoredSession, Session, SessionStoreOptions, SocketId } from "./types.js";
@@ -276,7 +276,7 @@ export class ClusterSessions {
 
 /** A session as JSON, binary values and Dates as in cluster messages (flagged `"x":1`). Throws what JSON.stringify throws. */
 function toWireJson(session: Record<string, unknown>): string {
-  return needsExtendedJson(session["data"]) ? JSON.stringify({ ...session, x: 1 }, extendedReplacer) : JSON.stringify(session);
+  return stringifyFlagged({ ...session }, needsExtendedJson(session["data"]));
 }
 
 /** Parses `toWireJson`'s output; undefined when it is not JSON (or nests too deep). */

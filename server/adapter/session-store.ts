@@ -139,8 +139,13 @@ export class SessionStore {
   }
 }
 
-function matches(sessionRooms: readonly Room[], rooms: ReadonlySet<Room>, except: ReadonlySet<Room> | undefined): boolean {
-  const included = rooms.size === 0 || sessionRooms.some((room) => rooms.has(room));
-  if (!included) return false;
-  return except === undefined || except.size === 0 || sessionRooms.every((room) => !except.has(room));
+/**
+ * Whether a broadcast to `rooms` except `except` reaches a socket in `sessionRooms` (its own id included). Sets from
+ * this process, arrays from a cluster message (cluster-recovery.ts).
+ */
+export function matches(sessionRooms: readonly Room[], rooms: ReadonlySet<Room> | readonly Room[], except: ReadonlySet<Room> | readonly Room[] | undefined): boolean {
+  const has = (set: ReadonlySet<Room> | readonly Room[], room: Room) => ("has" in set ? set.has(room) : set.includes(room));
+  const size = (set: ReadonlySet<Room> | readonly Room[]) => ("size" in set ? set.size : set.length);
+  if (size(rooms) > 0 && !sessionRooms.some((room) => has(rooms, room))) return false;
+  return except === undefined || size(except) === 0 || sessionRooms.every((room) => !has(except, room));
 }

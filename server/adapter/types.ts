@@ -34,6 +34,11 @@ export interface BroadcastOptions {
   except?: ReadonlySet<Room>;
   /** Modifiers (volatile, compress, local, timeout). */
   flags?: BroadcastFlags;
+  /**
+   * A `socket.emit()` routed through the adapter (connection state recovery logs it): for this socket alone, where
+   * `io.to(id).emit()` also reaches the sockets of other instances in a room of that name. Adapters may ignore it.
+   */
+  own?: boolean;
 }
 
 /** What `persistSession` stores and `restoreSession` gives back. */
